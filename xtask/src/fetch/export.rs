@@ -1,0 +1,88 @@
+//! `mirror export DIR`: verified artifacts laid out for a static file server (docs/mirror.md).
+//!
+//! ```text
+//! DIR/<name>/<file>      each artifact, under the file name of its upstream URL
+//! DIR/manifest.toml      the effective manifest (base + overlays) of the exported artifacts
+//! ```
+
+use std::fs;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use super::source::mirror_relative_path;
+use super::Fetched;
+use crate::manifest::{Artifact, SCHEMA};
+
+#[derive(Serialize)]
+struct ExportedManifest<'a> {
+    schema: u32,
+    artifact: Vec<ExportedArtifact<'a>>,
+}
+
+#[derive(Serialize)]
+struct ExportedArtifact<'a> {
+    name: &'a str,
+    version: &'a str,
+    url: &'a str,
+    sha256: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<&'a str>,
+    component: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    python: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    strip: Option<&'a str>,
+    format: &'static str,
+}
+
+/// Copies one verified file into the mirror; an existing identical copy is kept.
+pub fn export_file(dir: &Path, artifact: &Artifact, fetched: &Fetched) -> anyhow::Result<()> {
+    let target = dir.join(mirror_relative_path(artifact));
+    let parent = target.parent().expect("mirror paths have a parent");
+    fs::create_dir_all(parent).with_context(|| format!("create {}", parent.display()))?;
+    if target.exists() && super::cache::sha256_file(&target)? == artifact.sha256 {
+        return Ok(());
+    }
+    let temp = parent.join(format!(".{}.partial", artifact.file_name()));
+    if fs::hard_link(&fetched.path, &temp).is_err() {
+        fs::copy(&fetched.path, &temp).with_context(|| format!("copy {} to {}", fetched.path.display(), temp.display()))?;
+    }
+    fs::rename(&temp, &target).with_context(|| format!("move {} into place", target.display()))?;
+    Ok(())
+}
+
+/// Writes `DIR/manifest.toml`, listing the exported artifacts with their upstream URLs.
+pub fn write_manifest(dir: &Path, artifacts: &[Artifact]) -> anyhow::Result<()> {
+    let manifest = ExportedManifest {
+        schema: SCHEMA,
+        artifact: artifacts
+            .iter()
+            .map(|a| ExportedArtifact {
+                name: &a.name,
+                version: &a.version,
+                url: &a.url,
+                sha256: &a.sha256,
+                size: a.size,
+                host: a.host.as_deref(),
+                component: &a.component,
+                python: &a.python,
+                strip: a.strip.as_deref(),
+                format: a.format.name(),
+            })
+            .collect(),
+    };
+    let text = format!(
+        "# Written by `cargo xtask mirror export`. Use with: --manifest {0}/manifest.toml --mirror {0}\n{1}",
+        dir.display(),
+        toml::to_string(&manifest).context("serialize the mirror manifest")?
+    );
+    let path = dir.join("manifest.toml");
+    let temp = dir.join(".manifest.toml.partial");
+    fs::write(&temp, text).with_context(|| format!("write {}", temp.display()))?;
+    fs::rename(&temp, &path).with_context(|| format!("write {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,234 @@
+//! Safe extraction of verified archives (tar.gz, tar.xz, tar.bz2, zip).
+//!
+//! Every entry path must be made of normal components only. Symlinks and hardlinks must point
+//! inside the destination, and device files are refused. The archive is unpacked into a temporary
+//! directory beside the destination and renamed into place, so a failed extraction leaves nothing.
+
+use std::fs::{self, File};
+use std::io::{self, BufReader, Read};
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{bail, Context};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArchiveFormat {
+    TarGz,
+    TarXz,
+    TarBz2,
+    Zip,
+    /// A single file used as is (a wheel, a script).
+    File,
+}
+
+impl ArchiveFormat {
+    pub fn from_name(name: &str) -> Option<ArchiveFormat> {
+        Some(match name {
+            "tar.gz" | "tgz" => ArchiveFormat::TarGz,
+            "tar.xz" | "txz" => ArchiveFormat::TarXz,
+            "tar.bz2" | "tbz2" => ArchiveFormat::TarBz2,
+            "zip" => ArchiveFormat::Zip,
+            "file" => ArchiveFormat::File,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ArchiveFormat::TarGz => "tar.gz",
+            ArchiveFormat::TarXz => "tar.xz",
+            ArchiveFormat::TarBz2 => "tar.bz2",
+            ArchiveFormat::Zip => "zip",
+            ArchiveFormat::File => "file",
+        }
+    }
+
+    pub fn from_file_name(name: &str) -> ArchiveFormat {
+        let lower = name.to_ascii_lowercase();
+        for (suffix, format) in [
+            (".tar.gz", ArchiveFormat::TarGz),
+            (".tgz", ArchiveFormat::TarGz),
+            (".tar.xz", ArchiveFormat::TarXz),
+            (".txz", ArchiveFormat::TarXz),
+            (".tar.bz2", ArchiveFormat::TarBz2),
+            (".tbz2", ArchiveFormat::TarBz2),
+            (".zip", ArchiveFormat::Zip),
+        ] {
+            if lower.ends_with(suffix) {
+                return format;
+            }
+        }
+        ArchiveFormat::File
+    }
+}
+
+/// Extracts `archive` into `dest`, which must not exist yet. With `strip`, the archive must hold
+/// exactly that one top-level directory, and its contents become `dest`.
+pub fn extract(archive: &Path, format: ArchiveFormat, strip: Option<&str>, dest: &Path) -> anyhow::Result<()> {
+    let parent = dest.parent().context("destination has no parent directory")?;
+    fs::create_dir_all(parent).with_context(|| format!("create {}", parent.display()))?;
+    let temp = tempfile::Builder::new()
+        .prefix(".extract-")
+        .tempdir_in(parent)
+        .with_context(|| format!("create a temporary directory in {}", parent.display()))?;
+    let root = temp.path().join("root");
+    fs::create_dir(&root)?;
+    let file = File::open(archive).with_context(|| format!("open {}", archive.display()))?;
+    let reader = BufReader::with_capacity(1 << 20, file);
+    match format {
+        ArchiveFormat::TarGz => unpack_tar(flate2::read::GzDecoder::new(reader), &root),
+        ArchiveFormat::TarXz => unpack_tar(xz2::read::XzDecoder::new_multi_decoder(reader), &root),
+        ArchiveFormat::TarBz2 => unpack_tar(bzip2::read::MultiBzDecoder::new(reader), &root),
+        ArchiveFormat::Zip => unpack_zip(archive, &root),
+        ArchiveFormat::File => bail!("{} is not an archive", archive.display()),
+    }
+    .with_context(|| format!("extract {}", archive.display()))?;
+    let content = match strip {
+        Some(top) => single_top_directory(&root, top).with_context(|| format!("extract {}", archive.display()))?,
+        None => root,
+    };
+    fs::rename(&content, dest).with_context(|| format!("move the extracted tree to {}", dest.display()))?;
+    Ok(())
+}
+
+fn single_top_directory(root: &Path, expected: &str) -> anyhow::Result<PathBuf> {
+    let names: Vec<String> = fs::read_dir(root)?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<io::Result<_>>()?;
+    if names != [expected] || !root.join(expected).is_dir() {
+        bail!("expected a single top-level directory `{expected}`, found: {}", names.join(", "));
+    }
+    Ok(root.join(expected))
+}
+
+/// A relative path made only of normal components (`.` is dropped).
+fn checked_relative(path: &Path) -> anyhow::Result<PathBuf> {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => out.push(part),
+            Component::CurDir => {}
+            _ => bail!("unsafe path `{}` in archive (absolute or with `..`)", path.display()),
+        }
+    }
+    Ok(out)
+}
+
+/// Resolves a link target against the link's directory, lexically, and checks it stays inside.
+fn link_stays_inside(link: &Path, target: &Path) -> bool {
+    if target.is_absolute() {
+        return false;
+    }
+    let mut depth: i64 = link.components().count() as i64 - 1;
+    for component in target.components() {
+        match component {
+            Component::ParentDir => depth -= 1,
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+            _ => return false,
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    true
+}
+
+fn unpack_tar(reader: impl Read, root: &Path) -> anyhow::Result<()> {
+    let mut archive = tar::Archive::new(reader);
+    archive.set_preserve_permissions(true);
+    archive.set_preserve_mtime(true);
+    archive.set_overwrite(false);
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let raw_path = entry.path()?.into_owned();
+        let path = checked_relative(&raw_path)?;
+        let kind = entry.header().entry_type();
+        match kind {
+            tar::EntryType::Symlink => {
+                let target = entry.link_name()?.context("symlink without a target")?.into_owned();
+                if !link_stays_inside(&path, &target) {
+                    bail!("symlink `{}` -> `{}` points outside the destination", path.display(), target.display());
+                }
+            }
+            tar::EntryType::Link => {
+                let target = entry.link_name()?.context("hardlink without a target")?.into_owned();
+                checked_relative(&target)
+                    .with_context(|| format!("hardlink `{}` points outside the destination", path.display()))?;
+            }
+            tar::EntryType::Block | tar::EntryType::Char | tar::EntryType::Fifo => {
+                bail!("device or fifo entry `{}` refused", path.display());
+            }
+            _ => {}
+        }
+        if path.as_os_str().is_empty() {
+            continue;
+        }
+        // unpack_in re-checks that the parent, after following symlinks, is inside the root.
+        if !entry.unpack_in(root)? {
+            bail!("entry `{}` would be written outside the destination", raw_path.display());
+        }
+    }
+    Ok(())
+}
+
+fn unpack_zip(archive: &Path, root: &Path) -> anyhow::Result<()> {
+    let mut zip = zip::ZipArchive::new(File::open(archive)?)?;
+    for index in 0..zip.len() {
+        let mut file = zip.by_index(index)?;
+        let path = checked_relative(Path::new(file.name()))?;
+        let target = root.join(&path);
+        if file.is_dir() {
+            fs::create_dir_all(&target)?;
+            continue;
+        }
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        if file.is_symlink() {
+            let mut link = String::new();
+            file.read_to_string(&mut link)?;
+            if !link_stays_inside(&path, Path::new(&link)) {
+                bail!("symlink `{}` -> `{link}` points outside the destination", path.display());
+            }
+            std::os::unix::fs::symlink(&link, &target)?;
+            continue;
+        }
+        let mut out = File::create_new(&target).with_context(|| format!("create {}", target.display()))?;
+        io::copy(&mut file, &mut out)?;
+        if let Some(mode) = file.unix_mode() {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&target, fs::Permissions::from_mode(mode & 0o777))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_follow_the_file_name() {
+        assert_eq!(ArchiveFormat::from_file_name("a-1.tar.xz"), ArchiveFormat::TarXz);
+        assert_eq!(ArchiveFormat::from_file_name("a.TGZ"), ArchiveFormat::TarGz);
+        assert_eq!(ArchiveFormat::from_file_name("a.tbz2"), ArchiveFormat::TarBz2);
+        assert_eq!(ArchiveFormat::from_file_name("a.zip"), ArchiveFormat::Zip);
+        assert_eq!(ArchiveFormat::from_file_name("a.whl"), ArchiveFormat::File);
+    }
+
+    #[test]
+    fn relative_paths_must_be_normal() {
+        assert_eq!(checked_relative(Path::new("./a/b")).unwrap(), Path::new("a/b"));
+        assert!(checked_relative(Path::new("/etc/passwd")).is_err());
+        assert!(checked_relative(Path::new("a/../../b")).is_err());
+    }
+
+    #[test]
+    fn links_are_resolved_against_their_directory() {
+        assert!(link_stays_inside(Path::new("a/b/link"), Path::new("../c")));
+        assert!(link_stays_inside(Path::new("a/link"), Path::new("../c")));
+        assert!(!link_stays_inside(Path::new("link"), Path::new("../c")));
+        assert!(!link_stays_inside(Path::new("a/link"), Path::new("../../c")));
+        assert!(!link_stays_inside(Path::new("a/link"), Path::new("/usr/bin/clang")));
+    }
+}

@@ -1,0 +1,178 @@
+//! Fetch: get an artifact's verified bytes into the cache, from upstream or a mirror.
+//!
+//! - `download`: the streaming, verifying HTTP transfer (where the sha256 is checked);
+//! - `cache`: the content-addressed cache, stamps and locks;
+//! - `source`: the mirror rewrite;
+//! - `extract`: safe archive extraction;
+//! - `export`: `mirror export`;
+//! - `progress`: bars and heartbeat lines.
+
+pub mod cache;
+pub mod download;
+pub mod export;
+pub mod extract;
+pub mod progress;
+pub mod source;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{anyhow, Context};
+use reqwest::blocking::Client;
+use sha2::{Digest, Sha256};
+
+use crate::manifest::Artifact;
+use cache::Cache;
+use download::{Expected, FetchError, RetryPolicy};
+use progress::{Bar, ProgressMode};
+use source::{Mirror, Source};
+
+/// Network settings read once at the edge (flags and environment).
+#[derive(Debug, Clone, Default)]
+pub struct NetworkSettings {
+    pub https_proxy: Option<String>,
+    pub http_proxy: Option<String>,
+    pub no_proxy: Option<String>,
+    pub ca_file: Option<PathBuf>,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    pub cache: Cache,
+    pub mirror: Option<Mirror>,
+    pub offline: bool,
+    pub verify: bool,
+    pub network: NetworkSettings,
+    pub progress: ProgressMode,
+}
+
+/// A verified file in the cache.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Fetched {
+    pub name: String,
+    pub version: String,
+    pub sha256: String,
+    pub path: PathBuf,
+    /// Where the bytes came from; for a cache hit, where they would come from.
+    pub source: String,
+    pub cached: bool,
+}
+
+pub struct Fetcher {
+    settings: FetchSettings,
+    client: Option<Client>,
+    retry: RetryPolicy,
+}
+
+impl Fetcher {
+    pub fn new(settings: FetchSettings) -> anyhow::Result<Fetcher> {
+        let client = if settings.offline { None } else { Some(build_client(&settings.network)?) };
+        Ok(Fetcher { settings, client, retry: RetryPolicy::default() })
+    }
+
+    pub fn cache(&self) -> &Cache {
+        &self.settings.cache
+    }
+
+    /// Returns the verified file, fetching it if the cache lacks it. Errors are one line naming the
+    /// artifact, the URL or path, and what to do.
+    pub fn fetch(&self, artifact: &Artifact) -> anyhow::Result<Fetched> {
+        let cache = &self.settings.cache;
+        let source = source::source_for(artifact, self.settings.mirror.as_ref());
+        let fetched = |path: PathBuf, cached| Fetched {
+            name: artifact.name.clone(),
+            version: artifact.version.clone(),
+            sha256: artifact.sha256.clone(),
+            path,
+            source: source.describe(),
+            cached,
+        };
+        let cache_error = |e: std::io::Error| anyhow!("{artifact}: cache {}: {e}; check free space and permissions", cache.root.display());
+        if let Some(path) = cache.lookup(artifact, self.settings.verify).map_err(cache_error)? {
+            return Ok(fetched(path, true));
+        }
+        let _lock = cache.lock(artifact).map_err(cache_error)?;
+        // Another process may have finished the same download while we waited for the lock.
+        if let Some(path) = cache.lookup(artifact, false).map_err(cache_error)? {
+            return Ok(fetched(path, true));
+        }
+        if self.settings.offline && source.needs_network() {
+            return Err(anyhow!(
+                "{artifact}: not in the cache {} and --offline forbids downloading {}; fetch it on a connected machine or use a file:// mirror",
+                cache.root.display(),
+                source.describe()
+            ));
+        }
+        let partial = cache.partial_path(artifact);
+        let expected = Expected { sha256: artifact.sha256.clone(), size: artifact.size };
+        let bar = Bar::start(self.settings.progress, &artifact.name, artifact.size, &source.describe());
+        let result = match &source {
+            Source::Url(url) => {
+                let client = self.client.as_ref().expect("a client exists when not offline");
+                download::download(client, url, &partial, &expected, &self.retry, &bar)
+            }
+            Source::File(path) => copy_local(path, &partial, &expected, &bar),
+        };
+        if let Err(error) = result {
+            bar.abandon();
+            return Err(describe_failure(artifact, &source, self.settings.mirror.is_some(), &error));
+        }
+        let path = cache.commit(artifact, &partial).map_err(cache_error)?;
+        bar.finish("verified");
+        Ok(fetched(path, false))
+    }
+}
+
+fn describe_failure(artifact: &Artifact, source: &Source, from_mirror: bool, error: &FetchError) -> anyhow::Error {
+    let missing = matches!(error, FetchError::Status { status: 404, .. })
+        || matches!(error, FetchError::Io { message, .. } if message.contains("No such file"));
+    if from_mirror && missing {
+        return anyhow!(
+            "{artifact}: not in the mirror: expected {}; add it with `cargo xtask mirror export` on a connected machine",
+            source.describe()
+        );
+    }
+    anyhow!("{artifact}: {error}; {}", error.hint())
+}
+
+/// Reads a file from a local mirror through the same verifying stream as a download.
+fn copy_local(path: &Path, partial: &Path, expected: &Expected, bar: &Bar) -> Result<(), FetchError> {
+    let io = |e: std::io::Error| FetchError::Io { path: path.to_owned(), message: e.to_string() };
+    let mut reader = File::open(path).map_err(io)?;
+    let mut file = File::create(partial).map_err(|e| FetchError::Io { path: partial.to_owned(), message: e.to_string() })?;
+    let result = download::stream_and_check(&mut reader, &mut file, partial, Sha256::new(), 0, expected, &path.display().to_string(), bar);
+    if result.is_err() {
+        let _ = std::fs::remove_file(partial);
+    }
+    result
+}
+
+fn build_client(network: &NetworkSettings) -> anyhow::Result<Client> {
+    let mut builder = Client::builder()
+        .user_agent(concat!("cpython-wasm-xtask/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(network.timeout)
+        // For the blocking client this bounds each read, so a stalled body fails without
+        // limiting how long a large download may take.
+        .timeout(network.timeout)
+        .no_proxy();
+    let no_proxy = network.no_proxy.as_deref().and_then(reqwest::NoProxy::from_string);
+    if let Some(url) = &network.https_proxy {
+        let proxy = reqwest::Proxy::https(url).with_context(|| format!("HTTPS_PROXY `{url}` is not a valid proxy URL"))?;
+        builder = builder.proxy(proxy.no_proxy(no_proxy.clone()));
+    }
+    if let Some(url) = &network.http_proxy {
+        let proxy = reqwest::Proxy::http(url).with_context(|| format!("HTTP_PROXY `{url}` is not a valid proxy URL"))?;
+        builder = builder.proxy(proxy.no_proxy(no_proxy));
+    }
+    if let Some(ca_file) = &network.ca_file {
+        let pem = std::fs::read(ca_file).with_context(|| format!("read the CA bundle SSL_CERT_FILE={}", ca_file.display()))?;
+        let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+            .with_context(|| format!("SSL_CERT_FILE={} holds no valid PEM certificate", ca_file.display()))?;
+        for certificate in certificates {
+            builder = builder.add_root_certificate(certificate);
+        }
+    }
+    builder.build().context("create the HTTP client")
+}

@@ -1,0 +1,200 @@
+//! The whole command line, in one place. The doc comments are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Build CPython for WebAssembly from pinned, verified inputs.
+///
+/// Every download is checked against the sha256 and size in sdk-manifest.toml. Builds run with a
+/// scrubbed environment and are skipped when none of their inputs changed.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", version, max_term_width = 100)]
+pub struct Xtask {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags accepted by every subcommand, before or after its name.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The manifest of pinned artifacts [default: sdk-manifest.toml at the workspace root]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+
+    /// A manifest whose entries replace those with the same (name, host) or add new ones;
+    /// repeatable, applied in order
+    #[arg(long, global = true, value_name = "FILE")]
+    pub overlay: Vec<PathBuf>,
+
+    /// Take every artifact from this mirror instead of upstream: an http(s):// URL, a file:// URL
+    /// or a directory, laid out as `mirror export` writes it. A miss is an error
+    #[arg(long, global = true, value_name = "URL", env = "BOOTSTRAP_MIRROR")]
+    pub mirror: Option<String>,
+
+    /// Use no network at all: only the cache and file:// mirrors
+    #[arg(long, global = true, env = "BOOTSTRAP_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub offline: bool,
+
+    /// Where verified downloads and installed toolchains are kept [default: the user's cache dir,
+    /// e.g. ~/.cache/cpython-wasm-xtask]
+    #[arg(long, global = true, value_name = "DIR", env = "BOOTSTRAP_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Hash cached files again instead of trusting their stamps (size, mtime and sha256 recorded
+    /// when they were verified)
+    #[arg(long, global = true)]
+    pub verify: bool,
+
+    /// Seconds a connection may stay silent before it counts as failed (and is retried)
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+
+    /// How results are printed on stdout: `human`, or `json` (one object per line)
+    #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+
+    /// Progress display on stderr [default: a bar on a terminal, plain lines otherwise]
+    #[arg(long, global = true, value_enum)]
+    pub progress: Option<ProgressFlag>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressFlag {
+    Bar,
+    Lines,
+    Quiet,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Download and verify artifacts into the cache (default: every artifact for this host)
+    Fetch(Fetch),
+    /// Work with offline mirrors
+    #[command(subcommand)]
+    Mirror(MirrorCommand),
+    /// Fetch, install toolchains, build dependencies and CPython, then smoke-test the result
+    Bootstrap(Bootstrap),
+    /// Run the built interpreter with the target's runner (wasmtime for wasi)
+    Run(Run),
+    /// Run the smoke test, or CPython's own test suite with `--suite full`
+    Test(Test),
+}
+
+#[derive(Debug, Args)]
+pub struct Fetch {
+    /// Artifact names from the manifest
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MirrorCommand {
+    /// Copy verified artifacts into DIR as `<name>/<file>` plus a manifest.toml; serve DIR with
+    /// any static file server, or pass it to --mirror directly
+    Export(MirrorExport),
+}
+
+#[derive(Debug, Args)]
+pub struct MirrorExport {
+    /// The mirror directory (created if needed)
+    pub dir: PathBuf,
+    /// Artifact names (default: every artifact for this host)
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+}
+
+/// What to build: shared by bootstrap, run and test.
+#[derive(Debug, Args, Clone)]
+pub struct BuildSelection {
+    /// The build target
+    #[arg(long, value_enum, default_value_t = TargetFlag::Wasi)]
+    pub target: TargetFlag,
+
+    /// The CPython line to build from its pinned release tarball [default: the newest line the
+    /// manifest pins]
+    #[arg(long, value_name = "X.Y", conflicts_with = "python_source")]
+    pub python: Option<String>,
+
+    /// Build from this CPython checkout instead of a release tarball
+    #[arg(long, value_name = "DIR")]
+    pub python_source: Option<PathBuf>,
+
+    /// All build trees live here [default: target/bootstrap in the workspace]
+    #[arg(long, value_name = "DIR", env = "BOOTSTRAP_WORK_DIR")]
+    pub work_dir: Option<PathBuf>,
+
+    /// Use this WASI SDK instead of the pinned one (checked against the pin's version)
+    #[arg(long, value_name = "PATH", env = "WASI_SDK_PATH")]
+    pub wasi_sdk: Option<PathBuf>,
+
+    /// Use this wasmtime binary instead of the pinned one
+    #[arg(long, value_name = "PATH")]
+    pub wasmtime: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetFlag {
+    /// wasm32-wasip1, run under wasmtime
+    Wasi,
+    /// wasm32-emscripten for Node (not yet supported)
+    EmscriptenNode,
+    /// wasm32-emscripten for the browser (not yet supported)
+    EmscriptenBrowser,
+}
+
+#[derive(Debug, Args)]
+pub struct Bootstrap {
+    #[command(flatten)]
+    pub selection: BuildSelection,
+
+    /// Parallel make jobs [default: the number of cores]
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Stop after the build; skip the smoke test
+    #[arg(long)]
+    pub no_test: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Run {
+    #[command(flatten)]
+    pub selection: BuildSelection,
+
+    /// Arguments for the interpreter, after `--`
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct Test {
+    #[command(flatten)]
+    pub selection: BuildSelection,
+
+    /// `smoke` checks the build quickly; `full` runs CPython's test suite as its CI does
+    #[arg(long, value_enum, default_value_t = Suite::Smoke)]
+    pub suite: Suite,
+
+    /// Seconds each test of the full suite may take
+    #[arg(long, value_name = "SECS", default_value_t = 900)]
+    pub per_test_timeout: u64,
+
+    /// Extra regrtest arguments for `--suite full`, after `--`
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Suite {
+    Smoke,
+    Full,
+}

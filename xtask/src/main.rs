@@ -1,0 +1,34 @@
+//! `cargo xtask`: builds CPython for WebAssembly from pinned, verified inputs.
+//!
+//! The layout follows the pipeline: manifest → fetch → toolchains → deps → patches → build → run.
+
+mod commands;
+mod context;
+mod fetch;
+mod flags;
+mod manifest;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let flags = flags::Xtask::parse();
+    let env = std::env::vars().collect();
+    match run(flags, env) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(flags: flags::Xtask, env: std::collections::BTreeMap<String, String>) -> anyhow::Result<()> {
+    let context = context::Context::from_flags(&flags.global, env)?;
+    match flags.command {
+        flags::Command::Fetch(cmd) => cmd.run(&context),
+        flags::Command::Mirror(flags::MirrorCommand::Export(cmd)) => cmd.run(&context),
+        _ => todo!(),
+    }
+}

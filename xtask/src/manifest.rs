@@ -1,0 +1,356 @@
+//! The manifest: every external input, pinned by url, sha256 and size (docs/manifest.md).
+//!
+//! A private raw form is deserialized with unknown fields denied, then checked and turned into
+//! typed [`Artifact`]s. Overlays replace or add entries by (name, host).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::fetch::extract::ArchiveFormat;
+
+pub const SCHEMA: u32 = 1;
+
+/// One pinned input, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    pub name: String,
+    pub version: String,
+    pub url: String,
+    pub sha256: String,
+    pub size: Option<u64>,
+    pub host: Option<String>,
+    /// What the artifact is (`wasi-sdk`, `cpython`, `zlib`…); defaults to the name.
+    pub component: String,
+    /// CPython lines (`3.13`) this artifact serves; empty means every line.
+    pub python: Vec<String>,
+    /// The single top-level directory of the archive, removed on extraction.
+    pub strip: Option<String>,
+    pub format: ArchiveFormat,
+    /// The manifest or overlay file that defined this entry.
+    pub origin: PathBuf,
+}
+
+impl Artifact {
+    /// The file name in the cache and in a mirror: the last segment of the URL.
+    pub fn file_name(&self) -> &str {
+        self.url.rsplit('/').next().unwrap_or(&self.name)
+    }
+
+    pub fn serves_python(&self, line: &str) -> bool {
+        self.python.is_empty() || self.python.iter().any(|l| l == line)
+    }
+
+    pub fn runs_on(&self, host: &str) -> bool {
+        self.host.as_deref().is_none_or(|h| h == host)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Manifest {
+    pub artifacts: Vec<Artifact>,
+}
+
+/// A manifest error, shown as one line: `FILE:LINE: artifact `NAME`: field `F`: problem`.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct ManifestError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    schema: Spanned<u32>,
+    #[serde(default)]
+    artifact: Vec<Spanned<RawArtifact>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArtifact {
+    name: Spanned<String>,
+    version: Spanned<String>,
+    url: Spanned<String>,
+    sha256: Spanned<String>,
+    size: Option<Spanned<u64>>,
+    host: Option<Spanned<String>>,
+    component: Option<Spanned<String>>,
+    #[serde(default)]
+    python: Vec<Spanned<String>>,
+    strip: Option<Spanned<String>>,
+    format: Option<Spanned<String>>,
+}
+
+impl Manifest {
+    pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ManifestError {
+            file: path.to_owned(),
+            line: 0,
+            message: format!("cannot read manifest: {e}"),
+        })?;
+        Manifest::parse(&text, path)
+    }
+
+    /// Parses and checks one manifest or overlay file.
+    pub fn parse(text: &str, file: &Path) -> Result<Manifest, ManifestError> {
+        let error_at = |offset: usize, message: String| ManifestError {
+            file: file.to_owned(),
+            line: line_of(text, offset),
+            message,
+        };
+        let raw: RawManifest = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            error_at(offset, e.message().trim().replace('\n', " "))
+        })?;
+        if *raw.schema.get_ref() != SCHEMA {
+            return Err(error_at(
+                raw.schema.span().start,
+                format!("schema {} is not supported (this xtask reads schema {SCHEMA})", raw.schema.get_ref()),
+            ));
+        }
+        let mut artifacts = Vec::new();
+        let mut seen: BTreeMap<(String, Option<String>), usize> = BTreeMap::new();
+        for entry in raw.artifact {
+            let start = entry.span().start;
+            let artifact = check_artifact(entry.into_inner(), file).map_err(|(offset, m)| error_at(offset, m))?;
+            let key = (artifact.name.clone(), artifact.host.clone());
+            if let Some(first) = seen.insert(key, start) {
+                return Err(error_at(
+                    start,
+                    format!(
+                        "artifact `{}`: duplicate (name, host) pair; the first is at line {}",
+                        artifact.name,
+                        line_of(text, first)
+                    ),
+                ));
+            }
+            artifacts.push(artifact);
+        }
+        Ok(Manifest { artifacts })
+    }
+
+    /// Applies an overlay: each of its entries replaces the entry with the same (name, host), or is
+    /// added.
+    pub fn apply_overlay(&mut self, overlay: Manifest) {
+        for entry in overlay.artifacts {
+            match self.artifacts.iter_mut().find(|a| a.name == entry.name && a.host == entry.host) {
+                Some(existing) => *existing = entry,
+                None => self.artifacts.push(entry),
+            }
+        }
+    }
+
+    /// Artifacts for this host, in manifest order.
+    pub fn for_host<'a>(&'a self, host: &'a str) -> impl Iterator<Item = &'a Artifact> + 'a {
+        self.artifacts.iter().filter(move |a| a.runs_on(host))
+    }
+
+    /// Selects artifacts by name for this host; an unknown name is an error listing the known ones.
+    pub fn select(&self, names: &[String], host: &str) -> anyhow::Result<Vec<Artifact>> {
+        if names.is_empty() {
+            return Ok(self.for_host(host).cloned().collect());
+        }
+        names
+            .iter()
+            .map(|name| {
+                self.for_host(host).find(|a| &a.name == name).cloned().ok_or_else(|| {
+                    let known: Vec<&str> = self.for_host(host).map(|a| a.name.as_str()).collect();
+                    anyhow::anyhow!("no artifact `{name}` for host {host} in the manifest; known: {}", known.join(", "))
+                })
+            })
+            .collect()
+    }
+
+    /// The artifact of a component (`wasi-sdk`) that serves a CPython line on this host.
+    pub fn component(&self, component: &str, python: &str, host: &str) -> anyhow::Result<Artifact> {
+        self.for_host(host)
+            .filter(|a| a.component == component && a.serves_python(python))
+            .last()
+            .cloned()
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "the manifest pins no `{component}` for CPython {python} on {host}; add one with --overlay FILE"
+                )
+            })
+    }
+}
+
+type FieldError = (usize, String);
+
+fn check_artifact(raw: RawArtifact, file: &Path) -> Result<Artifact, FieldError> {
+    let name = raw.name.get_ref().clone();
+    let field_error = |span: std::ops::Range<usize>, field: &str, problem: String| {
+        (span.start, format!("artifact `{name}`: field `{field}`: {problem}"))
+    };
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+        return Err(field_error(raw.name.span(), "name", "use letters, digits, `.`, `_` and `-` only".into()));
+    }
+    let sha256 = raw.sha256.get_ref();
+    if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)) {
+        return Err(field_error(
+            raw.sha256.span(),
+            "sha256",
+            format!("expected 64 lowercase hex digits, got `{sha256}`"),
+        ));
+    }
+    let url = raw.url.get_ref();
+    if let Err(problem) = check_url(url) {
+        return Err(field_error(raw.url.span(), "url", problem));
+    }
+    let format = match &raw.format {
+        Some(f) => ArchiveFormat::from_name(f.get_ref())
+            .ok_or_else(|| field_error(f.span(), "format", format!("unknown format `{}`", f.get_ref())))?,
+        None => ArchiveFormat::from_file_name(url),
+    };
+    for line in &raw.python {
+        if !is_python_line(line.get_ref()) {
+            return Err(field_error(line.span(), "python", format!("expected a line like \"3.13\", got `{}`", line.get_ref())));
+        }
+    }
+    Ok(Artifact {
+        component: raw.component.map(Spanned::into_inner).unwrap_or_else(|| name.clone()),
+        version: raw.version.into_inner(),
+        url: url.clone(),
+        sha256: sha256.clone(),
+        size: raw.size.map(Spanned::into_inner),
+        host: raw.host.map(Spanned::into_inner),
+        python: raw.python.into_iter().map(Spanned::into_inner).collect(),
+        strip: raw.strip.map(Spanned::into_inner),
+        format,
+        origin: file.to_owned(),
+        name,
+    })
+}
+
+/// https everywhere; file:// and plain http to a loopback address are allowed for local mirrors.
+fn check_url(url: &str) -> Result<(), String> {
+    if url.starts_with("https://") || url.starts_with("file://") {
+        return Ok(());
+    }
+    if let Some(rest) = url.strip_prefix("http://") {
+        let host = rest.split(['/', '?']).next().unwrap_or("");
+        let host = host.rsplit_once(':').map_or(host, |(h, port)| if port.chars().all(|c| c.is_ascii_digit()) { h } else { host });
+        if matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+            return Ok(());
+        }
+        return Err(format!("`{url}` is plain http; use https (plain http is allowed only for loopback)"));
+    }
+    Err(format!("`{url}` is not an https:// or file:// URL"))
+}
+
+fn is_python_line(line: &str) -> bool {
+    let mut parts = line.split('.');
+    matches!((parts.next(), parts.next(), parts.next()), (Some(a), Some(b), None)
+        if !a.is_empty() && !b.is_empty() && a.chars().chain(b.chars()).all(|c| c.is_ascii_digit()))
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+impl fmt::Display for Artifact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.name, self.version)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHA: &str = "9a93b2b7dfdac77ceba5a558a580e74667dd6fede4585b91eefb60f03b72df23";
+
+    fn entry(name: &str, extra: &str) -> String {
+        format!(
+            "[[artifact]]\nname = \"{name}\"\nversion = \"1.0\"\nurl = \"https://example.org/{name}-1.0.tar.gz\"\nsha256 = \"{SHA}\"\n{extra}\n"
+        )
+    }
+
+    fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse(text, Path::new("m.toml"))
+    }
+
+    #[test]
+    fn parses_a_valid_manifest() {
+        let m = parse(&format!("schema = 1\n{}{}", entry("zlib", "size = 10"), entry("wasmtime", "host = \"x86_64-linux\""))).unwrap();
+        assert_eq!(m.artifacts.len(), 2);
+        assert_eq!(m.artifacts[0].size, Some(10));
+        assert_eq!(m.artifacts[0].file_name(), "zlib-1.0.tar.gz");
+        assert_eq!(m.artifacts[0].format, ArchiveFormat::TarGz);
+        assert_eq!(m.artifacts[1].host.as_deref(), Some("x86_64-linux"));
+    }
+
+    #[test]
+    fn unknown_field_names_file_and_line() {
+        let err = parse(&format!("schema = 1\n{}", entry("zlib", "colour = \"red\""))).unwrap_err().to_string();
+        assert!(err.starts_with("m.toml:7:"), "{err}");
+        assert!(err.contains("unknown field `colour`"), "{err}");
+    }
+
+    #[test]
+    fn malformed_sha256_names_the_field() {
+        let text = format!("schema = 1\n{}", entry("zlib", "")).replace(SHA, "ABCD");
+        let err = parse(&text).unwrap_err().to_string();
+        assert_eq!(err, "m.toml:6: artifact `zlib`: field `sha256`: expected 64 lowercase hex digits, got `ABCD`");
+    }
+
+    #[test]
+    fn duplicate_name_and_host_is_an_error() {
+        let err = parse(&format!("schema = 1\n{}{}", entry("zlib", ""), entry("zlib", ""))).unwrap_err().to_string();
+        assert!(err.contains("m.toml:8:") && err.contains("duplicate") && err.contains("line 2"), "{err}");
+        // The same name for two hosts is fine.
+        parse(&format!("schema = 1\n{}{}", entry("w", "host = \"a\""), entry("w", "host = \"b\""))).unwrap();
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_loopback() {
+        let text = format!("schema = 1\n{}", entry("zlib", ""));
+        let err = parse(&text.replace("https://example.org", "http://example.org")).unwrap_err().to_string();
+        assert!(err.contains("field `url`") && err.contains("plain http"), "{err}");
+        parse(&text.replace("https://example.org", "http://127.0.0.1:8080")).unwrap();
+        parse(&text.replace("https://example.org", "file:///srv/mirror")).unwrap();
+        let err = parse(&text.replace("https://example.org", "ftp://example.org")).unwrap_err().to_string();
+        assert!(err.contains("not an https://"), "{err}");
+    }
+
+    #[test]
+    fn wrong_schema_is_refused() {
+        let err = parse("schema = 2\n").unwrap_err().to_string();
+        assert!(err.contains("m.toml:1:") && err.contains("schema 2"), "{err}");
+    }
+
+    #[test]
+    fn overlay_replaces_by_name_and_host_and_adds_new_entries() {
+        let mut base = parse(&format!("schema = 1\n{}{}", entry("zlib", ""), entry("w", "host = \"a\""))).unwrap();
+        let overlay = parse(&format!(
+            "schema = 1\n{}{}",
+            entry("zlib", "size = 5").replace("1.0", "1.1"),
+            entry("w", "host = \"b\"")
+        ))
+        .unwrap();
+        base.apply_overlay(overlay);
+        assert_eq!(base.artifacts.len(), 3);
+        assert_eq!(base.artifacts[0].version, "1.1");
+        assert_eq!(base.artifacts[0].size, Some(5));
+        assert_eq!(base.for_host("b").map(|a| a.name.as_str()).collect::<Vec<_>>(), ["zlib", "w"]);
+    }
+
+    #[test]
+    fn component_lookup_respects_python_line() {
+        let m = parse(&format!(
+            "schema = 1\n{}{}",
+            entry("wasi-sdk-24", "component = \"wasi-sdk\"\npython = [\"3.13\", \"3.14\"]"),
+            entry("wasi-sdk-34", "component = \"wasi-sdk\"\npython = [\"3.15\"]")
+        ))
+        .unwrap();
+        assert_eq!(m.component("wasi-sdk", "3.14", "x").unwrap().name, "wasi-sdk-24");
+        assert_eq!(m.component("wasi-sdk", "3.15", "x").unwrap().name, "wasi-sdk-34");
+        assert!(m.component("wasi-sdk", "3.12", "x").is_err());
+    }
+}
