@@ -67,9 +67,11 @@ make_wasi_sdk() {
     printf '#!/bin/sh\nexec %s --target=wasm32-wasi "$@"\n' "${t#*:}" >"$d/bin/${t%%:*}"
     chmod +x "$d/bin/${t%%:*}"
   done
+  # Scripts, not symlinks: a release tarball must not hold links that point outside it.
   for t in llvm-ar:llvm-ar-19 ranlib:llvm-ranlib-19 llvm-ranlib:llvm-ranlib-19 llvm-nm:llvm-nm-19 \
     wasm-ld:wasm-ld-19 llvm-strip:llvm-strip-19; do
-    ln -s "/usr/bin/${t#*:}" "$d/bin/${t%%:*}"
+    printf '#!/bin/sh\nexec /usr/bin/%s "$@"\n' "${t#*:}" >"$d/bin/${t%%:*}"
+    chmod +x "$d/bin/${t%%:*}"
   done
   echo "24.0 (clang-19 + wasi-libc 0.0~git20241209, assembled by e2e/fixtures.sh)" >"$d/VERSION"
   mkdir -p "$out/mirror/wasi-sdk-24"

@@ -2,11 +2,16 @@
 //!
 //! The layout follows the pipeline: manifest → fetch → toolchains → deps → patches → build → run.
 
+mod build;
 mod commands;
 mod context;
+mod deps;
 mod fetch;
 mod flags;
 mod manifest;
+mod process;
+mod run;
+mod toolchains;
 
 use std::process::ExitCode;
 
@@ -29,6 +34,8 @@ fn run(flags: flags::Xtask, env: std::collections::BTreeMap<String, String>) -> 
     match flags.command {
         flags::Command::Fetch(cmd) => cmd.run(&context),
         flags::Command::Mirror(flags::MirrorCommand::Export(cmd)) => cmd.run(&context),
-        _ => todo!(),
+        flags::Command::Bootstrap(cmd) => cmd.run(&context),
+        flags::Command::Run(cmd) => cmd.run(&context),
+        flags::Command::Test(cmd) => cmd.run(&context),
     }
 }

@@ -181,6 +181,15 @@ impl Manifest {
     }
 }
 
+impl Manifest {
+    /// The artifact of a component that does not depend on the CPython line (zlib, bzip2).
+    pub fn any_component(&self, component: &str, host: &str) -> anyhow::Result<Artifact> {
+        self.for_host(host).filter(|a| a.component == component).last().cloned().ok_or_else(|| {
+            anyhow::anyhow!("the manifest pins no `{component}` for {host}; add one with --overlay FILE")
+        })
+    }
+}
+
 type FieldError = (usize, String);
 
 fn check_artifact(raw: RawArtifact, file: &Path) -> Result<Artifact, FieldError> {

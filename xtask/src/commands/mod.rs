@@ -1,4 +1,7 @@
 //! One file per command.
 
+mod bootstrap;
 mod fetch;
 mod mirror;
+mod run;
+mod test;

@@ -76,6 +76,11 @@ impl Fetcher {
         &self.settings.cache
     }
 
+    /// True with `--verify`: installs and cache hits are checked again.
+    pub fn verifies_everything(&self) -> bool {
+        self.settings.verify
+    }
+
     /// Returns the verified file, fetching it if the cache lacks it. Errors are one line naming the
     /// artifact, the URL or path, and what to do.
     pub fn fetch(&self, artifact: &Artifact) -> anyhow::Result<Fetched> {
@@ -169,7 +174,9 @@ fn build_client(network: &NetworkSettings) -> anyhow::Result<Client> {
     if let Some(ca_file) = &network.ca_file {
         let pem = std::fs::read(ca_file).with_context(|| format!("read the CA bundle SSL_CERT_FILE={}", ca_file.display()))?;
         let certificates = reqwest::Certificate::from_pem_bundle(&pem)
-            .with_context(|| format!("SSL_CERT_FILE={} holds no valid PEM certificate", ca_file.display()))?;
+            .ok()
+            .filter(|c| !c.is_empty())
+            .with_context(|| format!("SSL_CERT_FILE={} holds no valid PEM certificate; point it at a PEM bundle", ca_file.display()))?;
         for certificate in certificates {
             builder = builder.add_root_certificate(certificate);
         }

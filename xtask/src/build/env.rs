@@ -1,0 +1,150 @@
+//! The hermetic environments of the build steps, and the WASI runner. Nothing of the caller's
+//! environment leaks in: a user's CC, CFLAGS, PYTHONPATH or PKG_CONFIG_PATH cannot change a build.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use super::source::SourceTree;
+use super::{Inputs, Layout};
+use crate::process::shell_quote;
+use crate::toolchains::wasmtime::DirMap;
+
+const SYSTEM_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
+/// Where the target build directory appears inside the WASI guest.
+pub const GUEST_BUILD_DIR: &str = "/wasi-build";
+
+/// The environment shared by every step.
+pub fn base(layout: &Layout, source: &SourceTree) -> BTreeMap<String, String> {
+    let home = layout.work.join("home");
+    let _ = fs::create_dir_all(&home);
+    [
+        ("PATH", SYSTEM_PATH.to_owned()),
+        ("HOME", home.display().to_string()),
+        ("LC_ALL", "C".to_owned()),
+        ("TZ", "UTC".to_owned()),
+        ("SOURCE_DATE_EPOCH", source.source_date_epoch.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+pub fn native(layout: &Layout, source: &SourceTree) -> BTreeMap<String, String> {
+    base(layout, source)
+}
+
+/// The runner command line (wasmtime and its flags, without the module).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunnerSpec {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    /// The interpreter module.
+    pub module: PathBuf,
+}
+
+impl RunnerSpec {
+    pub fn command_line(&self) -> String {
+        std::iter::once(self.program.display().to_string())
+            .chain(self.args.iter().cloned())
+            .map(|w| shell_quote(&w))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// The source at `/` (the stdlib is `/Lib`) and the build directory at [`GUEST_BUILD_DIR`]
+/// (its sysconfig data is on PYTHONPATH).
+pub fn wasi_dirs(layout: &Layout, inputs: &Inputs) -> Vec<DirMap> {
+    vec![
+        DirMap { host: inputs.source.root.clone(), guest: "/".into() },
+        DirMap { host: layout.host.clone(), guest: GUEST_BUILD_DIR.into() },
+    ]
+}
+
+pub fn wasi_runner(layout: &Layout, inputs: &Inputs) -> RunnerSpec {
+    let line = inputs.source.line;
+    let pythonpath = format!("{GUEST_BUILD_DIR}/build/lib.wasi-wasm32-{line}:/Lib");
+    let args = inputs.wasmtime.runner_args(line, &wasi_dirs(layout, inputs), &[("PYTHONPATH".to_owned(), pythonpath)]);
+    RunnerSpec { program: inputs.wasmtime.binary.clone(), args, module: layout.host.join(inputs.target.program) }
+}
+
+pub fn wasi_host(layout: &Layout, inputs: &Inputs, runner: &RunnerSpec) -> BTreeMap<String, String> {
+    let sdk = inputs.sdk;
+    let sysroot = sdk.sysroot();
+    let mut env = base(layout, inputs.source);
+    env.insert("PATH".into(), format!("{}:{SYSTEM_PATH}", sdk.root.join("bin").display()));
+    env.insert("CC".into(), sdk.compiler("clang"));
+    env.insert("CPP".into(), sdk.compiler("clang-cpp"));
+    env.insert("CXX".into(), sdk.compiler("clang++"));
+    env.insert("AR".into(), sdk.bin("llvm-ar").display().to_string());
+    env.insert("RANLIB".into(), sdk.bin("ranlib").display().to_string());
+    env.insert("PKG_CONFIG_PATH".into(), String::new());
+    env.insert(
+        "PKG_CONFIG_LIBDIR".into(),
+        format!("{}:{}", sysroot.join("lib/pkgconfig").display(), sysroot.join("share/pkgconfig").display()),
+    );
+    env.insert("PKG_CONFIG_SYSROOT_DIR".into(), sysroot.display().to_string());
+    env.insert("WASI_SDK_PATH".into(), sdk.root.display().to_string());
+    env.insert("WASI_SYSROOT".into(), sysroot.display().to_string());
+    if let Some(site) = inputs.target.config_site {
+        env.insert("CONFIG_SITE".into(), inputs.source.root.join(site).display().to_string());
+    }
+    env.insert("HOSTRUNNER".into(), runner.command_line());
+    for built in inputs.deps {
+        let (cflags, libs) = match built.component.as_str() {
+            "zlib" => ("ZLIB_CFLAGS", ("ZLIB_LIBS", "-lz")),
+            "bzip2" => ("BZIP2_CFLAGS", ("BZIP2_LIBS", "-lbz2")),
+            _ => continue,
+        };
+        env.insert(cflags.into(), format!("-I{}", built.prefix.join("include").display()));
+        env.insert(libs.0.into(), format!("-L{} {}", built.prefix.join("lib").display(), libs.1));
+    }
+    env
+}
+
+/// A stable text of an environment, for step keys.
+pub fn describe(env: &BTreeMap<String, String>) -> String {
+    env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("\n")
+}
+
+/// What `run` and `test` need to find the build again: written last by bootstrap.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub target: String,
+    pub python: String,
+    pub source: PathBuf,
+    pub runner: RunnerSpec,
+    pub dirs: Vec<(PathBuf, String)>,
+}
+
+pub fn write_runner_files(layout: &Layout, inputs: &Inputs, runner: &RunnerSpec) -> anyhow::Result<()> {
+    let script = layout.host.join("python.sh");
+    let text = format!("#!/bin/sh\nexec {} {} \"$@\"\n", runner.command_line(), shell_quote(&runner.module.display().to_string()));
+    fs::write(&script, text).with_context(|| format!("write {}", script.display()))?;
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755))?;
+    let record = RunRecord {
+        target: inputs.target.name.to_owned(),
+        python: inputs.source.line.to_string(),
+        source: inputs.source.root.clone(),
+        runner: runner.clone(),
+        dirs: wasi_dirs(layout, inputs).into_iter().map(|d| (d.host, d.guest)).collect(),
+    };
+    let path = layout.host.join("run.json");
+    let temp = path.with_extension("json.tmp");
+    fs::write(&temp, serde_json::to_vec_pretty(&record)?)?;
+    fs::rename(&temp, &path).with_context(|| format!("write {}", path.display()))
+}
+
+pub fn read_run_record(layout: &Layout) -> anyhow::Result<RunRecord> {
+    let path = layout.host.join("run.json");
+    let bytes = fs::read(&path).with_context(|| {
+        format!("no build found at {} (missing {}); run `cargo xtask bootstrap` first", layout.host.display(), path.display())
+    })?;
+    serde_json::from_slice(&bytes).with_context(|| format!("parse {}", path.display()))
+}

@@ -1,0 +1,196 @@
+//! The CPython build: a native build Python, then configure and make for the target, each step
+//! skipped when its inputs are unchanged.
+//!
+//! ```text
+//! WORK/src/Python-X.Y.Z/   the extracted release (not used for a checkout)
+//! WORK/build-python/       the native build Python
+//! WORK/<target>/           the target build (python.wasm, python.sh, run.json)
+//! WORK/logs/<step>.log     the full output of every step
+//! WORK/stamps/             one stamp per step
+//! ```
+
+pub mod env;
+pub mod source;
+pub mod stamp;
+pub mod target;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::deps::Built;
+use crate::process::Cmd;
+use crate::toolchains::wasi_sdk::WasiSdk;
+use crate::toolchains::wasmtime::Wasmtime;
+use source::SourceTree;
+use stamp::Stamps;
+use target::Target;
+
+pub struct Layout {
+    pub work: PathBuf,
+    pub build_python: PathBuf,
+    pub host: PathBuf,
+    pub logs: PathBuf,
+    pub stamps: Stamps,
+}
+
+impl Layout {
+    pub fn new(work: &Path, target: &Target) -> Layout {
+        Layout {
+            work: work.to_owned(),
+            build_python: work.join("build-python"),
+            host: work.join(target.name),
+            logs: work.join("logs"),
+            stamps: Stamps::new(&work.join("stamps")),
+        }
+    }
+
+    fn log(&self, step: &str) -> PathBuf {
+        self.logs.join(format!("{}.log", step.replace(' ', "-")))
+    }
+}
+
+/// Everything the configure/make steps need, resolved.
+pub struct Inputs<'a> {
+    pub target: &'static Target,
+    pub source: &'a SourceTree,
+    pub sdk: &'a WasiSdk,
+    pub wasmtime: &'a Wasmtime,
+    pub deps: &'a [Built],
+    pub jobs: usize,
+}
+
+/// What the steps did: which ran and which were skipped.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub ran: Vec<String>,
+    pub skipped: Vec<String>,
+}
+
+pub fn build(layout: &Layout, inputs: &Inputs) -> anyhow::Result<Report> {
+    let mut report = Report::default();
+    let source = inputs.source;
+    let marker = source.root.join("Modules/Setup.local");
+    if !marker.exists() {
+        std::fs::write(&marker, "# Created by cargo xtask bootstrap (marks a WASI build tree).\n")
+            .with_context(|| format!("create {}", marker.display()))?;
+    }
+    let native_env = env::native(layout, source);
+    let configure = source.root.join("configure").display().to_string();
+    let configure_build_key = stamp::key([
+        "configure build python",
+        &source.identity,
+        &file_digest(&source.root.join("configure"))?,
+        &env::describe(&native_env),
+    ]);
+    let native_configure = Cmd::new(&configure, &layout.build_python, &native_env).arg("-C");
+    step(layout, "configure build python", &configure_build_key, &mut report, |log| {
+        std::fs::create_dir_all(&layout.build_python)?;
+        native_configure.run_logged("configure build python", log)
+    })?;
+    let make = |dir: &Path, env: &BTreeMap<String, String>| Cmd::new("make", dir, env).arg(format!("-j{}", inputs.jobs));
+    make_step(layout, "make build python", &configure_build_key, &source.root, &mut report, |log| {
+        make(&layout.build_python, &native_env).run_logged("make build python", log)
+    })?;
+
+    let runner = env::wasi_runner(layout, inputs);
+    let host_env = env::wasi_host(layout, inputs, &runner);
+    let build_python = layout.build_python.join("python");
+    let relative_configure = relative_path(&source.root.join("configure"), &layout.host);
+    let host_configure = Cmd::new("/bin/sh", &layout.host, &host_env).arg(relative_configure.display().to_string()).args([
+        "-C".to_owned(),
+        format!("--host={}", inputs.target.triple),
+        format!("--build={}", config_guess(source, &native_env)?),
+        format!("--with-build-python={}", build_python.display()),
+    ]);
+    let host_configure = host_configure.args(inputs.target.configure_args.iter().copied());
+    let configure_host_key = stamp::key([
+        "configure host",
+        &configure_build_key,
+        &host_configure.display(),
+        &env::describe(&host_env),
+        &inputs.sdk.identity(),
+    ]);
+    step(layout, "configure host", &configure_host_key, &mut report, |log| {
+        std::fs::create_dir_all(&layout.host)?;
+        host_configure.run_logged("configure host", log)
+    })?;
+    make_step(layout, "make host", &configure_host_key, &source.root, &mut report, |log| {
+        make(&layout.host, &host_env).run_logged("make host", log)
+    })?;
+    env::write_runner_files(layout, inputs, &runner)?;
+    Ok(report)
+}
+
+/// Runs `run` unless the stamp holds `key`.
+fn step(layout: &Layout, name: &str, key: &str, report: &mut Report, run: impl FnOnce(&Path) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    if layout.stamps.is_current(name, key) {
+        report.skipped.push(name.to_owned());
+        return Ok(());
+    }
+    layout.stamps.invalidate(name)?;
+    let log = layout.log(name);
+    let _ = std::fs::remove_file(&log);
+    eprintln!("build: {name} (log: {})", log.display());
+    let started = std::time::Instant::now();
+    run(&log)?;
+    eprintln!("build: {name} done in {:.0}s", started.elapsed().as_secs_f64());
+    layout.stamps.record(name, key)?;
+    report.ran.push(name.to_owned());
+    Ok(())
+}
+
+/// A make step: its key also covers the source tree, so an edit in a checkout re-runs make, and
+/// nothing else does. The fingerprint is taken after make, which may touch the tree.
+fn make_step(
+    layout: &Layout,
+    name: &str,
+    configure_key: &str,
+    tree: &Path,
+    report: &mut Report,
+    run: impl FnOnce(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let key_now = stamp::key([configure_key, &source::fingerprint(tree)?]);
+    if layout.stamps.is_current(name, &key_now) {
+        report.skipped.push(name.to_owned());
+        return Ok(());
+    }
+    step(layout, name, &key_now, report, run)?;
+    layout.stamps.record(name, &stamp::key([configure_key, &source::fingerprint(tree)?]))
+}
+
+fn config_guess(source: &SourceTree, env: &BTreeMap<String, String>) -> anyhow::Result<String> {
+    let guess = source.root.join("config.guess");
+    Ok(Cmd::new("/bin/sh", &source.root, env).arg(guess.display().to_string()).read()?.trim().to_owned())
+}
+
+fn file_digest(path: &Path) -> anyhow::Result<String> {
+    crate::fetch::cache::sha256_file(path).with_context(|| format!("read {}", path.display()))
+}
+
+/// `path` relative to `from` (both absolute), with `..` as needed.
+pub fn relative_path(path: &Path, from: &Path) -> PathBuf {
+    let path: Vec<_> = path.components().collect();
+    let from: Vec<_> = from.components().collect();
+    let common = path.iter().zip(&from).take_while(|(a, b)| a == b).count();
+    let mut relative = PathBuf::new();
+    for _ in common..from.len() {
+        relative.push("..");
+    }
+    for part in &path[common..] {
+        relative.push(part);
+    }
+    relative
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_climb_to_the_common_ancestor() {
+        assert_eq!(relative_path(Path::new("/w/src/P/configure"), Path::new("/w/wasi")), Path::new("../src/P/configure"));
+        assert_eq!(relative_path(Path::new("/c/configure"), Path::new("/c/cross-build/wasm32-wasip1")), Path::new("../../configure"));
+    }
+}

@@ -1,0 +1,70 @@
+//! Per-step stamps: a step is skipped when the key of its inputs equals the stamp's. The stamp is
+//! removed before a step runs and written (atomically) only after it succeeds.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+
+pub struct Stamps {
+    dir: PathBuf,
+}
+
+impl Stamps {
+    pub fn new(dir: &Path) -> Stamps {
+        Stamps { dir: dir.to_owned() }
+    }
+
+    fn path(&self, step: &str) -> PathBuf {
+        self.dir.join(format!("{}.stamp", step.replace([' ', '/'], "-")))
+    }
+
+    pub fn is_current(&self, step: &str, key: &str) -> bool {
+        fs::read_to_string(self.path(step)).is_ok_and(|stored| stored.trim() == key)
+    }
+
+    pub fn invalidate(&self, step: &str) -> anyhow::Result<()> {
+        match fs::remove_file(self.path(step)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).context("remove a step stamp"),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn record(&self, step: &str, key: &str) -> anyhow::Result<()> {
+        fs::create_dir_all(&self.dir).with_context(|| format!("create {}", self.dir.display()))?;
+        let path = self.path(step);
+        let temp = path.with_extension("tmp");
+        fs::write(&temp, format!("{key}\n"))?;
+        fs::rename(&temp, &path).with_context(|| format!("write {}", path.display()))
+    }
+}
+
+/// Hashes the parts that decide a step's output.
+pub fn key<I: IntoIterator<Item = S>, S: AsRef<str>>(parts: I) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_ref());
+        hasher.update([0]);
+    }
+    hex::encode(hasher.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_step_is_current_only_after_recording_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let stamps = Stamps::new(dir.path());
+        let k = key(["configure", "--host=wasm32-wasip1"]);
+        assert!(!stamps.is_current("configure host", &k));
+        stamps.record("configure host", &k).unwrap();
+        assert!(stamps.is_current("configure host", &k));
+        assert!(!stamps.is_current("configure host", &key(["configure"])));
+        stamps.invalidate("configure host").unwrap();
+        assert!(!stamps.is_current("configure host", &k));
+        assert_ne!(key(["ab", "c"]), key(["a", "bc"]));
+    }
+}

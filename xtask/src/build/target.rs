@@ -1,0 +1,92 @@
+//! Targets are data: triple, toolchain, dependencies, configure flags and runner. The emscripten
+//! targets (node, browser, dynamic linking, pthreads) are new values here, not new drivers.
+
+use crate::deps::{self, Recipe};
+use crate::flags::TargetFlag;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Toolchain {
+    WasiSdk,
+    Emscripten,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runner {
+    Wasmtime,
+    Node,
+    Browser,
+}
+
+pub struct Target {
+    /// The name used for the build directory and in messages.
+    pub name: &'static str,
+    pub triple: &'static str,
+    pub toolchain: Toolchain,
+    pub deps: &'static [&'static Recipe],
+    /// Compiler flags for the dependencies.
+    pub dep_cflags: &'static [&'static str],
+    /// Extra configure arguments after --host/--build/--with-build-python.
+    pub configure_args: &'static [&'static str],
+    /// CONFIG_SITE, relative to the source root.
+    pub config_site: Option<&'static str>,
+    pub runner: Runner,
+    /// The interpreter file make produces in the build directory.
+    pub program: &'static str,
+    /// Whether bootstrap supports this target yet.
+    pub supported: bool,
+}
+
+pub const WASI: Target = Target {
+    name: "wasi",
+    triple: "wasm32-wasip1",
+    toolchain: Toolchain::WasiSdk,
+    deps: &[&deps::ZLIB, &deps::BZIP2],
+    dep_cflags: &["-O2", "-fPIC"],
+    configure_args: &[],
+    config_site: Some("Tools/wasm/config.site-wasm32-wasi"),
+    runner: Runner::Wasmtime,
+    program: "python.wasm",
+    supported: true,
+};
+
+pub const EMSCRIPTEN_NODE: Target = Target {
+    name: "emscripten-node",
+    triple: "wasm32-emscripten",
+    toolchain: Toolchain::Emscripten,
+    deps: &[&deps::ZLIB, &deps::BZIP2],
+    dep_cflags: &["-O2", "-fPIC", "-DWASM_BIGINT"],
+    configure_args: &[
+        "--without-pymalloc",
+        "--disable-shared",
+        "--disable-ipv6",
+        "--enable-big-digits=30",
+        "--enable-wasm-dynamic-linking",
+        "--with-emscripten-target=node",
+    ],
+    config_site: Some("Tools/wasm/config.site-wasm32-emscripten"),
+    runner: Runner::Node,
+    program: "python.mjs",
+    supported: false,
+};
+
+pub const EMSCRIPTEN_BROWSER: Target = Target {
+    name: "emscripten-browser",
+    runner: Runner::Browser,
+    configure_args: &[
+        "--without-pymalloc",
+        "--disable-shared",
+        "--disable-ipv6",
+        "--enable-big-digits=30",
+        "--enable-wasm-dynamic-linking",
+        "--with-emscripten-target=browser",
+    ],
+    ..EMSCRIPTEN_NODE
+};
+
+pub fn target(flag: TargetFlag) -> &'static Target {
+    match flag {
+        TargetFlag::Wasi => &WASI,
+        TargetFlag::EmscriptenNode => &EMSCRIPTEN_NODE,
+        TargetFlag::EmscriptenBrowser => &EMSCRIPTEN_BROWSER,
+    }
+}

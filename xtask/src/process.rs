@@ -1,0 +1,181 @@
+//! The one helper that runs every external command.
+//!
+//! It starts from an empty environment and sets only what the caller passes, logs the command
+//! line, appends all output to the step's log file, prints a heartbeat while a long command runs,
+//! and on failure shows the command, the log's last lines and the log's path.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context};
+
+const HEARTBEAT: Duration = Duration::from_secs(60);
+const TAIL_LINES: usize = 30;
+
+/// An external command: program, arguments, working directory and its complete environment.
+#[derive(Debug, Clone)]
+pub struct Cmd {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    pub dir: PathBuf,
+    pub env: BTreeMap<String, String>,
+}
+
+impl Cmd {
+    pub fn new(program: impl Into<PathBuf>, dir: &Path, env: &BTreeMap<String, String>) -> Cmd {
+        Cmd { program: program.into(), args: Vec::new(), dir: dir.to_owned(), env: env.clone() }
+    }
+
+    pub fn arg(mut self, arg: impl Into<String>) -> Cmd {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Cmd {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// The command as a shell would show it.
+    pub fn display(&self) -> String {
+        std::iter::once(self.program.display().to_string())
+            .chain(self.args.iter().cloned())
+            .map(|word| shell_quote(&word))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn expression(&self) -> duct::Expression {
+        duct::cmd(self.resolved_program(), &self.args).dir(&self.dir).full_env(&self.env).stdin_null()
+    }
+
+    /// A bare program name is looked up in the command's own PATH, not the caller's.
+    fn resolved_program(&self) -> PathBuf {
+        if self.program.components().count() > 1 {
+            return self.program.clone();
+        }
+        let path = self.env.get("PATH").map(String::as_str).unwrap_or("/usr/bin:/bin");
+        path.split(':')
+            .map(|dir| Path::new(dir).join(&self.program))
+            .find(|candidate| candidate.is_file())
+            .unwrap_or_else(|| self.program.clone())
+    }
+
+    /// Runs the command with its output appended to `log`; on failure the error names the
+    /// command, shows the log's tail and its path.
+    pub fn run_logged(&self, step: &str, log: &Path) -> anyhow::Result<()> {
+        append_log_header(log, self)?;
+        let output = File::options().append(true).open(log).with_context(|| format!("open {}", log.display()))?;
+        let errors = output.try_clone()?;
+        let started = Instant::now();
+        let handle = self.expression().stdout_file(output).stderr_file(errors).unchecked().start().with_context(|| {
+            format!("{step}: cannot start {}; is it installed? (failed command: {})", self.program.display(), self.display())
+        })?;
+        let mut last_beat = Instant::now();
+        let status = loop {
+            if let Some(output) = handle.try_wait()? {
+                break output.status;
+            }
+            if last_beat.elapsed() >= HEARTBEAT {
+                last_beat = Instant::now();
+                eprintln!("{step}: still running ({}s, log: {})", started.elapsed().as_secs(), log.display());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        if status.success() {
+            return Ok(());
+        }
+        Err(anyhow!(
+            "{step} failed ({status}); failed command: {}\n{}\n{step}: the full log is {}",
+            self.display(),
+            log_tail(log),
+            log.display()
+        ))
+    }
+
+    /// Runs the command and returns its stdout; for short queries such as `--version`.
+    pub fn read(&self) -> anyhow::Result<String> {
+        let output = self.expression().stdout_capture().stderr_capture().unchecked().run().with_context(|| {
+            format!("cannot start {}; failed command: {}", self.program.display(), self.display())
+        })?;
+        if !output.status.success() {
+            return Err(anyhow!(
+                "failed command: {} ({}): {}",
+                self.display(),
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// Runs the command with the terminal attached (for `run`); returns its exit code.
+    pub fn run_interactive(&self) -> anyhow::Result<i32> {
+        let expression = duct::cmd(self.resolved_program(), &self.args).dir(&self.dir).full_env(&self.env).unchecked();
+        let output = expression.run().with_context(|| format!("failed command: {}", self.display()))?;
+        Ok(output.status.code().unwrap_or(1))
+    }
+}
+
+fn append_log_header(log: &Path, cmd: &Cmd) -> anyhow::Result<()> {
+    if let Some(parent) = log.parent() {
+        fs::create_dir_all(parent).with_context(|| format!("create {}", parent.display()))?;
+    }
+    let mut file = File::options().create(true).append(true).open(log).with_context(|| format!("open {}", log.display()))?;
+    writeln!(file, "$ cd {} && {}", shell_quote(&cmd.dir.display().to_string()), cmd.display())?;
+    Ok(())
+}
+
+fn log_tail(log: &Path) -> String {
+    let Ok(file) = File::open(log) else { return String::new() };
+    let lines: Vec<String> = BufReader::new(file).lines().map_while(Result::ok).collect();
+    let start = lines.len().saturating_sub(TAIL_LINES);
+    lines[start..].iter().map(|l| format!("  | {l}")).collect::<Vec<_>>().join("\n")
+}
+
+pub fn shell_quote(word: &str) -> String {
+    if !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> BTreeMap<String, String> {
+        [("PATH".to_owned(), "/usr/bin:/bin".to_owned())].into_iter().collect()
+    }
+
+    #[test]
+    fn quoting_leaves_plain_words_alone() {
+        assert_eq!(shell_quote("--host=wasm32-wasip1"), "--host=wasm32-wasip1");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+
+    #[test]
+    fn the_environment_is_only_what_is_passed() {
+        let out = Cmd::new("/usr/bin/env", Path::new("/"), &env()).read().unwrap();
+        assert_eq!(out.trim(), "PATH=/usr/bin:/bin");
+    }
+
+    #[test]
+    fn a_failure_shows_the_command_and_the_log_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("step.log");
+        let cmd = Cmd::new("/bin/sh", dir.path(), &env()).args(["-c", "echo first; echo boom >&2; exit 3"]);
+        let err = cmd.run_logged("configure host", &log).unwrap_err().to_string();
+        assert!(err.contains("configure host failed"), "{err}");
+        assert!(err.contains("failed command: /bin/sh -c"), "{err}");
+        assert!(err.contains("  | boom"), "{err}");
+        assert!(err.contains(&log.display().to_string()), "{err}");
+        let text = fs::read_to_string(&log).unwrap();
+        assert!(text.starts_with("$ cd ") && text.contains("first\nboom\n"), "{text}");
+    }
+}

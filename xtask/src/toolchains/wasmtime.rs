@@ -1,0 +1,111 @@
+//! wasmtime, and the runner command line for each wasmtime CLI era and CPython line.
+//!
+//! Eras: ≤13 `--mapdir GUEST::HOST`; 14+ `--dir HOST::GUEST` and `-W/--wasm` options. The stack
+//! size follows what each CPython line's own runner passes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+
+use crate::build::source::PythonLine;
+use crate::process::Cmd;
+
+#[derive(Debug, Clone)]
+pub struct Wasmtime {
+    pub binary: PathBuf,
+    pub version: (u32, u32, u32),
+}
+
+/// A host directory made visible to the guest.
+#[derive(Debug, Clone)]
+pub struct DirMap {
+    pub host: PathBuf,
+    pub guest: String,
+}
+
+impl Wasmtime {
+    pub fn open(binary: &Path, env: &BTreeMap<String, String>) -> anyhow::Result<Wasmtime> {
+        if !binary.is_file() {
+            bail!("wasmtime not found at {}; pass --wasmtime PATH or drop it to use the pinned release", binary.display());
+        }
+        let dir = binary.parent().unwrap_or(Path::new("/"));
+        let text = Cmd::new(binary, dir, env).arg("--version").read()?;
+        let version = parse_version(&text).with_context(|| format!("unexpected `wasmtime --version` output: {}", text.trim()))?;
+        Ok(Wasmtime { binary: binary.to_owned(), version })
+    }
+
+    pub fn version_string(&self) -> String {
+        format!("{}.{}.{}", self.version.0, self.version.1, self.version.2)
+    }
+
+    /// `wasmtime run …` up to (not including) the module: stack size, directories, environment.
+    pub fn runner_args(&self, line: PythonLine, dirs: &[DirMap], env: &[(String, String)]) -> Vec<String> {
+        let mut args = vec!["run".to_owned()];
+        let modern = self.version.0 >= 14;
+        if modern {
+            args.push(format!("--wasm=max-wasm-stack={}", stack_size(line)));
+        }
+        for dir in dirs {
+            if modern {
+                args.push(format!("--dir={}::{}", dir.host.display(), dir.guest));
+            } else {
+                args.push(format!("--mapdir={}::{}", dir.guest, dir.host.display()));
+            }
+        }
+        for (name, value) in env {
+            args.push(format!("--env={name}={value}"));
+        }
+        args
+    }
+}
+
+/// The guest stack each line's own runner asks for (8 MiB for 3.13, 16 MiB for 3.14, 32 MiB after).
+pub fn stack_size(line: PythonLine) -> u64 {
+    match line.minor {
+        ..=13 => 8_388_608,
+        14 => 16_777_216,
+        _ => 33_554_432,
+    }
+}
+
+fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
+    let word = text.split_whitespace().nth(1)?;
+    let mut parts = word.split('.').map(|p| p.parse::<u32>().ok());
+    Some((parts.next()??, parts.next()??, parts.next()??))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wasmtime(major: u32) -> Wasmtime {
+        Wasmtime { binary: "/w".into(), version: (major, 0, 0) }
+    }
+
+    fn dirs() -> Vec<DirMap> {
+        vec![DirMap { host: "/src".into(), guest: "/".into() }]
+    }
+
+    #[test]
+    fn version_is_read_from_the_banner() {
+        assert_eq!(parse_version("wasmtime 49.0.3 (d6b2f1b 2025-01-20)\n"), Some((49, 0, 3)));
+        assert_eq!(parse_version("wasmtime-cli 13.0.1\n"), Some((13, 0, 1)));
+        assert_eq!(parse_version("nonsense"), None);
+    }
+
+    #[test]
+    fn modern_cli_maps_host_to_guest_with_the_line_stack() {
+        let env = vec![("PYTHONPATH".to_owned(), "/Lib".to_owned())];
+        let args = wasmtime(49).runner_args(PythonLine { major: 3, minor: 13 }, &dirs(), &env);
+        assert_eq!(args, ["run", "--wasm=max-wasm-stack=8388608", "--dir=/src::/", "--env=PYTHONPATH=/Lib"]);
+        let args = wasmtime(30).runner_args(PythonLine { major: 3, minor: 15 }, &dirs(), &[]);
+        assert_eq!(args[1], "--wasm=max-wasm-stack=33554432");
+    }
+
+    #[test]
+    fn old_cli_uses_mapdir_guest_first() {
+        let args = wasmtime(13).runner_args(PythonLine { major: 3, minor: 12 }, &dirs(), &[]);
+        assert_eq!(args, ["run", "--mapdir=/::/src"]);
+    }
+}

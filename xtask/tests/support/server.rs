@@ -1,0 +1,163 @@
+//! A real HTTP/1.1 server on 127.0.0.1 for tests, with scripted faults per path.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+/// What the server does for one path. Faults listed in `first` are used for the first requests,
+/// in order; later requests get the normal response.
+#[derive(Clone, Default)]
+pub struct Route {
+    pub body: Vec<u8>,
+    pub content_type: Option<&'static str>,
+    pub honour_range: bool,
+    pub first: Vec<Fault>,
+    /// Sleep this long after each 64 KiB chunk (to make transfers overlap).
+    pub throttle: Option<Duration>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// Send the headers and this many body bytes, then close the connection.
+    DropAfter(usize),
+    /// Answer with this status and a short body.
+    Status(u16),
+    /// Send the headers and this many body bytes, then go silent.
+    StallAfter(usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub path: String,
+    pub range: Option<String>,
+    pub absolute_form: bool,
+}
+
+#[derive(Clone)]
+pub struct Server {
+    pub port: u16,
+    routes: Arc<Mutex<HashMap<String, Route>>>,
+    served: Arc<Mutex<HashMap<String, usize>>>,
+    pub requests: Arc<Mutex<Vec<Request>>>,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let server = Server {
+            port: listener.local_addr().unwrap().port(),
+            routes: Arc::default(),
+            served: Arc::default(),
+            requests: Arc::default(),
+        };
+        let shared = server.clone();
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let shared = shared.clone();
+                thread::spawn(move || shared.handle(stream));
+            }
+        });
+        server
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn route(&self, path: &str, route: Route) {
+        self.routes.lock().unwrap().insert(path.to_owned(), route);
+    }
+
+    pub fn requests_for(&self, path: &str) -> Vec<Request> {
+        self.requests.lock().unwrap().iter().filter(|r| r.path == path).cloned().collect()
+    }
+
+    fn handle(&self, stream: TcpStream) {
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).is_err() {
+            return;
+        }
+        let target = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+        let mut range = None;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("range") {
+                    range = Some(value.trim().to_owned());
+                }
+            }
+        }
+        let absolute_form = target.starts_with("http://");
+        let path = if absolute_form { format!("/{}", target.splitn(4, '/').nth(3).unwrap_or("")) } else { target };
+        self.requests.lock().unwrap().push(Request { path: path.clone(), range: range.clone(), absolute_form });
+        let attempt = {
+            let mut served = self.served.lock().unwrap();
+            let count = served.entry(path.clone()).or_insert(0);
+            *count += 1;
+            *count - 1
+        };
+        let route = self.routes.lock().unwrap().get(&path).cloned();
+        let mut stream = stream;
+        let Some(route) = route else {
+            let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found");
+            return;
+        };
+        let fault = route.first.get(attempt).cloned();
+        if let Some(Fault::Status(status)) = fault {
+            let _ = write!(stream, "HTTP/1.1 {status} Fault\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfault");
+            return;
+        }
+        let start = match (&range, route.honour_range) {
+            (Some(r), true) => r.trim_start_matches("bytes=").trim_end_matches('-').parse::<usize>().unwrap_or(0),
+            _ => 0,
+        };
+        let body = &route.body[start.min(route.body.len())..];
+        let mut head = if start > 0 {
+            format!(
+                "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes {start}-{}/{}\r\n",
+                route.body.len() - 1,
+                route.body.len()
+            )
+        } else {
+            "HTTP/1.1 200 OK\r\n".to_owned()
+        };
+        head += &format!(
+            "Content-Length: {}\r\nContent-Type: {}\r\nConnection: close\r\n\r\n",
+            body.len(),
+            route.content_type.unwrap_or("application/octet-stream")
+        );
+        if stream.write_all(head.as_bytes()).is_err() {
+            return;
+        }
+        let limit = match fault {
+            Some(Fault::DropAfter(n)) | Some(Fault::StallAfter(n)) => n.min(body.len()),
+            _ => body.len(),
+        };
+        for chunk in body[..limit].chunks(64 * 1024) {
+            if stream.write_all(chunk).is_err() {
+                return;
+            }
+            if let Some(pause) = route.throttle {
+                thread::sleep(pause);
+            }
+        }
+        if let Some(Fault::StallAfter(_)) = fault {
+            let _ = stream.flush();
+            thread::sleep(Duration::from_secs(30));
+        }
+        let _ = stream.flush();
+        drop(reader);
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+        let mut sink = Vec::new();
+        let _ = stream.read_to_end(&mut sink);
+    }
+}
