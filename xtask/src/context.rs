@@ -18,7 +18,6 @@ use crate::manifest::Manifest;
 pub struct Context {
     pub workspace: PathBuf,
     pub manifest: Manifest,
-    pub manifest_path: PathBuf,
     pub fetch: FetchSettings,
     pub message_format: MessageFormat,
     pub host: String,
@@ -29,7 +28,10 @@ pub struct Context {
 impl Context {
     pub fn from_flags(global: &Global, env: BTreeMap<String, String>) -> anyhow::Result<Context> {
         let workspace = workspace_root();
-        let manifest_path = global.manifest.clone().unwrap_or_else(|| workspace.join("sdk-manifest.toml"));
+        let manifest_path = global
+            .manifest
+            .clone()
+            .unwrap_or_else(|| workspace.join("sdk-manifest.toml"));
         let mut manifest = Manifest::load(&manifest_path)?;
         for overlay in &global.overlay {
             manifest.apply_overlay(Manifest::load(overlay)?);
@@ -47,7 +49,11 @@ impl Context {
         };
         let fetch = FetchSettings {
             cache: Cache::new(absolute(&cache_root)),
-            mirror: global.mirror.as_deref().filter(|m| !m.is_empty()).map(Mirror::parse),
+            mirror: global
+                .mirror
+                .as_deref()
+                .filter(|m| !m.is_empty())
+                .map(Mirror::parse),
             offline: global.offline,
             verify: global.verify,
             network: network_settings(&env, Duration::from_secs(global.timeout.max(1))),
@@ -56,7 +62,6 @@ impl Context {
         Ok(Context {
             workspace,
             manifest,
-            manifest_path,
             fetch,
             message_format: global.message_format,
             host: host_triple(),
@@ -97,7 +102,10 @@ fn default_cache_dir(env: &BTreeMap<String, String>) -> anyhow::Result<PathBuf> 
 
 /// The workspace root: the parent of the xtask crate.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_owned()
 }
 
 pub fn host_triple() -> String {
@@ -114,10 +122,14 @@ mod tests {
 
     #[test]
     fn proxies_are_read_in_either_case() {
-        let env: BTreeMap<String, String> = [("https_proxy", "http://p:3128"), ("NO_PROXY", "localhost"), ("SSL_CERT_FILE", "/ca.pem")]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
+        let env: BTreeMap<String, String> = [
+            ("https_proxy", "http://p:3128"),
+            ("NO_PROXY", "localhost"),
+            ("SSL_CERT_FILE", "/ca.pem"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
         let n = network_settings(&env, Duration::from_secs(3));
         assert_eq!(n.https_proxy.as_deref(), Some("http://p:3128"));
         assert_eq!(n.http_proxy, None);

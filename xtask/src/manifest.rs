@@ -111,14 +111,18 @@ impl Manifest {
         if *raw.schema.get_ref() != SCHEMA {
             return Err(error_at(
                 raw.schema.span().start,
-                format!("schema {} is not supported (this xtask reads schema {SCHEMA})", raw.schema.get_ref()),
+                format!(
+                    "schema {} is not supported (this xtask reads schema {SCHEMA})",
+                    raw.schema.get_ref()
+                ),
             ));
         }
         let mut artifacts = Vec::new();
         let mut seen: BTreeMap<(String, Option<String>), usize> = BTreeMap::new();
         for entry in raw.artifact {
             let start = entry.span().start;
-            let artifact = check_artifact(entry.into_inner(), file).map_err(|(offset, m)| error_at(offset, m))?;
+            let artifact = check_artifact(entry.into_inner(), file)
+                .map_err(|(offset, m)| error_at(offset, m))?;
             let key = (artifact.name.clone(), artifact.host.clone());
             if let Some(first) = seen.insert(key, start) {
                 return Err(error_at(
@@ -139,7 +143,11 @@ impl Manifest {
     /// added.
     pub fn apply_overlay(&mut self, overlay: Manifest) {
         for entry in overlay.artifacts {
-            match self.artifacts.iter_mut().find(|a| a.name == entry.name && a.host == entry.host) {
+            match self
+                .artifacts
+                .iter_mut()
+                .find(|a| a.name == entry.name && a.host == entry.host)
+            {
                 Some(existing) => *existing = entry,
                 None => self.artifacts.push(entry),
             }
@@ -159,10 +167,17 @@ impl Manifest {
         names
             .iter()
             .map(|name| {
-                self.for_host(host).find(|a| &a.name == name).cloned().ok_or_else(|| {
-                    let known: Vec<&str> = self.for_host(host).map(|a| a.name.as_str()).collect();
-                    anyhow::anyhow!("no artifact `{name}` for host {host} in the manifest; known: {}", known.join(", "))
-                })
+                self.for_host(host)
+                    .find(|a| &a.name == name)
+                    .cloned()
+                    .ok_or_else(|| {
+                        let known: Vec<&str> =
+                            self.for_host(host).map(|a| a.name.as_str()).collect();
+                        anyhow::anyhow!(
+                            "no artifact `{name}` for host {host} in the manifest; known: {}",
+                            known.join(", ")
+                        )
+                    })
             })
             .collect()
     }
@@ -184,9 +199,15 @@ impl Manifest {
 impl Manifest {
     /// The artifact of a component that does not depend on the CPython line (zlib, bzip2).
     pub fn any_component(&self, component: &str, host: &str) -> anyhow::Result<Artifact> {
-        self.for_host(host).filter(|a| a.component == component).last().cloned().ok_or_else(|| {
-            anyhow::anyhow!("the manifest pins no `{component}` for {host}; add one with --overlay FILE")
-        })
+        self.for_host(host)
+            .filter(|a| a.component == component)
+            .last()
+            .cloned()
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "the manifest pins no `{component}` for {host}; add one with --overlay FILE"
+                )
+            })
     }
 }
 
@@ -195,13 +216,28 @@ type FieldError = (usize, String);
 fn check_artifact(raw: RawArtifact, file: &Path) -> Result<Artifact, FieldError> {
     let name = raw.name.get_ref().clone();
     let field_error = |span: std::ops::Range<usize>, field: &str, problem: String| {
-        (span.start, format!("artifact `{name}`: field `{field}`: {problem}"))
+        (
+            span.start,
+            format!("artifact `{name}`: field `{field}`: {problem}"),
+        )
     };
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
-        return Err(field_error(raw.name.span(), "name", "use letters, digits, `.`, `_` and `-` only".into()));
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Err(field_error(
+            raw.name.span(),
+            "name",
+            "use letters, digits, `.`, `_` and `-` only".into(),
+        ));
     }
     let sha256 = raw.sha256.get_ref();
-    if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)) {
+    if sha256.len() != 64
+        || !sha256
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    {
         return Err(field_error(
             raw.sha256.span(),
             "sha256",
@@ -213,17 +249,29 @@ fn check_artifact(raw: RawArtifact, file: &Path) -> Result<Artifact, FieldError>
         return Err(field_error(raw.url.span(), "url", problem));
     }
     let format = match &raw.format {
-        Some(f) => ArchiveFormat::from_name(f.get_ref())
-            .ok_or_else(|| field_error(f.span(), "format", format!("unknown format `{}`", f.get_ref())))?,
+        Some(f) => ArchiveFormat::from_name(f.get_ref()).ok_or_else(|| {
+            field_error(
+                f.span(),
+                "format",
+                format!("unknown format `{}`", f.get_ref()),
+            )
+        })?,
         None => ArchiveFormat::from_file_name(url),
     };
     for line in &raw.python {
         if !is_python_line(line.get_ref()) {
-            return Err(field_error(line.span(), "python", format!("expected a line like \"3.13\", got `{}`", line.get_ref())));
+            return Err(field_error(
+                line.span(),
+                "python",
+                format!("expected a line like \"3.13\", got `{}`", line.get_ref()),
+            ));
         }
     }
     Ok(Artifact {
-        component: raw.component.map(Spanned::into_inner).unwrap_or_else(|| name.clone()),
+        component: raw
+            .component
+            .map(Spanned::into_inner)
+            .unwrap_or_else(|| name.clone()),
         version: raw.version.into_inner(),
         url: url.clone(),
         sha256: sha256.clone(),
@@ -244,11 +292,19 @@ fn check_url(url: &str) -> Result<(), String> {
     }
     if let Some(rest) = url.strip_prefix("http://") {
         let host = rest.split(['/', '?']).next().unwrap_or("");
-        let host = host.rsplit_once(':').map_or(host, |(h, port)| if port.chars().all(|c| c.is_ascii_digit()) { h } else { host });
+        let host = host.rsplit_once(':').map_or(host, |(h, port)| {
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                h
+            } else {
+                host
+            }
+        });
         if matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
             return Ok(());
         }
-        return Err(format!("`{url}` is plain http; use https (plain http is allowed only for loopback)"));
+        return Err(format!(
+            "`{url}` is plain http; use https (plain http is allowed only for loopback)"
+        ));
     }
     Err(format!("`{url}` is not an https:// or file:// URL"))
 }
@@ -287,7 +343,12 @@ mod tests {
 
     #[test]
     fn parses_a_valid_manifest() {
-        let m = parse(&format!("schema = 1\n{}{}", entry("zlib", "size = 10"), entry("wasmtime", "host = \"x86_64-linux\""))).unwrap();
+        let m = parse(&format!(
+            "schema = 1\n{}{}",
+            entry("zlib", "size = 10"),
+            entry("wasmtime", "host = \"x86_64-linux\"")
+        ))
+        .unwrap();
         assert_eq!(m.artifacts.len(), 2);
         assert_eq!(m.artifacts[0].size, Some(10));
         assert_eq!(m.artifacts[0].file_name(), "zlib-1.0.tar.gz");
@@ -297,7 +358,12 @@ mod tests {
 
     #[test]
     fn unknown_field_names_file_and_line() {
-        let err = parse(&format!("schema = 1\n{}", entry("zlib", "colour = \"red\""))).unwrap_err().to_string();
+        let err = parse(&format!(
+            "schema = 1\n{}",
+            entry("zlib", "colour = \"red\"")
+        ))
+        .unwrap_err()
+        .to_string();
         assert!(err.starts_with("m.toml:7:"), "{err}");
         assert!(err.contains("unknown field `colour`"), "{err}");
     }
@@ -311,32 +377,61 @@ mod tests {
 
     #[test]
     fn duplicate_name_and_host_is_an_error() {
-        let err = parse(&format!("schema = 1\n{}{}", entry("zlib", ""), entry("zlib", ""))).unwrap_err().to_string();
-        assert!(err.contains("m.toml:8:") && err.contains("duplicate") && err.contains("line 2"), "{err}");
+        let err = parse(&format!(
+            "schema = 1\n{}{}",
+            entry("zlib", ""),
+            entry("zlib", "")
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("m.toml:8:") && err.contains("duplicate") && err.contains("line 2"),
+            "{err}"
+        );
         // The same name for two hosts is fine.
-        parse(&format!("schema = 1\n{}{}", entry("w", "host = \"a\""), entry("w", "host = \"b\""))).unwrap();
+        parse(&format!(
+            "schema = 1\n{}{}",
+            entry("w", "host = \"a\""),
+            entry("w", "host = \"b\"")
+        ))
+        .unwrap();
     }
 
     #[test]
     fn plain_http_is_refused_except_loopback() {
         let text = format!("schema = 1\n{}", entry("zlib", ""));
-        let err = parse(&text.replace("https://example.org", "http://example.org")).unwrap_err().to_string();
-        assert!(err.contains("field `url`") && err.contains("plain http"), "{err}");
+        let err = parse(&text.replace("https://example.org", "http://example.org"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("field `url`") && err.contains("plain http"),
+            "{err}"
+        );
         parse(&text.replace("https://example.org", "http://127.0.0.1:8080")).unwrap();
         parse(&text.replace("https://example.org", "file:///srv/mirror")).unwrap();
-        let err = parse(&text.replace("https://example.org", "ftp://example.org")).unwrap_err().to_string();
+        let err = parse(&text.replace("https://example.org", "ftp://example.org"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not an https://"), "{err}");
     }
 
     #[test]
     fn wrong_schema_is_refused() {
         let err = parse("schema = 2\n").unwrap_err().to_string();
-        assert!(err.contains("m.toml:1:") && err.contains("schema 2"), "{err}");
+        assert!(
+            err.contains("m.toml:1:") && err.contains("schema 2"),
+            "{err}"
+        );
     }
 
     #[test]
     fn overlay_replaces_by_name_and_host_and_adds_new_entries() {
-        let mut base = parse(&format!("schema = 1\n{}{}", entry("zlib", ""), entry("w", "host = \"a\""))).unwrap();
+        let mut base = parse(&format!(
+            "schema = 1\n{}{}",
+            entry("zlib", ""),
+            entry("w", "host = \"a\"")
+        ))
+        .unwrap();
         let overlay = parse(&format!(
             "schema = 1\n{}{}",
             entry("zlib", "size = 5").replace("1.0", "1.1"),
@@ -347,19 +442,36 @@ mod tests {
         assert_eq!(base.artifacts.len(), 3);
         assert_eq!(base.artifacts[0].version, "1.1");
         assert_eq!(base.artifacts[0].size, Some(5));
-        assert_eq!(base.for_host("b").map(|a| a.name.as_str()).collect::<Vec<_>>(), ["zlib", "w"]);
+        assert_eq!(
+            base.for_host("b")
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>(),
+            ["zlib", "w"]
+        );
     }
 
     #[test]
     fn component_lookup_respects_python_line() {
         let m = parse(&format!(
             "schema = 1\n{}{}",
-            entry("wasi-sdk-24", "component = \"wasi-sdk\"\npython = [\"3.13\", \"3.14\"]"),
-            entry("wasi-sdk-34", "component = \"wasi-sdk\"\npython = [\"3.15\"]")
+            entry(
+                "wasi-sdk-24",
+                "component = \"wasi-sdk\"\npython = [\"3.13\", \"3.14\"]"
+            ),
+            entry(
+                "wasi-sdk-34",
+                "component = \"wasi-sdk\"\npython = [\"3.15\"]"
+            )
         ))
         .unwrap();
-        assert_eq!(m.component("wasi-sdk", "3.14", "x").unwrap().name, "wasi-sdk-24");
-        assert_eq!(m.component("wasi-sdk", "3.15", "x").unwrap().name, "wasi-sdk-34");
+        assert_eq!(
+            m.component("wasi-sdk", "3.14", "x").unwrap().name,
+            "wasi-sdk-24"
+        );
+        assert_eq!(
+            m.component("wasi-sdk", "3.15", "x").unwrap().name,
+            "wasi-sdk-34"
+        );
         assert!(m.component("wasi-sdk", "3.12", "x").is_err());
     }
 }

@@ -73,8 +73,11 @@ pub fn build(layout: &Layout, inputs: &Inputs) -> anyhow::Result<Report> {
     let source = inputs.source;
     let marker = source.root.join("Modules/Setup.local");
     if !marker.exists() {
-        std::fs::write(&marker, "# Created by cargo xtask bootstrap (marks a WASI build tree).\n")
-            .with_context(|| format!("create {}", marker.display()))?;
+        std::fs::write(
+            &marker,
+            "# Created by cargo xtask bootstrap (marks a WASI build tree).\n",
+        )
+        .with_context(|| format!("create {}", marker.display()))?;
     }
     let native_env = env::native(layout, source);
     let configure = source.root.join("configure").display().to_string();
@@ -85,46 +88,86 @@ pub fn build(layout: &Layout, inputs: &Inputs) -> anyhow::Result<Report> {
         &env::describe(&native_env),
     ]);
     let native_configure = Cmd::new(&configure, &layout.build_python, &native_env).arg("-C");
-    step(layout, "configure build python", &configure_build_key, &mut report, |log| {
-        std::fs::create_dir_all(&layout.build_python)?;
-        native_configure.run_logged("configure build python", log)
-    })?;
-    let make = |dir: &Path, env: &BTreeMap<String, String>| Cmd::new("make", dir, env).arg(format!("-j{}", inputs.jobs));
-    make_step(layout, "make build python", &configure_build_key, &source.root, &mut report, |log| {
-        make(&layout.build_python, &native_env).run_logged("make build python", log)
-    })?;
+    step(
+        layout,
+        "configure build python",
+        &configure_build_key,
+        &mut report,
+        |log| {
+            std::fs::create_dir_all(&layout.build_python)?;
+            native_configure.run_logged("configure build python", log)
+        },
+    )?;
+    let make = |dir: &Path, env: &BTreeMap<String, String>| {
+        Cmd::new("make", dir, env).arg(format!("-j{}", inputs.jobs))
+    };
+    make_step(
+        layout,
+        "make build python",
+        &configure_build_key,
+        &source.root,
+        &mut report,
+        |log| make(&layout.build_python, &native_env).run_logged("make build python", log),
+    )?;
 
-    let runner = env::wasi_runner(layout, inputs);
+    let runner = match inputs.target.runner {
+        target::Runner::Wasmtime => env::wasi_runner(layout, inputs),
+        other => anyhow::bail!("the {other:?} runner is not supported yet"),
+    };
     let host_env = env::wasi_host(layout, inputs, &runner);
     let build_python = layout.build_python.join("python");
     let relative_configure = relative_path(&source.root.join("configure"), &layout.host);
-    let host_configure = Cmd::new("/bin/sh", &layout.host, &host_env).arg(relative_configure.display().to_string()).args([
-        "-C".to_owned(),
-        format!("--host={}", inputs.target.triple),
-        format!("--build={}", config_guess(source, &native_env)?),
-        format!("--with-build-python={}", build_python.display()),
-    ]);
+    let host_configure = Cmd::new("/bin/sh", &layout.host, &host_env)
+        .arg(relative_configure.display().to_string())
+        .args([
+            "-C".to_owned(),
+            format!("--host={}", inputs.target.triple),
+            format!("--build={}", config_guess(source, &native_env)?),
+            format!("--with-build-python={}", build_python.display()),
+        ]);
     let host_configure = host_configure.args(inputs.target.configure_args.iter().copied());
-    let configure_host_key = stamp::key([
+    let dep_keys = inputs.deps.iter().map(|d| d.key.clone());
+    let configure_host_key = stamp::key(
+        [
+            "configure host".to_owned(),
+            configure_build_key.clone(),
+            host_configure.display(),
+            env::describe(&host_env),
+            inputs.sdk.identity(),
+        ]
+        .into_iter()
+        .chain(dep_keys),
+    );
+    step(
+        layout,
         "configure host",
-        &configure_build_key,
-        &host_configure.display(),
-        &env::describe(&host_env),
-        &inputs.sdk.identity(),
-    ]);
-    step(layout, "configure host", &configure_host_key, &mut report, |log| {
-        std::fs::create_dir_all(&layout.host)?;
-        host_configure.run_logged("configure host", log)
-    })?;
-    make_step(layout, "make host", &configure_host_key, &source.root, &mut report, |log| {
-        make(&layout.host, &host_env).run_logged("make host", log)
-    })?;
+        &configure_host_key,
+        &mut report,
+        |log| {
+            std::fs::create_dir_all(&layout.host)?;
+            host_configure.run_logged("configure host", log)
+        },
+    )?;
+    make_step(
+        layout,
+        "make host",
+        &configure_host_key,
+        &source.root,
+        &mut report,
+        |log| make(&layout.host, &host_env).run_logged("make host", log),
+    )?;
     env::write_runner_files(layout, inputs, &runner)?;
     Ok(report)
 }
 
 /// Runs `run` unless the stamp holds `key`.
-fn step(layout: &Layout, name: &str, key: &str, report: &mut Report, run: impl FnOnce(&Path) -> anyhow::Result<()>) -> anyhow::Result<()> {
+fn step(
+    layout: &Layout,
+    name: &str,
+    key: &str,
+    report: &mut Report,
+    run: impl FnOnce(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     if layout.stamps.is_current(name, key) {
         report.skipped.push(name.to_owned());
         return Ok(());
@@ -135,7 +178,10 @@ fn step(layout: &Layout, name: &str, key: &str, report: &mut Report, run: impl F
     eprintln!("build: {name} (log: {})", log.display());
     let started = std::time::Instant::now();
     run(&log)?;
-    eprintln!("build: {name} done in {:.0}s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "build: {name} done in {:.0}s",
+        started.elapsed().as_secs_f64()
+    );
     layout.stamps.record(name, key)?;
     report.ran.push(name.to_owned());
     Ok(())
@@ -157,12 +203,19 @@ fn make_step(
         return Ok(());
     }
     step(layout, name, &key_now, report, run)?;
-    layout.stamps.record(name, &stamp::key([configure_key, &source::fingerprint(tree)?]))
+    layout.stamps.record(
+        name,
+        &stamp::key([configure_key, &source::fingerprint(tree)?]),
+    )
 }
 
 fn config_guess(source: &SourceTree, env: &BTreeMap<String, String>) -> anyhow::Result<String> {
     let guess = source.root.join("config.guess");
-    Ok(Cmd::new("/bin/sh", &source.root, env).arg(guess.display().to_string()).read()?.trim().to_owned())
+    Ok(Cmd::new("/bin/sh", &source.root, env)
+        .arg(guess.display().to_string())
+        .read()?
+        .trim()
+        .to_owned())
 }
 
 fn file_digest(path: &Path) -> anyhow::Result<String> {
@@ -190,7 +243,16 @@ mod tests {
 
     #[test]
     fn relative_paths_climb_to_the_common_ancestor() {
-        assert_eq!(relative_path(Path::new("/w/src/P/configure"), Path::new("/w/wasi")), Path::new("../src/P/configure"));
-        assert_eq!(relative_path(Path::new("/c/configure"), Path::new("/c/cross-build/wasm32-wasip1")), Path::new("../../configure"));
+        assert_eq!(
+            relative_path(Path::new("/w/src/P/configure"), Path::new("/w/wasi")),
+            Path::new("../src/P/configure")
+        );
+        assert_eq!(
+            relative_path(
+                Path::new("/c/configure"),
+                Path::new("/c/cross-build/wasm32-wasip1")
+            ),
+            Path::new("../../configure")
+        );
     }
 }

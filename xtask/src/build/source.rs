@@ -23,8 +23,12 @@ impl PythonLine {
     pub fn parse(text: &str) -> anyhow::Result<PythonLine> {
         let (major, minor) = text.split_once('.').context("expected X.Y")?;
         Ok(PythonLine {
-            major: major.parse().with_context(|| format!("`{text}` is not a CPython line like 3.13"))?,
-            minor: minor.parse().with_context(|| format!("`{text}` is not a CPython line like 3.13"))?,
+            major: major
+                .parse()
+                .with_context(|| format!("`{text}` is not a CPython line like 3.13"))?,
+            minor: minor
+                .parse()
+                .with_context(|| format!("`{text}` is not a CPython line like 3.13"))?,
         })
     }
 }
@@ -58,47 +62,89 @@ pub fn newest_line(manifest: &Manifest, host: &str) -> anyhow::Result<PythonLine
 }
 
 /// Extracts the pinned release of `line` into `work/src/` (once) and returns the tree.
-pub fn release(fetcher: &Fetcher, manifest: &Manifest, host: &str, line: PythonLine, work: &Path) -> anyhow::Result<SourceTree> {
+pub fn release(
+    fetcher: &Fetcher,
+    manifest: &Manifest,
+    host: &str,
+    line: PythonLine,
+    work: &Path,
+) -> anyhow::Result<SourceTree> {
     let artifact = manifest.component("cpython", &line.to_string(), host)?;
-    let top = artifact.strip.clone().unwrap_or_else(|| format!("Python-{}", artifact.version));
+    let top = artifact
+        .strip
+        .clone()
+        .unwrap_or_else(|| format!("Python-{}", artifact.version));
     let root = work.join("src").join(&top);
     let stamp = work.join("src").join(format!("{top}.extracted"));
     if fs::read_to_string(&stamp).ok().as_deref() != Some(artifact.sha256.as_str()) {
         let fetched = fetcher.fetch(&artifact)?;
         if root.exists() {
-            fs::remove_dir_all(&root).with_context(|| format!("remove the stale source {}", root.display()))?;
+            fs::remove_dir_all(&root)
+                .with_context(|| format!("remove the stale source {}", root.display()))?;
         }
         eprintln!("source: extracting {artifact} into {}", root.display());
         extract::extract(&fetched.path, artifact.format, Some(&top), &root)?;
         fs::write(&stamp, &artifact.sha256)?;
     }
     let epoch = newest_mtime(&root.join("configure"))?;
-    Ok(SourceTree { root, line, identity: artifact.sha256, source_date_epoch: epoch, checkout_wasi_sdk: None })
+    Ok(SourceTree {
+        root,
+        line,
+        identity: artifact.sha256,
+        source_date_epoch: epoch,
+        checkout_wasi_sdk: None,
+    })
 }
 
 /// A CPython checkout given with --python-source.
 pub fn checkout(dir: &Path, env: &BTreeMap<String, String>) -> anyhow::Result<SourceTree> {
     let patchlevel = dir.join("Include/patchlevel.h");
-    let text = fs::read_to_string(&patchlevel)
-        .with_context(|| format!("{} is not a CPython checkout: cannot read {}", dir.display(), patchlevel.display()))?;
-    let line = PythonLine { major: define(&text, "PY_MAJOR_VERSION")?, minor: define(&text, "PY_MINOR_VERSION")? };
-    let epoch = match Cmd::new("git", dir, env).args(["log", "-1", "--pretty=%ct"]).read() {
-        Ok(out) if !out.trim().is_empty() => out.trim().parse().context("git log printed no timestamp")?,
+    let text = fs::read_to_string(&patchlevel).with_context(|| {
+        format!(
+            "{} is not a CPython checkout: cannot read {}",
+            dir.display(),
+            patchlevel.display()
+        )
+    })?;
+    let line = PythonLine {
+        major: define(&text, "PY_MAJOR_VERSION")?,
+        minor: define(&text, "PY_MINOR_VERSION")?,
+    };
+    let epoch = match Cmd::new("git", dir, env)
+        .args(["log", "-1", "--pretty=%ct"])
+        .read()
+    {
+        Ok(out) if !out.trim().is_empty() => {
+            out.trim().parse().context("git log printed no timestamp")?
+        }
         _ => newest_mtime(&dir.join("configure"))?,
     };
     let config = dir.join("Platforms/WASI/config.toml");
     let checkout_wasi_sdk = match fs::read_to_string(&config) {
         Ok(text) => {
-            let value: toml::Value = toml::from_str(&text).with_context(|| format!("parse {}", config.display()))?;
-            let pin = value.get("targets").and_then(|t| t.get("wasi-sdk")).and_then(toml::Value::as_integer);
+            let value: toml::Value =
+                toml::from_str(&text).with_context(|| format!("parse {}", config.display()))?;
+            let pin = value
+                .get("targets")
+                .and_then(|t| t.get("wasi-sdk"))
+                .and_then(toml::Value::as_integer);
             pin.map(|p| {
-                eprintln!("source: {} pins WASI SDK {p}; using that pin", config.display());
+                eprintln!(
+                    "source: {} pins WASI SDK {p}; using that pin",
+                    config.display()
+                );
                 p.to_string()
             })
         }
         Err(_) => None,
     };
-    Ok(SourceTree { root: dir.to_owned(), line, identity: "checkout".into(), source_date_epoch: epoch, checkout_wasi_sdk })
+    Ok(SourceTree {
+        root: dir.to_owned(),
+        line,
+        identity: "checkout".into(),
+        source_date_epoch: epoch,
+        checkout_wasi_sdk,
+    })
 }
 
 fn define(header: &str, name: &str) -> anyhow::Result<u32> {
@@ -114,8 +160,13 @@ fn define(header: &str, name: &str) -> anyhow::Result<u32> {
 }
 
 fn newest_mtime(path: &Path) -> anyhow::Result<u64> {
-    let modified = fs::metadata(path).and_then(|m| m.modified()).with_context(|| format!("stat {}", path.display()))?;
-    Ok(modified.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0))
+    let modified = fs::metadata(path)
+        .and_then(|m| m.modified())
+        .with_context(|| format!("stat {}", path.display()))?;
+    Ok(modified
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0))
 }
 
 /// A cheap fingerprint of a source tree: every file's path, size and mtime. Build outputs,
@@ -124,13 +175,19 @@ pub fn fingerprint(root: &Path) -> anyhow::Result<String> {
     let mut hasher = Sha256::new();
     let mut stack = vec![root.to_owned()];
     while let Some(dir) = stack.pop() {
-        let mut entries: Vec<_> = fs::read_dir(&dir).with_context(|| format!("read {}", dir.display()))?.collect::<Result<_, _>>()?;
+        let mut entries: Vec<_> = fs::read_dir(&dir)
+            .with_context(|| format!("read {}", dir.display()))?
+            .collect::<Result<_, _>>()?;
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
             let name = entry.file_name();
             let name = name.to_string_lossy();
             let top_level = dir == root;
-            if name == ".git" || name == "__pycache__" || (top_level && ["cross-build", "builddir", "build", "target"].contains(&name.as_ref())) {
+            if name == ".git"
+                || name == "__pycache__"
+                || (top_level
+                    && ["cross-build", "builddir", "build", "target"].contains(&name.as_ref()))
+            {
                 continue;
             }
             let meta = entry.metadata()?;
@@ -138,8 +195,16 @@ pub fn fingerprint(root: &Path) -> anyhow::Result<String> {
                 stack.push(entry.path());
                 continue;
             }
-            let mtime = meta.modified().ok().and_then(|m| m.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
-            hasher.update(format!("{}\0{}\0{mtime}\n", entry.path().display(), meta.len()));
+            let mtime = meta
+                .modified()
+                .ok()
+                .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            hasher.update(format!(
+                "{}\0{}\0{mtime}\n",
+                entry.path().display(),
+                meta.len()
+            ));
         }
     }
     Ok(hex::encode(hasher.finalize()))
@@ -151,7 +216,13 @@ mod tests {
 
     #[test]
     fn lines_parse_and_order() {
-        assert_eq!(PythonLine::parse("3.13").unwrap(), PythonLine { major: 3, minor: 13 });
+        assert_eq!(
+            PythonLine::parse("3.13").unwrap(),
+            PythonLine {
+                major: 3,
+                minor: 13
+            }
+        );
         assert!(PythonLine::parse("3.9").unwrap() < PythonLine::parse("3.13").unwrap());
         assert!(PythonLine::parse("three").is_err());
     }

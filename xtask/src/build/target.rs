@@ -27,13 +27,12 @@ pub struct Target {
     pub dep_cflags: &'static [&'static str],
     /// Extra configure arguments after --host/--build/--with-build-python.
     pub configure_args: &'static [&'static str],
-    /// CONFIG_SITE, relative to the source root.
-    pub config_site: Option<&'static str>,
+    /// CONFIG_SITE candidates, relative to the source root; the first that exists is used
+    /// (the file moved between CPython lines).
+    pub config_site: &'static [&'static str],
     pub runner: Runner,
     /// The interpreter file make produces in the build directory.
     pub program: &'static str,
-    /// Whether bootstrap supports this target yet.
-    pub supported: bool,
 }
 
 pub const WASI: Target = Target {
@@ -43,10 +42,13 @@ pub const WASI: Target = Target {
     deps: &[&deps::ZLIB, &deps::BZIP2],
     dep_cflags: &["-O2", "-fPIC"],
     configure_args: &[],
-    config_site: Some("Tools/wasm/config.site-wasm32-wasi"),
+    config_site: &[
+        "Platforms/WASI/config.site-wasm32-wasi",
+        "Tools/wasm/wasi/config.site-wasm32-wasi",
+        "Tools/wasm/config.site-wasm32-wasi",
+    ],
     runner: Runner::Wasmtime,
     program: "python.wasm",
-    supported: true,
 };
 
 pub const EMSCRIPTEN_NODE: Target = Target {
@@ -63,10 +65,12 @@ pub const EMSCRIPTEN_NODE: Target = Target {
         "--enable-wasm-dynamic-linking",
         "--with-emscripten-target=node",
     ],
-    config_site: Some("Tools/wasm/config.site-wasm32-emscripten"),
+    config_site: &[
+        "Tools/wasm/emscripten/config.site-wasm32-emscripten",
+        "Tools/wasm/config.site-wasm32-emscripten",
+    ],
     runner: Runner::Node,
     program: "python.mjs",
-    supported: false,
 };
 
 pub const EMSCRIPTEN_BROWSER: Target = Target {

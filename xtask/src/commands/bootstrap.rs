@@ -11,7 +11,9 @@ impl flags::Bootstrap {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
         let started = Instant::now();
         let prepared = prepare(context, &self.selection)?;
-        let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let jobs = self
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let inputs = build::Inputs {
             target: prepared.target,
             source: &prepared.source,
@@ -22,7 +24,10 @@ impl flags::Bootstrap {
         };
         let report = build::build(&prepared.layout, &inputs)?;
         if report.ran.is_empty() {
-            eprintln!("build: nothing changed ({} steps up to date)", report.skipped.len());
+            eprintln!(
+                "build: nothing changed ({} steps up to date)",
+                report.skipped.len()
+            );
         }
         if !self.no_test {
             let record = build::env::read_run_record(&prepared.layout)?;
@@ -51,8 +56,11 @@ pub struct Prepared {
 /// fetch → toolchains → sources → deps, for the selected target and CPython line.
 pub fn prepare(context: &Context, selection: &flags::BuildSelection) -> anyhow::Result<Prepared> {
     let target = target::target(selection.target);
-    if !target.supported {
-        anyhow::bail!("target `{}` is not yet supported by bootstrap; use --target wasi", target.name);
+    if target.toolchain != target::Toolchain::WasiSdk {
+        anyhow::bail!(
+            "target `{}` is not yet supported by bootstrap (the emscripten toolchain is not pinned yet); use --target wasi",
+            target.name
+        );
     }
     let layout = Layout::new(&work_dir(context, selection), target);
     let fetcher = context.fetcher()?;
@@ -86,12 +94,21 @@ pub fn prepare(context: &Context, selection: &flags::BuildSelection) -> anyhow::
     let sdk = WasiSdk::open(&sdk_root, &sdk_pin.version, &why, &context.env)?;
     let wasmtime_binary = match &selection.wasmtime {
         Some(path) => crate::context::absolute(path),
-        None => toolchains::install(&fetcher, &manifest.component("wasmtime", &line, host)?)?.join("wasmtime"),
+        None => toolchains::install(&fetcher, &manifest.component("wasmtime", &line, host)?)?
+            .join("wasmtime"),
     };
     let wasmtime = Wasmtime::open(&wasmtime_binary, &context.env)?;
-    eprintln!("toolchains: {} ({}), wasmtime {}", sdk.identity(), sdk.root.display(), wasmtime.version_string());
+    eprintln!(
+        "toolchains: {} ({}), wasmtime {}",
+        sdk.identity(),
+        sdk.root.display(),
+        wasmtime.version_string()
+    );
     let compiler = Compiler {
-        cc: vec![sdk.bin("clang").display().to_string(), format!("--sysroot={}", sdk.sysroot().display())],
+        cc: vec![
+            sdk.bin("clang").display().to_string(),
+            format!("--sysroot={}", sdk.sysroot().display()),
+        ],
         ar: sdk.bin("llvm-ar"),
         cflags: target.dep_cflags.iter().map(|f| f.to_string()).collect(),
         triple: target.triple.to_owned(),
@@ -103,7 +120,14 @@ pub fn prepare(context: &Context, selection: &flags::BuildSelection) -> anyhow::
         .iter()
         .map(|recipe| deps::build(recipe, &fetcher, manifest, host, &compiler, &layout.logs))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Prepared { target, layout, source, sdk, wasmtime, deps })
+    Ok(Prepared {
+        target,
+        layout,
+        source,
+        sdk,
+        wasmtime,
+        deps,
+    })
 }
 
 pub fn work_dir(context: &Context, selection: &flags::BuildSelection) -> std::path::PathBuf {

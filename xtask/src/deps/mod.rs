@@ -30,8 +30,21 @@ pub const ZLIB: Recipe = Recipe {
     component: "zlib",
     library: "libz.a",
     sources: &[
-        "adler32.c", "compress.c", "crc32.c", "deflate.c", "gzclose.c", "gzlib.c", "gzread.c", "gzwrite.c", "infback.c",
-        "inffast.c", "inflate.c", "inftrees.c", "trees.c", "uncompr.c", "zutil.c",
+        "adler32.c",
+        "compress.c",
+        "crc32.c",
+        "deflate.c",
+        "gzclose.c",
+        "gzlib.c",
+        "gzread.c",
+        "gzwrite.c",
+        "infback.c",
+        "inffast.c",
+        "inflate.c",
+        "inftrees.c",
+        "trees.c",
+        "uncompr.c",
+        "zutil.c",
     ],
     headers: &["zlib.h", "zconf.h"],
     // zlib's configure defines this where unistd.h exists; gzlib.c needs lseek from it.
@@ -41,7 +54,15 @@ pub const ZLIB: Recipe = Recipe {
 pub const BZIP2: Recipe = Recipe {
     component: "bzip2",
     library: "libbz2.a",
-    sources: &["blocksort.c", "huffman.c", "crctable.c", "randtable.c", "compress.c", "decompress.c", "bzlib.c"],
+    sources: &[
+        "blocksort.c",
+        "huffman.c",
+        "crctable.c",
+        "randtable.c",
+        "compress.c",
+        "decompress.c",
+        "bzlib.c",
+    ],
     headers: &["bzlib.h"],
     defines: &[],
 };
@@ -65,12 +86,28 @@ pub struct Built {
     pub key: String,
 }
 
-pub fn build(recipe: &Recipe, fetcher: &Fetcher, manifest: &Manifest, host: &str, compiler: &Compiler, logs: &Path) -> anyhow::Result<Built> {
+pub fn build(
+    recipe: &Recipe,
+    fetcher: &Fetcher,
+    manifest: &Manifest,
+    host: &str,
+    compiler: &Compiler,
+    logs: &Path,
+) -> anyhow::Result<Built> {
     let artifact = manifest.any_component(recipe.component, host)?;
     let key = cache_key(recipe, &artifact.sha256, compiler);
     let root = fetcher.cache().root.join("deps").join(&compiler.triple);
-    let prefix = root.join(format!("{}-{}-{}", recipe.component, artifact.version, &key[..16]));
-    let built = Built { component: recipe.component.to_owned(), prefix: prefix.clone(), key: key.clone() };
+    let prefix = root.join(format!(
+        "{}-{}-{}",
+        recipe.component,
+        artifact.version,
+        &key[..16]
+    ));
+    let built = Built {
+        component: recipe.component.to_owned(),
+        prefix: prefix.clone(),
+        key: key.clone(),
+    };
     if prefix.join(".built").exists() {
         return Ok(built);
     }
@@ -81,9 +118,16 @@ pub fn build(recipe: &Recipe, fetcher: &Fetcher, manifest: &Manifest, host: &str
     }
     eprintln!("deps: building {artifact} for {}", compiler.triple);
     fs::create_dir_all(&root)?;
-    let work = tempfile::Builder::new().prefix(".build-").tempdir_in(&root)?;
+    let work = tempfile::Builder::new()
+        .prefix(".build-")
+        .tempdir_in(&root)?;
     let source = work.path().join("src");
-    extract::extract(&fetched.path, artifact.format, artifact.strip.as_deref(), &source)?;
+    extract::extract(
+        &fetched.path,
+        artifact.format,
+        artifact.strip.as_deref(),
+        &source,
+    )?;
     let staged = work.path().join("prefix");
     fs::create_dir_all(staged.join("include"))?;
     fs::create_dir_all(staged.join("lib"))?;
@@ -108,21 +152,35 @@ pub fn build(recipe: &Recipe, fetcher: &Fetcher, manifest: &Manifest, host: &str
         .args(objects)
         .run_logged(&step, &log)?;
     for header in recipe.headers {
-        fs::copy(source.join(header), staged.join("include").join(header)).with_context(|| format!("install {header}"))?;
+        fs::copy(source.join(header), staged.join("include").join(header))
+            .with_context(|| format!("install {header}"))?;
     }
     fs::write(staged.join(".built"), format!("{key}\n"))?;
-    fs::rename(&staged, &prefix).with_context(|| format!("move the build into {}", prefix.display()))?;
+    fs::rename(&staged, &prefix)
+        .with_context(|| format!("move the build into {}", prefix.display()))?;
     Ok(built)
 }
 
 /// The toolchain, the source and the recipe with its flags: what decides the output.
 pub fn cache_key(recipe: &Recipe, source_sha256: &str, compiler: &Compiler) -> String {
     let mut hasher = Sha256::new();
-    for part in [compiler.identity.as_str(), source_sha256, &compiler.triple, recipe.library] {
+    for part in [
+        compiler.identity.as_str(),
+        source_sha256,
+        &compiler.triple,
+        recipe.library,
+    ] {
         hasher.update(part);
         hasher.update([0]);
     }
-    for part in recipe.sources.iter().chain(recipe.headers).chain(recipe.defines).map(|s| s.to_string()).chain(compiler.cflags.iter().cloned()) {
+    for part in recipe
+        .sources
+        .iter()
+        .chain(recipe.headers)
+        .chain(recipe.defines)
+        .map(|s| s.to_string())
+        .chain(compiler.cflags.iter().cloned())
+    {
         hasher.update(part);
         hasher.update([0]);
     }

@@ -49,7 +49,8 @@ pub fn export_file(dir: &Path, artifact: &Artifact, fetched: &Fetched) -> anyhow
     }
     let temp = parent.join(format!(".{}.partial", artifact.file_name()));
     if fs::hard_link(&fetched.path, &temp).is_err() {
-        fs::copy(&fetched.path, &temp).with_context(|| format!("copy {} to {}", fetched.path.display(), temp.display()))?;
+        fs::copy(&fetched.path, &temp)
+            .with_context(|| format!("copy {} to {}", fetched.path.display(), temp.display()))?;
     }
     fs::rename(&temp, &target).with_context(|| format!("move {} into place", target.display()))?;
     Ok(())

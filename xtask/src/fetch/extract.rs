@@ -63,8 +63,15 @@ impl ArchiveFormat {
 
 /// Extracts `archive` into `dest`, which must not exist yet. With `strip`, the archive must hold
 /// exactly that one top-level directory, and its contents become `dest`.
-pub fn extract(archive: &Path, format: ArchiveFormat, strip: Option<&str>, dest: &Path) -> anyhow::Result<()> {
-    let parent = dest.parent().context("destination has no parent directory")?;
+pub fn extract(
+    archive: &Path,
+    format: ArchiveFormat,
+    strip: Option<&str>,
+    dest: &Path,
+) -> anyhow::Result<()> {
+    let parent = dest
+        .parent()
+        .context("destination has no parent directory")?;
     fs::create_dir_all(parent).with_context(|| format!("create {}", parent.display()))?;
     let temp = tempfile::Builder::new()
         .prefix(".extract-")
@@ -83,10 +90,12 @@ pub fn extract(archive: &Path, format: ArchiveFormat, strip: Option<&str>, dest:
     }
     .with_context(|| format!("extract {}", archive.display()))?;
     let content = match strip {
-        Some(top) => single_top_directory(&root, top).with_context(|| format!("extract {}", archive.display()))?,
+        Some(top) => single_top_directory(&root, top)
+            .with_context(|| format!("extract {}", archive.display()))?,
         None => root,
     };
-    fs::rename(&content, dest).with_context(|| format!("move the extracted tree to {}", dest.display()))?;
+    fs::rename(&content, dest)
+        .with_context(|| format!("move the extracted tree to {}", dest.display()))?;
     Ok(())
 }
 
@@ -95,7 +104,10 @@ fn single_top_directory(root: &Path, expected: &str) -> anyhow::Result<PathBuf> 
         .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
         .collect::<io::Result<_>>()?;
     if names != [expected] || !root.join(expected).is_dir() {
-        bail!("expected a single top-level directory `{expected}`, found: {}", names.join(", "));
+        bail!(
+            "expected a single top-level directory `{expected}`, found: {}",
+            names.join(", ")
+        );
     }
     Ok(root.join(expected))
 }
@@ -107,7 +119,10 @@ fn checked_relative(path: &Path) -> anyhow::Result<PathBuf> {
         match component {
             Component::Normal(part) => out.push(part),
             Component::CurDir => {}
-            _ => bail!("unsafe path `{}` in archive (absolute or with `..`)", path.display()),
+            _ => bail!(
+                "unsafe path `{}` in archive (absolute or with `..`)",
+                path.display()
+            ),
         }
     }
     Ok(out)
@@ -145,15 +160,29 @@ fn unpack_tar(reader: impl Read, root: &Path) -> anyhow::Result<()> {
         let kind = entry.header().entry_type();
         match kind {
             tar::EntryType::Symlink => {
-                let target = entry.link_name()?.context("symlink without a target")?.into_owned();
+                let target = entry
+                    .link_name()?
+                    .context("symlink without a target")?
+                    .into_owned();
                 if !link_stays_inside(&path, &target) {
-                    bail!("symlink `{}` -> `{}` points outside the destination", path.display(), target.display());
+                    bail!(
+                        "symlink `{}` -> `{}` points outside the destination",
+                        path.display(),
+                        target.display()
+                    );
                 }
             }
             tar::EntryType::Link => {
-                let target = entry.link_name()?.context("hardlink without a target")?.into_owned();
-                checked_relative(&target)
-                    .with_context(|| format!("hardlink `{}` points outside the destination", path.display()))?;
+                let target = entry
+                    .link_name()?
+                    .context("hardlink without a target")?
+                    .into_owned();
+                checked_relative(&target).with_context(|| {
+                    format!(
+                        "hardlink `{}` points outside the destination",
+                        path.display()
+                    )
+                })?;
             }
             tar::EntryType::Block | tar::EntryType::Char | tar::EntryType::Fifo => {
                 bail!("device or fifo entry `{}` refused", path.display());
@@ -165,7 +194,10 @@ fn unpack_tar(reader: impl Read, root: &Path) -> anyhow::Result<()> {
         }
         // unpack_in re-checks that the parent, after following symlinks, is inside the root.
         if !entry.unpack_in(root)? {
-            bail!("entry `{}` would be written outside the destination", raw_path.display());
+            bail!(
+                "entry `{}` would be written outside the destination",
+                raw_path.display()
+            );
         }
     }
     Ok(())
@@ -188,12 +220,16 @@ fn unpack_zip(archive: &Path, root: &Path) -> anyhow::Result<()> {
             let mut link = String::new();
             file.read_to_string(&mut link)?;
             if !link_stays_inside(&path, Path::new(&link)) {
-                bail!("symlink `{}` -> `{link}` points outside the destination", path.display());
+                bail!(
+                    "symlink `{}` -> `{link}` points outside the destination",
+                    path.display()
+                );
             }
             std::os::unix::fs::symlink(&link, &target)?;
             continue;
         }
-        let mut out = File::create_new(&target).with_context(|| format!("create {}", target.display()))?;
+        let mut out =
+            File::create_new(&target).with_context(|| format!("create {}", target.display()))?;
         io::copy(&mut file, &mut out)?;
         if let Some(mode) = file.unix_mode() {
             use std::os::unix::fs::PermissionsExt;
@@ -216,9 +252,14 @@ mod tests {
             header.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
             header.set_entry_type(*kind);
             header.set_mode(0o755);
-            let body: &[u8] = if kind.is_file() { link_or_body.as_bytes() } else { &[] };
+            let body: &[u8] = if kind.is_file() {
+                link_or_body.as_bytes()
+            } else {
+                &[]
+            };
             if kind.is_symlink() || kind.is_hard_link() {
-                header.as_old_mut().linkname[..link_or_body.len()].copy_from_slice(link_or_body.as_bytes());
+                header.as_old_mut().linkname[..link_or_body.len()]
+                    .copy_from_slice(link_or_body.as_bytes());
             }
             header.set_size(body.len() as u64);
             header.set_cksum();
@@ -229,17 +270,26 @@ mod tests {
         path
     }
 
-    fn try_extract(entries: &[(&str, tar::EntryType, &str)]) -> (tempfile::TempDir, anyhow::Result<()>) {
+    fn try_extract(
+        entries: &[(&str, tar::EntryType, &str)],
+    ) -> (tempfile::TempDir, anyhow::Result<()>) {
         let dir = tempfile::tempdir().unwrap();
         let archive = tar_gz(dir.path(), entries);
-        let result = extract(&archive, ArchiveFormat::TarGz, None, &dir.path().join("out/dest"));
+        let result = extract(
+            &archive,
+            ArchiveFormat::TarGz,
+            None,
+            &dir.path().join("out/dest"),
+        );
         (dir, result)
     }
 
     /// Nothing may exist next to the destination after a refused archive.
     fn assert_nothing_written(dir: &Path) {
         let out = dir.join("out");
-        let left: Vec<_> = fs::read_dir(&out).map(|r| r.flatten().map(|e| e.file_name()).collect()).unwrap_or_default();
+        let left: Vec<_> = fs::read_dir(&out)
+            .map(|r| r.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
         assert!(left.is_empty(), "left behind: {left:?}");
         assert!(!dir.join("escaped").exists());
     }
@@ -257,17 +307,35 @@ mod tests {
         );
         let dest = dir.path().join("dest");
         extract(&archive, ArchiveFormat::TarGz, Some("top"), &dest).unwrap();
-        assert_eq!(fs::read_to_string(dest.join("bin/tool")).unwrap(), "#!/bin/sh\n");
-        assert_eq!(fs::read_link(dest.join("bin/alias")).unwrap(), Path::new("tool"));
+        assert_eq!(
+            fs::read_to_string(dest.join("bin/tool")).unwrap(),
+            "#!/bin/sh\n"
+        );
+        assert_eq!(
+            fs::read_link(dest.join("bin/alias")).unwrap(),
+            Path::new("tool")
+        );
         assert!(dest.join("lib/hard").is_file());
-        let err = extract(&archive, ArchiveFormat::TarGz, Some("other"), &dir.path().join("d2")).unwrap_err();
-        assert!(format!("{err:#}").contains("expected a single top-level directory `other`"), "{err:#}");
+        let err = extract(
+            &archive,
+            ArchiveFormat::TarGz,
+            Some("other"),
+            &dir.path().join("d2"),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("expected a single top-level directory `other`"),
+            "{err:#}"
+        );
     }
 
     #[test]
     fn parent_and_absolute_paths_are_refused() {
         for name in ["../escaped", "a/../../escaped", "/tmp/escaped-absolute"] {
-            let (dir, result) = try_extract(&[("ok", tar::EntryType::Regular, "x"), (name, tar::EntryType::Regular, "x")]);
+            let (dir, result) = try_extract(&[
+                ("ok", tar::EntryType::Regular, "x"),
+                (name, tar::EntryType::Regular, "x"),
+            ]);
             let err = format!("{:#}", result.unwrap_err());
             assert!(err.contains("unsafe path"), "{name}: {err}");
             assert_nothing_written(dir.path());
@@ -299,12 +367,19 @@ mod tests {
             ("alias/file", tar::EntryType::Regular, "x"),
         ]);
         result.unwrap();
-        assert_eq!(fs::read_to_string(dir.path().join("out/dest/real/file")).unwrap(), "x");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("out/dest/real/file")).unwrap(),
+            "x"
+        );
     }
 
     #[test]
     fn device_files_are_refused() {
-        for kind in [tar::EntryType::Char, tar::EntryType::Block, tar::EntryType::Fifo] {
+        for kind in [
+            tar::EntryType::Char,
+            tar::EntryType::Block,
+            tar::EntryType::Fifo,
+        ] {
             let (dir, result) = try_extract(&[("dev", kind, "")]);
             assert!(format!("{:#}", result.unwrap_err()).contains("device or fifo"));
             assert_nothing_written(dir.path());
@@ -317,14 +392,24 @@ mod tests {
         let make = |name: &str| {
             let path = dir.path().join("a.zip");
             let mut zip = zip::ZipWriter::new(fs::File::create(&path).unwrap());
-            zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+            zip.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
             std::io::Write::write_all(&mut zip, b"data").unwrap();
             zip.finish().unwrap();
             path
         };
         let good = make("top/file.txt");
-        extract(&good, ArchiveFormat::Zip, Some("top"), &dir.path().join("z1")).unwrap();
-        assert_eq!(fs::read_to_string(dir.path().join("z1/file.txt")).unwrap(), "data");
+        extract(
+            &good,
+            ArchiveFormat::Zip,
+            Some("top"),
+            &dir.path().join("z1"),
+        )
+        .unwrap();
+        assert_eq!(
+            fs::read_to_string(dir.path().join("z1/file.txt")).unwrap(),
+            "data"
+        );
         let bad = make("../escaped.txt");
         assert!(extract(&bad, ArchiveFormat::Zip, None, &dir.path().join("z2")).is_err());
         assert!(!dir.path().join("escaped.txt").exists() && !dir.path().join("z2").exists());
@@ -332,16 +417,25 @@ mod tests {
 
     #[test]
     fn formats_follow_the_file_name() {
-        assert_eq!(ArchiveFormat::from_file_name("a-1.tar.xz"), ArchiveFormat::TarXz);
+        assert_eq!(
+            ArchiveFormat::from_file_name("a-1.tar.xz"),
+            ArchiveFormat::TarXz
+        );
         assert_eq!(ArchiveFormat::from_file_name("a.TGZ"), ArchiveFormat::TarGz);
-        assert_eq!(ArchiveFormat::from_file_name("a.tbz2"), ArchiveFormat::TarBz2);
+        assert_eq!(
+            ArchiveFormat::from_file_name("a.tbz2"),
+            ArchiveFormat::TarBz2
+        );
         assert_eq!(ArchiveFormat::from_file_name("a.zip"), ArchiveFormat::Zip);
         assert_eq!(ArchiveFormat::from_file_name("a.whl"), ArchiveFormat::File);
     }
 
     #[test]
     fn relative_paths_must_be_normal() {
-        assert_eq!(checked_relative(Path::new("./a/b")).unwrap(), Path::new("a/b"));
+        assert_eq!(
+            checked_relative(Path::new("./a/b")).unwrap(),
+            Path::new("a/b")
+        );
         assert!(checked_relative(Path::new("/etc/passwd")).is_err());
         assert!(checked_relative(Path::new("a/../../b")).is_err());
     }
@@ -351,7 +445,13 @@ mod tests {
         assert!(link_stays_inside(Path::new("a/b/link"), Path::new("../c")));
         assert!(link_stays_inside(Path::new("a/link"), Path::new("../c")));
         assert!(!link_stays_inside(Path::new("link"), Path::new("../c")));
-        assert!(!link_stays_inside(Path::new("a/link"), Path::new("../../c")));
-        assert!(!link_stays_inside(Path::new("a/link"), Path::new("/usr/bin/clang")));
+        assert!(!link_stays_inside(
+            Path::new("a/link"),
+            Path::new("../../c")
+        ));
+        assert!(!link_stays_inside(
+            Path::new("a/link"),
+            Path::new("/usr/bin/clang")
+        ));
     }
 }

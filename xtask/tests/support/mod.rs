@@ -28,7 +28,9 @@ pub fn tar_gz(top: &str, size: usize) -> Vec<u8> {
     header.set_size(data.len() as u64);
     header.set_mode(0o644);
     header.set_cksum();
-    builder.append_data(&mut header, format!("{top}/data.bin"), data.as_slice()).unwrap();
+    builder
+        .append_data(&mut header, format!("{top}/data.bin"), data.as_slice())
+        .unwrap();
     builder.into_inner().unwrap().finish().unwrap()
 }
 
@@ -60,7 +62,11 @@ pub fn manifest(dir: &Path, entries: &[Entry]) -> PathBuf {
 /// Runs the real xtask binary with a scrubbed environment plus `env`.
 pub fn xtask(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    command.env_clear().env("PATH", "/usr/bin:/bin").env("HOME", "/nonexistent").args(args);
+    command
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", "/nonexistent")
+        .args(args);
     for (k, v) in env {
         command.env(k, v);
     }
@@ -80,7 +86,9 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {

@@ -74,7 +74,13 @@ impl Server {
     }
 
     pub fn requests_for(&self, path: &str) -> Vec<Request> {
-        self.requests.lock().unwrap().iter().filter(|r| r.path == path).cloned().collect()
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.path == path)
+            .cloned()
+            .collect()
     }
 
     fn handle(&self, stream: TcpStream) {
@@ -83,7 +89,11 @@ impl Server {
         if reader.read_line(&mut request_line).is_err() {
             return;
         }
-        let target = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+        let target = request_line
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("/")
+            .to_owned();
         let mut range = None;
         loop {
             let mut line = String::new();
@@ -97,8 +107,16 @@ impl Server {
             }
         }
         let absolute_form = target.starts_with("http://");
-        let path = if absolute_form { format!("/{}", target.splitn(4, '/').nth(3).unwrap_or("")) } else { target };
-        self.requests.lock().unwrap().push(Request { path: path.clone(), range: range.clone(), absolute_form });
+        let path = if absolute_form {
+            format!("/{}", target.splitn(4, '/').nth(3).unwrap_or(""))
+        } else {
+            target
+        };
+        self.requests.lock().unwrap().push(Request {
+            path: path.clone(),
+            range: range.clone(),
+            absolute_form,
+        });
         let attempt = {
             let mut served = self.served.lock().unwrap();
             let count = served.entry(path.clone()).or_insert(0);
@@ -113,11 +131,18 @@ impl Server {
         };
         let fault = route.first.get(attempt).cloned();
         if let Some(Fault::Status(status)) = fault {
-            let _ = write!(stream, "HTTP/1.1 {status} Fault\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfault");
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} Fault\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfault"
+            );
             return;
         }
         let start = match (&range, route.honour_range) {
-            (Some(r), true) => r.trim_start_matches("bytes=").trim_end_matches('-').parse::<usize>().unwrap_or(0),
+            (Some(r), true) => r
+                .trim_start_matches("bytes=")
+                .trim_end_matches('-')
+                .parse::<usize>()
+                .unwrap_or(0),
             _ => 0,
         };
         let body = &route.body[start.min(route.body.len())..];

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The real-build tier: builds CPython 3.13 for WASI from a local mirror of real artifacts, runs
+# it under the real wasmtime, then checks that a second bootstrap is an offline no-op that a
+# polluted environment cannot disturb.
+#
+#   e2e/run.sh [SCRATCH_DIR]      (default: /var/tmp/xtask-e2e)
+#
+# Needs root for apt-get (e2e/fixtures.sh installs clang-19 and friends). Takes about 8 minutes
+# on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scratch=$(realpath -m "${1:-/var/tmp/xtask-e2e}")
+fixtures=/var/tmp/xtask-fixtures
+mkdir -p "$scratch"
+rm -rf "$scratch/cache" "$scratch/work"
+
+step() { printf '\n=== e2e: %s\n' "$*" >&2; }
+fail() { printf 'e2e: FAIL: %s\n' "$*" >&2; exit 1; }
+
+step "fixtures (real CPython, bzip2 and zlib sources; wasi-sdk-shaped clang 19; wasmtime from PyPI)"
+e2e/fixtures.sh "$fixtures"
+
+step "serve the mirror on 127.0.0.1"
+server_log=$scratch/server.log
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$fixtures/mirror" >"$server_log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+  port=$(grep -oE 'port [0-9]+' "$server_log" | head -1 | cut -d' ' -f2 || true)
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+[ -n "$port" ] || fail "the mirror server did not start"
+mirror=http://127.0.0.1:$port
+
+cargo build --quiet -p xtask
+xtask() { cargo xtask "$@" --cache-dir "$scratch/cache" --work-dir "$scratch/work" --progress lines; }
+
+step "bootstrap --target wasi from the mirror, in a fresh cache"
+xtask bootstrap --target wasi --python 3.13 --mirror "$mirror" --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/bootstrap1.log"
+grep -q '^test: smoke ok 3.13.5 wasi' "$scratch/bootstrap1.log" || fail "the smoke test did not pass during bootstrap"
+
+step "run: zlib and bz2 inside python.wasm"
+out=$(xtask run --target wasi -- -c "import zlib, bz2; print(zlib.crc32(b'x'))")
+[ "$out" = "2363233923" ] || fail "run printed '$out', expected 2363233923"
+echo "run printed $out"
+
+step "test --target wasi (smoke)"
+xtask test --target wasi
+
+step "second bootstrap --offline, with a polluted environment: no download, no rebuild"
+requests_before=$(grep -c '"GET ' "$server_log" || true)
+# The built binary is called directly: through cargo, CC=false would break cargo's own build.
+env CC=false CFLAGS=-bogus PYTHONPATH=/nonexistent PKG_CONFIG_PATH=/nonexistent \
+  target/debug/xtask bootstrap --target wasi --python 3.13 --offline --overlay "$fixtures/overlay.toml" \
+  --cache-dir "$scratch/cache" --work-dir "$scratch/work" --progress lines 2>&1 | tee "$scratch/bootstrap2.log"
+requests_after=$(grep -c '"GET ' "$server_log" || true)
+[ "$requests_before" = "$requests_after" ] || fail "the offline bootstrap made $((requests_after - requests_before)) requests"
+grep -q '^build: nothing changed' "$scratch/bootstrap2.log" || fail "the second bootstrap rebuilt something"
+if grep -qE '^(fetch|deps|install): ' "$scratch/bootstrap2.log"; then fail "the second bootstrap fetched, installed or built deps"; fi
+
+step "passed"
