@@ -9,6 +9,7 @@
 # on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. e2e/serve.sh
 scratch=$(realpath -m "${1:-/var/tmp/xtask-e2e}")
 fixtures=/var/tmp/xtask-fixtures
 mkdir -p "$scratch"
@@ -22,14 +23,7 @@ e2e/fixtures.sh "$fixtures"
 
 step "serve the mirror on 127.0.0.1"
 server_log=$scratch/server.log
-python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$fixtures/mirror" >"$server_log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  port=$(grep -oE 'port [0-9]+' "$server_log" | head -1 | cut -d' ' -f2 || true)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
+serve "$fixtures/mirror" "$server_log"
 [ -n "$port" ] || fail "the mirror server did not start"
 mirror=http://127.0.0.1:$port
 
@@ -58,5 +52,19 @@ requests_after=$(grep -c '"GET ' "$server_log" || true)
 [ "$requests_before" = "$requests_after" ] || fail "the offline bootstrap made $((requests_after - requests_before)) requests"
 grep -q '^build: nothing changed' "$scratch/bootstrap2.log" || fail "the second bootstrap rebuilt something"
 if grep -qE '^(fetch|deps|install): ' "$scratch/bootstrap2.log"; then fail "the second bootstrap fetched, installed or built deps"; fi
+
+step "patches: the 3.13 series on the real 3.13.5 source: check, apply, apply again, revert, configure"
+px() { target/debug/xtask patch "$@" --python 3.13 --work-dir "$scratch/patch-work" --cache-dir "$scratch/cache" --offline --overlay "$fixtures/overlay.toml"; }
+px --check --target emscripten-node | tee "$scratch/patch.log"
+grep -q ': not applied$' "$scratch/patch.log" || fail "the series should start out not applied"
+px --target emscripten-node | grep -q ': applied$' || fail "the series did not apply"
+px --target emscripten-node | grep -q ': applied, skipped$' || fail "a second apply was not a no-op"
+px --check --target emscripten-node | grep -q ': applied$' || fail "--check does not see the applied series"
+px --revert --target emscripten-node | grep -q ': reverted$' || fail "revert failed"
+px --target emscripten-node >/dev/null
+mkdir -p "$scratch/patch-work/configure-check"
+(cd "$scratch/patch-work/configure-check" && env -i PATH=/usr/bin:/bin "$scratch/patch-work/src/Python-3.13.5/configure" >configure.log 2>&1) \
+  || fail "the patched tree does not configure (see $scratch/patch-work/configure-check/configure.log)"
+echo "the patched tree configures"
 
 step "passed"

@@ -87,6 +87,8 @@ pub enum Command {
     Run(Run),
     /// Run the smoke test, or CPython's own test suite with `--suite full`
     Test(Test),
+    /// Apply, check or revert the CPython patch series of a line (patches/X.Y/series.toml)
+    Patch(Patch),
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +96,11 @@ pub struct Fetch {
     /// Artifact names from the manifest
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
+
+    /// Also extract each archive into the cache's toolchains directory, as bootstrap does
+    /// (pre-warms a machine that will build offline)
+    #[arg(long)]
+    pub install: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,9 +119,9 @@ pub struct MirrorExport {
     pub names: Vec<String>,
 }
 
-/// What to build: shared by bootstrap, run and test.
+/// Which CPython source and target: shared by bootstrap, patch, run and test.
 #[derive(Debug, Args, Clone)]
-pub struct BuildSelection {
+pub struct SourceSelection {
     /// The build target
     #[arg(long, value_enum, default_value_t = TargetFlag::Wasi)]
     pub target: TargetFlag,
@@ -131,6 +138,13 @@ pub struct BuildSelection {
     /// All build trees live here [default: target/bootstrap in the workspace]
     #[arg(long, value_name = "DIR", env = "BOOTSTRAP_WORK_DIR")]
     pub work_dir: Option<PathBuf>,
+}
+
+/// What to build with: the source selection plus the toolchains.
+#[derive(Debug, Args, Clone)]
+pub struct BuildSelection {
+    #[command(flatten)]
+    pub source: SourceSelection,
 
     /// Use this WASI SDK instead of the pinned one (checked against the pin's version)
     #[arg(long, value_name = "PATH", env = "WASI_SDK_PATH")]
@@ -166,9 +180,24 @@ pub struct Bootstrap {
 }
 
 #[derive(Debug, Args)]
+pub struct Patch {
+    #[command(flatten)]
+    pub selection: SourceSelection,
+
+    /// Report each patch's state (not applied, applied, already applied upstream) and change
+    /// nothing; fails if a patch does not apply
+    #[arg(long, conflicts_with = "revert")]
+    pub check: bool,
+
+    /// Revert every patch this tool applied to the source
+    #[arg(long)]
+    pub revert: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct Run {
     #[command(flatten)]
-    pub selection: BuildSelection,
+    pub selection: SourceSelection,
 
     /// Arguments for the interpreter, after `--`
     #[arg(last = true, value_name = "ARGS")]
@@ -178,7 +207,7 @@ pub struct Run {
 #[derive(Debug, Args)]
 pub struct Test {
     #[command(flatten)]
-    pub selection: BuildSelection,
+    pub selection: SourceSelection,
 
     /// `smoke` checks the build quickly; `full` runs CPython's test suite as its CI does
     #[arg(long, value_enum, default_value_t = Suite::Smoke)]

@@ -9,6 +9,7 @@ mod deps;
 mod fetch;
 mod flags;
 mod manifest;
+mod patches;
 mod process;
 mod run;
 mod toolchains;
@@ -37,5 +38,6 @@ fn run(flags: flags::Xtask, env: std::collections::BTreeMap<String, String>) -> 
         flags::Command::Bootstrap(cmd) => cmd.run(&context),
         flags::Command::Run(cmd) => cmd.run(&context),
         flags::Command::Test(cmd) => cmd.run(&context),
+        flags::Command::Patch(cmd) => cmd.run(&context),
     }
 }

@@ -46,11 +46,7 @@ impl Cmd {
 
     /// The command as a shell would show it.
     pub fn display(&self) -> String {
-        std::iter::once(self.program.display().to_string())
-            .chain(self.args.iter().cloned())
-            .map(|word| shell_quote(&word))
-            .collect::<Vec<_>>()
-            .join(" ")
+        shell_join(&self.program, &self.args)
     }
 
     fn expression(&self) -> duct::Expression {
@@ -193,6 +189,15 @@ fn log_tail(log: &Path) -> String {
         .map(|l| format!("  | {l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A program and its arguments as one shell command line.
+pub fn shell_join(program: &Path, args: &[String]) -> String {
+    std::iter::once(program.display().to_string())
+        .chain(args.iter().cloned())
+        .map(|word| shell_quote(&word))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub fn shell_quote(word: &str) -> String {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::source::SourceTree;
 use super::{Inputs, Layout};
-use crate::process::shell_quote;
+use crate::process::{shell_join, shell_quote};
 use crate::toolchains::wasmtime::DirMap;
 
 const SYSTEM_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
@@ -49,11 +49,7 @@ pub struct RunnerSpec {
 
 impl RunnerSpec {
     pub fn command_line(&self) -> String {
-        std::iter::once(self.program.display().to_string())
-            .chain(self.args.iter().cloned())
-            .map(|w| shell_quote(&w))
-            .collect::<Vec<_>>()
-            .join(" ")
+        shell_join(&self.program, &self.args)
     }
 }
 

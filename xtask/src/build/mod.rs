@@ -114,7 +114,10 @@ pub fn build(layout: &Layout, inputs: &Inputs) -> anyhow::Result<Report> {
         target::Runner::Wasmtime => env::wasi_runner(layout, inputs),
         other => anyhow::bail!("the {other:?} runner is not supported yet"),
     };
-    let host_env = env::wasi_host(layout, inputs, &runner);
+    let mut host_env = env::wasi_host(layout, inputs, &runner);
+    if !inputs.target.configure_cflags.is_empty() {
+        host_env.insert("CFLAGS".into(), inputs.target.configure_cflags.join(" "));
+    }
     let build_python = layout.build_python.join("python");
     let relative_configure = relative_path(&source.root.join("configure"), &layout.host);
     let host_configure = Cmd::new("/bin/sh", &layout.host, &host_env)
@@ -125,7 +128,12 @@ pub fn build(layout: &Layout, inputs: &Inputs) -> anyhow::Result<Report> {
             format!("--build={}", config_guess(source, &native_env)?),
             format!("--with-build-python={}", build_python.display()),
         ]);
-    let host_configure = host_configure.args(inputs.target.configure_args.iter().copied());
+    let target_args = inputs
+        .target
+        .configure_args
+        .iter()
+        .chain(inputs.target.flavour_args);
+    let host_configure = host_configure.args(target_args.copied());
     let dep_keys = inputs.deps.iter().map(|d| d.key.clone());
     let configure_host_key = stamp::key(
         [

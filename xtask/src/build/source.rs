@@ -82,6 +82,8 @@ pub fn release(
             fs::remove_dir_all(&root)
                 .with_context(|| format!("remove the stale source {}", root.display()))?;
         }
+        // A fresh tree carries no patches, whatever the last stamp said.
+        let _ = fs::remove_file(work.join("stamps/patches.json"));
         eprintln!("source: extracting {artifact} into {}", root.display());
         extract::extract(&fetched.path, artifact.format, Some(&top), &root)?;
         fs::write(&stamp, &artifact.sha256)?;

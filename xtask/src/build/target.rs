@@ -25,8 +25,13 @@ pub struct Target {
     pub deps: &'static [&'static Recipe],
     /// Compiler flags for the dependencies.
     pub dep_cflags: &'static [&'static str],
-    /// Extra configure arguments after --host/--build/--with-build-python.
+    /// CFLAGS for the host configure. Emscripten needs PY_CALL_TRAMPOLINE (bpo-47162), so that
+    /// function-pointer casts in C extensions go through the call trampoline.
+    pub configure_cflags: &'static [&'static str],
+    /// Extra configure arguments after --host/--build/--with-build-python: those of the
+    /// toolchain, then those of this flavour of it.
     pub configure_args: &'static [&'static str],
+    pub flavour_args: &'static [&'static str],
     /// CONFIG_SITE candidates, relative to the source root; the first that exists is used
     /// (the file moved between CPython lines).
     pub config_site: &'static [&'static str],
@@ -41,7 +46,9 @@ pub const WASI: Target = Target {
     toolchain: Toolchain::WasiSdk,
     deps: &[&deps::ZLIB, &deps::BZIP2],
     dep_cflags: &["-O2", "-fPIC"],
+    configure_cflags: &[],
     configure_args: &[],
+    flavour_args: &[],
     config_site: &[
         "Platforms/WASI/config.site-wasm32-wasi",
         "Tools/wasm/wasi/config.site-wasm32-wasi",
@@ -51,20 +58,24 @@ pub const WASI: Target = Target {
     program: "python.wasm",
 };
 
+/// What CPython's own emscripten build passes (Tools/wasm/emscripten, 3.14+).
+const EMSCRIPTEN_CONFIGURE_ARGS: &[&str] = &[
+    "--without-pymalloc",
+    "--disable-shared",
+    "--disable-ipv6",
+    "--enable-big-digits=30",
+    "--enable-wasm-dynamic-linking",
+];
+
 pub const EMSCRIPTEN_NODE: Target = Target {
     name: "emscripten-node",
     triple: "wasm32-emscripten",
     toolchain: Toolchain::Emscripten,
     deps: &[&deps::ZLIB, &deps::BZIP2],
     dep_cflags: &["-O2", "-fPIC", "-DWASM_BIGINT"],
-    configure_args: &[
-        "--without-pymalloc",
-        "--disable-shared",
-        "--disable-ipv6",
-        "--enable-big-digits=30",
-        "--enable-wasm-dynamic-linking",
-        "--with-emscripten-target=node",
-    ],
+    configure_cflags: &["-DPY_CALL_TRAMPOLINE"],
+    configure_args: EMSCRIPTEN_CONFIGURE_ARGS,
+    flavour_args: &["--with-emscripten-target=node"],
     config_site: &[
         "Tools/wasm/emscripten/config.site-wasm32-emscripten",
         "Tools/wasm/config.site-wasm32-emscripten",
@@ -76,14 +87,7 @@ pub const EMSCRIPTEN_NODE: Target = Target {
 pub const EMSCRIPTEN_BROWSER: Target = Target {
     name: "emscripten-browser",
     runner: Runner::Browser,
-    configure_args: &[
-        "--without-pymalloc",
-        "--disable-shared",
-        "--disable-ipv6",
-        "--enable-big-digits=30",
-        "--enable-wasm-dynamic-linking",
-        "--with-emscripten-target=browser",
-    ],
+    flavour_args: &["--with-emscripten-target=browser"],
     ..EMSCRIPTEN_NODE
 };
 

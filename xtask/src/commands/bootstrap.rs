@@ -3,6 +3,7 @@ use std::time::Instant;
 use crate::build::{self, source::SourceTree, target, Layout};
 use crate::context::Context;
 use crate::deps::{self, Built, Compiler};
+use crate::fetch::Fetcher;
 use crate::flags;
 use crate::run::smoke;
 use crate::toolchains::{self, wasi_sdk::WasiSdk, wasmtime::Wasmtime};
@@ -55,27 +56,19 @@ pub struct Prepared {
 
 /// fetch → toolchains → sources → deps, for the selected target and CPython line.
 pub fn prepare(context: &Context, selection: &flags::BuildSelection) -> anyhow::Result<Prepared> {
-    let target = target::target(selection.target);
+    let target = target::target(selection.source.target);
     if target.toolchain != target::Toolchain::WasiSdk {
         anyhow::bail!(
             "target `{}` is not yet supported by bootstrap (the emscripten toolchain is not pinned yet); use --target wasi",
             target.name
         );
     }
-    let layout = Layout::new(&work_dir(context, selection), target);
+    let layout = Layout::new(&work_dir(context, &selection.source), target);
     let fetcher = context.fetcher()?;
     let manifest = &context.manifest;
     let host = &context.host;
-    let source = match &selection.python_source {
-        Some(dir) => build::source::checkout(&crate::context::absolute(dir), &context.env)?,
-        None => {
-            let line = match &selection.python {
-                Some(line) => build::source::PythonLine::parse(line)?,
-                None => build::source::newest_line(manifest, host)?,
-            };
-            build::source::release(&fetcher, manifest, host, line, &layout.work)?
-        }
-    };
+    let source = resolve_source(context, &selection.source, &fetcher, &layout)?;
+    super::patch::apply_series(context, &source, target, &layout)?;
     let line = source.line.to_string();
     let sdk_pin = match &source.checkout_wasi_sdk {
         Some(major) => manifest
@@ -130,7 +123,27 @@ pub fn prepare(context: &Context, selection: &flags::BuildSelection) -> anyhow::
     })
 }
 
-pub fn work_dir(context: &Context, selection: &flags::BuildSelection) -> std::path::PathBuf {
+/// The release tarball of the chosen line, extracted into the work dir, or the checkout.
+pub fn resolve_source(
+    context: &Context,
+    selection: &flags::SourceSelection,
+    fetcher: &Fetcher,
+    layout: &Layout,
+) -> anyhow::Result<SourceTree> {
+    let manifest = &context.manifest;
+    match &selection.python_source {
+        Some(dir) => build::source::checkout(&crate::context::absolute(dir), &context.env),
+        None => {
+            let line = match &selection.python {
+                Some(line) => build::source::PythonLine::parse(line)?,
+                None => build::source::newest_line(manifest, &context.host)?,
+            };
+            build::source::release(fetcher, manifest, &context.host, line, &layout.work)
+        }
+    }
+}
+
+pub fn work_dir(context: &Context, selection: &flags::SourceSelection) -> std::path::PathBuf {
     match &selection.work_dir {
         Some(dir) => crate::context::absolute(dir),
         None => context.workspace.join("target/bootstrap"),

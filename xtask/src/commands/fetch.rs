@@ -1,6 +1,9 @@
 use crate::context::Context;
-use crate::fetch::Fetched;
+use crate::fetch::extract::ArchiveFormat;
+use crate::fetch::{Fetched, Fetcher};
 use crate::flags::{self, MessageFormat};
+use crate::manifest::Artifact;
+use crate::toolchains;
 
 impl flags::Fetch {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
@@ -8,7 +11,7 @@ impl flags::Fetch {
         let fetcher = context.fetcher()?;
         let mut failures = Vec::new();
         for artifact in &artifacts {
-            match fetcher.fetch(artifact) {
+            match fetch_one(&fetcher, artifact, self.install) {
                 Ok(fetched) => report(context.message_format, &fetched),
                 Err(error) => {
                     eprintln!("error: {error:#}");
@@ -26,6 +29,14 @@ impl flags::Fetch {
         }
         Ok(())
     }
+}
+
+fn fetch_one(fetcher: &Fetcher, artifact: &Artifact, install: bool) -> anyhow::Result<Fetched> {
+    let mut fetched = fetcher.fetch(artifact)?;
+    if install && artifact.format != ArchiveFormat::File {
+        fetched.installed = Some(toolchains::install(fetcher, artifact)?);
+    }
+    Ok(fetched)
 }
 
 pub fn report(format: MessageFormat, fetched: &Fetched) {

@@ -3,5 +3,6 @@
 mod bootstrap;
 mod fetch;
 mod mirror;
+mod patch;
 mod run;
 mod test;

@@ -58,6 +58,9 @@ pub struct Fetched {
     /// Where the bytes came from; for a cache hit, where they would come from.
     pub source: String,
     pub cached: bool,
+    /// The extracted tree, with `fetch --install`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub installed: Option<PathBuf>,
 }
 
 pub struct Fetcher {
@@ -101,6 +104,7 @@ impl Fetcher {
             path,
             source: source.describe(),
             cached,
+            installed: None,
         };
         let cache_error = |e: std::io::Error| {
             anyhow!(

@@ -1,0 +1,292 @@
+//! Patch series per CPython line (`patches/X.Y/series.toml`), applied in process.
+//!
+//! Before anything is written, every hunk of a patch must apply; a wrong base is one line naming
+//! the patch, the file and the hunk. A patch whose reverse applies is already in the tree: applied
+//! by us (the stamp says so) or absorbed upstream. The stamp keeps a copy of each applied patch,
+//! so a patch that leaves the series is reverted even after the series file changed.
+
+pub mod diff;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::build::target::Toolchain;
+use diff::Diff;
+
+/// One patch of a series, read and parsed.
+#[derive(Debug, Clone)]
+pub struct Patch {
+    pub name: String,
+    pub text: String,
+    pub diff: Diff,
+    pub sha256: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSeries {
+    #[serde(default)]
+    patch: Vec<RawEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    file: String,
+    /// `wasi`, `emscripten`; absent means every target.
+    #[serde(default)]
+    targets: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    NotApplied,
+    Applied,
+    AlreadyUpstream,
+}
+
+impl State {
+    pub fn describe(self) -> &'static str {
+        match self {
+            State::NotApplied => "not applied",
+            State::Applied => "applied",
+            State::AlreadyUpstream => "already applied upstream",
+        }
+    }
+}
+
+pub fn toolchain_name(toolchain: Toolchain) -> &'static str {
+    match toolchain {
+        Toolchain::WasiSdk => "wasi",
+        Toolchain::Emscripten => "emscripten",
+    }
+}
+
+/// The series of `line` for a target; a line without a series directory has no patches.
+pub fn load_series(patches_dir: &Path, line: &str, target: &str) -> anyhow::Result<Vec<Patch>> {
+    let dir = patches_dir.join(line);
+    let series_path = dir.join("series.toml");
+    if !series_path.exists() {
+        return Ok(Vec::new());
+    }
+    let text = fs::read_to_string(&series_path)
+        .with_context(|| format!("read {}", series_path.display()))?;
+    let raw: RawSeries = toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {}", series_path.display(), e.message()))?;
+    raw.patch
+        .into_iter()
+        .filter(|entry| entry.targets.is_empty() || entry.targets.iter().any(|t| t == target))
+        .map(|entry| read_patch(&dir.join(&entry.file)))
+        .collect()
+}
+
+pub fn read_patch(path: &Path) -> anyhow::Result<Patch> {
+    let text =
+        fs::read_to_string(path).with_context(|| format!("read the patch {}", path.display()))?;
+    let diff = Diff::parse(&text).with_context(|| format!("parse the patch {}", path.display()))?;
+    Ok(Patch {
+        name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        sha256: hex::encode(Sha256::digest(text.as_bytes())),
+        text,
+        diff,
+    })
+}
+
+/// The new content of each file the diff touches; `None` means the file is removed.
+type Planned = Vec<(PathBuf, Option<String>)>;
+
+/// A file and the hunk of it that did not apply.
+type Mismatch = (String, diff::HunkFailure);
+
+/// Everything a diff would write, or the first hunk that does not apply; writes nothing.
+fn plan(tree: &Path, diff: &Diff) -> Result<Planned, Mismatch> {
+    let mut out = Vec::new();
+    for file in &diff.files {
+        let path = tree.join(&file.path);
+        let content = match fs::read_to_string(&path) {
+            Ok(text) if !file.creates => text,
+            Err(_) if file.creates => String::new(),
+            _ => {
+                return Err((
+                    file.path.clone(),
+                    diff::HunkFailure {
+                        index: 0,
+                        header: "the file is missing or already exists".into(),
+                    },
+                ))
+            }
+        };
+        let new = diff::apply(&content, &file.hunks).map_err(|f| (file.path.clone(), f))?;
+        if file.deletes && !new.is_empty() {
+            return Err((
+                file.path.clone(),
+                diff::HunkFailure {
+                    index: 0,
+                    header: "the file to delete has other content".into(),
+                },
+            ));
+        }
+        out.push((path, (!file.deletes).then_some(new)));
+    }
+    Ok(out)
+}
+
+fn write_all(planned: Planned) -> anyhow::Result<()> {
+    for (path, text) in planned {
+        let Some(text) = text else {
+            fs::remove_file(&path).with_context(|| format!("remove {}", path.display()))?;
+            continue;
+        };
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        let temp = path.with_extension("xtask-patch-tmp");
+        fs::write(&temp, text).with_context(|| format!("write {}", temp.display()))?;
+        if let Ok(meta) = fs::metadata(&path) {
+            fs::set_permissions(&temp, meta.permissions())?;
+        }
+        fs::rename(&temp, &path).with_context(|| format!("write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The stamp: which patches (with a copy of each) were applied to which source.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Stamp {
+    source: String,
+    applied: Vec<Applied>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Applied {
+    name: String,
+    sha256: String,
+    text: String,
+}
+
+pub struct Tree<'a> {
+    pub root: &'a Path,
+    /// The source's identity (release sha256, or `checkout`).
+    pub source: &'a str,
+    pub stamp: PathBuf,
+    /// The CPython line, for the "this series is for" hint.
+    pub line: String,
+}
+
+impl Tree<'_> {
+    fn read_stamp(&self) -> Stamp {
+        fs::read(&self.stamp)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .filter(|s: &Stamp| s.source == self.source)
+            .unwrap_or_default()
+    }
+
+    fn write_stamp(&self, stamp: &Stamp) -> anyhow::Result<()> {
+        if let Some(parent) = self.stamp.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        let temp = self.stamp.with_extension("tmp");
+        fs::write(&temp, serde_json::to_vec_pretty(stamp)?)?;
+        fs::rename(&temp, &self.stamp).context("write the patch stamp")
+    }
+
+    fn wrong_base(&self, patch: &str, file: &str, failure: &diff::HunkFailure) -> anyhow::Error {
+        anyhow::anyhow!(
+            "patch {patch} does not apply to {}: {file}: hunk #{} `{}` does not match; this series is for CPython {}, check the source or refresh the patch",
+            self.root.display(),
+            failure.index,
+            failure.header,
+            self.line
+        )
+    }
+
+    /// The state of one patch in this tree.
+    pub fn state(&self, patch: &Patch) -> anyhow::Result<State> {
+        let ours = self
+            .read_stamp()
+            .applied
+            .iter()
+            .any(|a| a.sha256 == patch.sha256);
+        let forward = plan(self.root, &patch.diff);
+        let reverse = plan(self.root, &patch.diff.reversed());
+        match (forward, reverse) {
+            (_, Ok(_)) if ours => Ok(State::Applied),
+            (Ok(_), _) => Ok(State::NotApplied),
+            (Err(_), Ok(_)) => Ok(State::AlreadyUpstream),
+            (Err((file, failure)), Err(_)) => Err(self.wrong_base(&patch.name, &file, &failure)),
+        }
+    }
+
+    /// Brings the tree to exactly `series`: reverts stamped patches that left the series, then
+    /// applies what is missing. Returns a line per patch.
+    pub fn apply_series(&self, series: &[Patch]) -> anyhow::Result<Vec<String>> {
+        let mut report = Vec::new();
+        let mut stamp = self.read_stamp();
+        stamp.source = self.source.to_owned();
+        let wanted: Vec<&str> = series.iter().map(|p| p.sha256.as_str()).collect();
+        for old in stamp
+            .applied
+            .clone()
+            .iter()
+            .rev()
+            .filter(|a| !wanted.contains(&a.sha256.as_str()))
+        {
+            let diff = Diff::parse(&old.text)?;
+            let planned = plan(self.root, &diff.reversed())
+                .map_err(|(f, h)| self.wrong_base(&old.name, &f, &h))?;
+            write_all(planned)?;
+            stamp.applied.retain(|a| a.sha256 != old.sha256);
+            self.write_stamp(&stamp)?;
+            report.push(format!("{}: reverted (no longer in the series)", old.name));
+        }
+        for patch in series {
+            let state = self.state(patch)?;
+            if state == State::NotApplied {
+                let planned = plan(self.root, &patch.diff)
+                    .map_err(|(f, h)| self.wrong_base(&patch.name, &f, &h))?;
+                write_all(planned)?;
+                stamp.applied.retain(|a| a.sha256 != patch.sha256);
+                stamp.applied.push(Applied {
+                    name: patch.name.clone(),
+                    sha256: patch.sha256.clone(),
+                    text: patch.text.clone(),
+                });
+                self.write_stamp(&stamp)?;
+                report.push(format!("{}: applied", patch.name));
+            } else {
+                report.push(format!("{}: {}, skipped", patch.name, state.describe()));
+            }
+        }
+        self.write_stamp(&stamp)?;
+        Ok(report)
+    }
+
+    /// Reverts every patch this tool applied, newest first.
+    pub fn revert_all(&self) -> anyhow::Result<Vec<String>> {
+        let mut stamp = self.read_stamp();
+        let mut report = Vec::new();
+        while let Some(old) = stamp.applied.pop() {
+            let diff = Diff::parse(&old.text)?;
+            let planned = plan(self.root, &diff.reversed())
+                .map_err(|(f, h)| self.wrong_base(&old.name, &f, &h))?;
+            write_all(planned)?;
+            self.write_stamp(&stamp)?;
+            report.push(format!("{}: reverted", old.name));
+        }
+        if report.is_empty() {
+            bail!("no patches applied by this tool in {}", self.root.display());
+        }
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests;
