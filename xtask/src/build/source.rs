@@ -237,6 +237,40 @@ mod tests {
     }
 
     #[test]
+    fn a_checkout_gives_its_line_and_its_wasi_sdk_pin() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("Include")).unwrap();
+        fs::create_dir_all(dir.path().join("Platforms/WASI")).unwrap();
+        fs::write(
+            dir.path().join("Include/patchlevel.h"),
+            "#define PY_MAJOR_VERSION 3\n#define PY_MINOR_VERSION 15\n",
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("Platforms/WASI/config.toml"),
+            "[targets]\nwasi-sdk = 34\nhost-triple = \"wasm32-wasip1\"\n",
+        )
+        .unwrap();
+        fs::write(dir.path().join("configure"), "#!/bin/sh\n").unwrap();
+        let env = BTreeMap::from([("PATH".to_owned(), "/usr/bin:/bin".to_owned())]);
+        let tree = checkout(dir.path(), &env).unwrap();
+        assert_eq!(
+            tree.line,
+            PythonLine {
+                major: 3,
+                minor: 15
+            }
+        );
+        assert_eq!(tree.checkout_wasi_sdk.as_deref(), Some("34"));
+        assert_eq!(tree.identity, "checkout");
+        assert!(tree.source_date_epoch > 0);
+        let err = checkout(&dir.path().join("Include"), &env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("is not a CPython checkout"), "{err}");
+    }
+
+    #[test]
     fn fingerprint_ignores_pycache_but_sees_edits() {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir_all(dir.path().join("Lib/__pycache__")).unwrap();

@@ -85,12 +85,21 @@ pub fn prepare(context: &Context, selection: &flags::BuildSelection) -> anyhow::
         None => toolchains::install(&fetcher, &sdk_pin)?,
     };
     let sdk = WasiSdk::open(&sdk_root, &sdk_pin.version, &why, &context.env)?;
+    let wasmtime_pin = manifest.component("wasmtime", &line, host)?;
     let wasmtime_binary = match &selection.wasmtime {
         Some(path) => crate::context::absolute(path),
-        None => toolchains::install(&fetcher, &manifest.component("wasmtime", &line, host)?)?
-            .join("wasmtime"),
+        None => toolchains::install(&fetcher, &wasmtime_pin)?.join("wasmtime"),
     };
     let wasmtime = Wasmtime::open(&wasmtime_binary, &context.env)?;
+    if wasmtime.version_string() != wasmtime_pin.version {
+        eprintln!(
+            "warning: wasmtime {} at {} is not the pinned {}; the runner follows {}'s CLI",
+            wasmtime.version_string(),
+            wasmtime_binary.display(),
+            wasmtime_pin.version,
+            wasmtime.version_string()
+        );
+    }
     eprintln!(
         "toolchains: {} ({}), wasmtime {}",
         sdk.identity(),

@@ -1,6 +1,7 @@
 #![allow(dead_code)]
 
 pub mod server;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -89,6 +89,11 @@ impl Server {
         if reader.read_line(&mut request_line).is_err() {
             return;
         }
+        let method = request_line
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_owned();
         let target = request_line
             .split_whitespace()
             .nth(1)
@@ -105,6 +110,15 @@ impl Server {
                     range = Some(value.trim().to_owned());
                 }
             }
+        }
+        if method == "CONNECT" {
+            self.requests.lock().unwrap().push(Request {
+                path: format!("CONNECT {target}"),
+                range: None,
+                absolute_form: false,
+            });
+            tunnel(stream, &target);
+            return;
         }
         let absolute_form = target.starts_with("http://");
         let path = if absolute_form {
@@ -185,4 +199,23 @@ impl Server {
         let mut sink = Vec::new();
         let _ = stream.read_to_end(&mut sink);
     }
+}
+
+/// An HTTPS proxy's CONNECT: reply 200, then copy bytes both ways.
+fn tunnel(mut client: TcpStream, target: &str) {
+    let Ok(upstream) = TcpStream::connect(target) else {
+        let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
+        return;
+    };
+    let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+    let (mut client_read, mut upstream_write) =
+        (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+    let forward = thread::spawn(move || {
+        let _ = std::io::copy(&mut client_read, &mut upstream_write);
+        let _ = upstream_write.shutdown(std::net::Shutdown::Write);
+    });
+    let mut upstream_read = upstream;
+    let _ = std::io::copy(&mut upstream_read, &mut client);
+    let _ = client.shutdown(std::net::Shutdown::Write);
+    let _ = forward.join();
 }
