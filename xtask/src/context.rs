@@ -28,10 +28,7 @@ pub struct Context {
 impl Context {
     pub fn from_flags(global: &Global, env: BTreeMap<String, String>) -> anyhow::Result<Context> {
         let workspace = workspace_root();
-        let manifest_path = global
-            .manifest
-            .clone()
-            .unwrap_or_else(|| workspace.join("sdk-manifest.toml"));
+        let manifest_path = global.manifest.clone().unwrap_or_else(|| workspace.join("sdk-manifest.toml"));
         let mut manifest = Manifest::load(&manifest_path)?;
         for overlay in &global.overlay {
             manifest.apply_overlay(Manifest::load(overlay)?);
@@ -49,24 +46,13 @@ impl Context {
         };
         let fetch = FetchSettings {
             cache: Cache::new(absolute(&cache_root)),
-            mirror: global
-                .mirror
-                .as_deref()
-                .filter(|m| !m.is_empty())
-                .map(Mirror::parse),
+            mirror: global.mirror.as_deref().filter(|m| !m.is_empty()).map(Mirror::parse),
             offline: global.offline,
             verify: global.verify,
             network: network_settings(&env, Duration::from_secs(global.timeout.max(1))),
             progress,
         };
-        Ok(Context {
-            workspace,
-            manifest,
-            fetch,
-            message_format: global.message_format,
-            host: host_triple(),
-            env,
-        })
+        Ok(Context { workspace, manifest, fetch, message_format: global.message_format, host: host_triple(), env })
     }
 
     pub fn fetcher(&self) -> anyhow::Result<Fetcher> {
@@ -76,12 +62,8 @@ impl Context {
 
 /// Proxy and CA settings from the environment, upper or lower case, as curl reads them.
 pub fn network_settings(env: &BTreeMap<String, String>, timeout: Duration) -> NetworkSettings {
-    let get = |name: &str| {
-        env.get(name)
-            .or_else(|| env.get(&name.to_ascii_lowercase()))
-            .filter(|v| !v.is_empty())
-            .cloned()
-    };
+    let get =
+        |name: &str| env.get(name).or_else(|| env.get(&name.to_ascii_lowercase())).filter(|v| !v.is_empty()).cloned();
     NetworkSettings {
         https_proxy: get("HTTPS_PROXY").or_else(|| get("ALL_PROXY")),
         http_proxy: get("HTTP_PROXY").or_else(|| get("ALL_PROXY")),
@@ -102,10 +84,7 @@ fn default_cache_dir(env: &BTreeMap<String, String>) -> anyhow::Result<PathBuf> 
 
 /// The workspace root: the parent of the xtask crate.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the workspace")
-        .to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
 }
 
 pub fn host_triple() -> String {
@@ -122,14 +101,11 @@ mod tests {
 
     #[test]
     fn proxies_are_read_in_either_case() {
-        let env: BTreeMap<String, String> = [
-            ("https_proxy", "http://p:3128"),
-            ("NO_PROXY", "localhost"),
-            ("SSL_CERT_FILE", "/ca.pem"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+        let env: BTreeMap<String, String> =
+            [("https_proxy", "http://p:3128"), ("NO_PROXY", "localhost"), ("SSL_CERT_FILE", "/ca.pem")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
         let n = network_settings(&env, Duration::from_secs(3));
         assert_eq!(n.https_proxy.as_deref(), Some("http://p:3128"));
         assert_eq!(n.http_proxy, None);

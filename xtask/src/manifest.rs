@@ -111,18 +111,14 @@ impl Manifest {
         if *raw.schema.get_ref() != SCHEMA {
             return Err(error_at(
                 raw.schema.span().start,
-                format!(
-                    "schema {} is not supported (this xtask reads schema {SCHEMA})",
-                    raw.schema.get_ref()
-                ),
+                format!("schema {} is not supported (this xtask reads schema {SCHEMA})", raw.schema.get_ref()),
             ));
         }
         let mut artifacts = Vec::new();
         let mut seen: BTreeMap<(String, Option<String>), usize> = BTreeMap::new();
         for entry in raw.artifact {
             let start = entry.span().start;
-            let artifact = check_artifact(entry.into_inner(), file)
-                .map_err(|(offset, m)| error_at(offset, m))?;
+            let artifact = check_artifact(entry.into_inner(), file).map_err(|(offset, m)| error_at(offset, m))?;
             let key = (artifact.name.clone(), artifact.host.clone());
             if let Some(first) = seen.insert(key, start) {
                 return Err(error_at(
@@ -143,11 +139,7 @@ impl Manifest {
     /// added.
     pub fn apply_overlay(&mut self, overlay: Manifest) {
         for entry in overlay.artifacts {
-            match self
-                .artifacts
-                .iter_mut()
-                .find(|a| a.name == entry.name && a.host == entry.host)
-            {
+            match self.artifacts.iter_mut().find(|a| a.name == entry.name && a.host == entry.host) {
                 Some(existing) => *existing = entry,
                 None => self.artifacts.push(entry),
             }
@@ -167,47 +159,32 @@ impl Manifest {
         names
             .iter()
             .map(|name| {
-                self.for_host(host)
-                    .find(|a| &a.name == name)
-                    .cloned()
-                    .ok_or_else(|| {
-                        let known: Vec<&str> =
-                            self.for_host(host).map(|a| a.name.as_str()).collect();
-                        anyhow::anyhow!(
-                            "no artifact `{name}` for host {host} in the manifest; known: {}",
-                            known.join(", ")
-                        )
-                    })
+                self.for_host(host).find(|a| &a.name == name).cloned().ok_or_else(|| {
+                    let known: Vec<&str> = self.for_host(host).map(|a| a.name.as_str()).collect();
+                    anyhow::anyhow!("no artifact `{name}` for host {host} in the manifest; known: {}", known.join(", "))
+                })
             })
             .collect()
     }
 
     /// The artifact of a component (`wasi-sdk`) that serves a CPython line on this host.
     pub fn component(&self, component: &str, python: &str, host: &str) -> anyhow::Result<Artifact> {
-        self.for_host(host)
-            .filter(|a| a.component == component && a.serves_python(python))
-            .last()
-            .cloned()
-            .ok_or_else(|| {
+        self.for_host(host).filter(|a| a.component == component && a.serves_python(python)).last().cloned().ok_or_else(
+            || {
                 anyhow::anyhow!(
                     "the manifest pins no `{component}` for CPython {python} on {host}; add one with --overlay FILE"
                 )
-            })
+            },
+        )
     }
 }
 
 impl Manifest {
     /// The artifact of a component that does not depend on the CPython line (zlib, bzip2).
     pub fn any_component(&self, component: &str, host: &str) -> anyhow::Result<Artifact> {
-        self.for_host(host)
-            .filter(|a| a.component == component)
-            .last()
-            .cloned()
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "the manifest pins no `{component}` for {host}; add one with --overlay FILE"
-                )
-            })
+        self.for_host(host).filter(|a| a.component == component).last().cloned().ok_or_else(|| {
+            anyhow::anyhow!("the manifest pins no `{component}` for {host}; add one with --overlay FILE")
+        })
     }
 }
 
@@ -216,28 +193,13 @@ type FieldError = (usize, String);
 fn check_artifact(raw: RawArtifact, file: &Path) -> Result<Artifact, FieldError> {
     let name = raw.name.get_ref().clone();
     let field_error = |span: std::ops::Range<usize>, field: &str, problem: String| {
-        (
-            span.start,
-            format!("artifact `{name}`: field `{field}`: {problem}"),
-        )
+        (span.start, format!("artifact `{name}`: field `{field}`: {problem}"))
     };
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-    {
-        return Err(field_error(
-            raw.name.span(),
-            "name",
-            "use letters, digits, `.`, `_` and `-` only".into(),
-        ));
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+        return Err(field_error(raw.name.span(), "name", "use letters, digits, `.`, `_` and `-` only".into()));
     }
     let sha256 = raw.sha256.get_ref();
-    if sha256.len() != 64
-        || !sha256
-            .chars()
-            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
-    {
+    if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)) {
         return Err(field_error(
             raw.sha256.span(),
             "sha256",
@@ -249,13 +211,8 @@ fn check_artifact(raw: RawArtifact, file: &Path) -> Result<Artifact, FieldError>
         return Err(field_error(raw.url.span(), "url", problem));
     }
     let format = match &raw.format {
-        Some(f) => ArchiveFormat::from_name(f.get_ref()).ok_or_else(|| {
-            field_error(
-                f.span(),
-                "format",
-                format!("unknown format `{}`", f.get_ref()),
-            )
-        })?,
+        Some(f) => ArchiveFormat::from_name(f.get_ref())
+            .ok_or_else(|| field_error(f.span(), "format", format!("unknown format `{}`", f.get_ref())))?,
         None => ArchiveFormat::from_file_name(url),
     };
     for line in &raw.python {
@@ -268,10 +225,7 @@ fn check_artifact(raw: RawArtifact, file: &Path) -> Result<Artifact, FieldError>
         }
     }
     Ok(Artifact {
-        component: raw
-            .component
-            .map(Spanned::into_inner)
-            .unwrap_or_else(|| name.clone()),
+        component: raw.component.map(Spanned::into_inner).unwrap_or_else(|| name.clone()),
         version: raw.version.into_inner(),
         url: url.clone(),
         sha256: sha256.clone(),
@@ -292,19 +246,20 @@ fn check_url(url: &str) -> Result<(), String> {
     }
     if let Some(rest) = url.strip_prefix("http://") {
         let host = rest.split(['/', '?']).next().unwrap_or("");
-        let host = host.rsplit_once(':').map_or(host, |(h, port)| {
-            if port.chars().all(|c| c.is_ascii_digit()) {
-                h
-            } else {
-                host
-            }
-        });
+        let host = host.rsplit_once(':').map_or(
+            host,
+            |(h, port)| {
+                if port.chars().all(|c| c.is_ascii_digit()) {
+                    h
+                } else {
+                    host
+                }
+            },
+        );
         if matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
             return Ok(());
         }
-        return Err(format!(
-            "`{url}` is plain http; use https (plain http is allowed only for loopback)"
-        ));
+        return Err(format!("`{url}` is plain http; use https (plain http is allowed only for loopback)"));
     }
     Err(format!("`{url}` is not an https:// or file:// URL"))
 }

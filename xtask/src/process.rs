@@ -26,12 +26,7 @@ pub struct Cmd {
 
 impl Cmd {
     pub fn new(program: impl Into<PathBuf>, dir: &Path, env: &BTreeMap<String, String>) -> Cmd {
-        Cmd {
-            program: program.into(),
-            args: Vec::new(),
-            dir: dir.to_owned(),
-            env: env.clone(),
-        }
+        Cmd { program: program.into(), args: Vec::new(), dir: dir.to_owned(), env: env.clone() }
     }
 
     pub fn arg(mut self, arg: impl Into<String>) -> Cmd {
@@ -50,10 +45,7 @@ impl Cmd {
     }
 
     fn expression(&self) -> duct::Expression {
-        duct::cmd(self.resolved_program(), &self.args)
-            .dir(&self.dir)
-            .full_env(&self.env)
-            .stdin_null()
+        duct::cmd(self.resolved_program(), &self.args).dir(&self.dir).full_env(&self.env).stdin_null()
     }
 
     /// A bare program name is looked up in the command's own PATH, not the caller's.
@@ -61,11 +53,7 @@ impl Cmd {
         if self.program.components().count() > 1 {
             return self.program.clone();
         }
-        let path = self
-            .env
-            .get("PATH")
-            .map(String::as_str)
-            .unwrap_or("/usr/bin:/bin");
+        let path = self.env.get("PATH").map(String::as_str).unwrap_or("/usr/bin:/bin");
         path.split(':')
             .map(|dir| Path::new(dir).join(&self.program))
             .find(|candidate| candidate.is_file())
@@ -76,19 +64,11 @@ impl Cmd {
     /// command, shows the log's tail and its path.
     pub fn run_logged(&self, step: &str, log: &Path) -> anyhow::Result<()> {
         append_log_header(log, self)?;
-        let output = File::options()
-            .append(true)
-            .open(log)
-            .with_context(|| format!("open {}", log.display()))?;
+        let output = File::options().append(true).open(log).with_context(|| format!("open {}", log.display()))?;
         let errors = output.try_clone()?;
         let started = Instant::now();
-        let handle = self
-            .expression()
-            .stdout_file(output)
-            .stderr_file(errors)
-            .unchecked()
-            .start()
-            .with_context(|| {
+        let handle =
+            self.expression().stdout_file(output).stderr_file(errors).unchecked().start().with_context(|| {
                 format!(
                     "{step}: cannot start {}; is it installed? (failed command: {})",
                     self.program.display(),
@@ -102,11 +82,7 @@ impl Cmd {
             }
             if last_beat.elapsed() >= HEARTBEAT {
                 last_beat = Instant::now();
-                eprintln!(
-                    "{step}: still running ({}s, log: {})",
-                    started.elapsed().as_secs(),
-                    log.display()
-                );
+                eprintln!("{step}: still running ({}s, log: {})", started.elapsed().as_secs(), log.display());
             }
             std::thread::sleep(Duration::from_millis(100));
         };
@@ -123,18 +99,9 @@ impl Cmd {
 
     /// Runs the command and returns its stdout; for short queries such as `--version`.
     pub fn read(&self) -> anyhow::Result<String> {
-        let output = self
-            .expression()
-            .stdout_capture()
-            .stderr_capture()
-            .unchecked()
-            .run()
-            .with_context(|| {
-                format!(
-                    "cannot start {}; failed command: {}",
-                    self.program.display(),
-                    self.display()
-                )
+        let output =
+            self.expression().stdout_capture().stderr_capture().unchecked().run().with_context(|| {
+                format!("cannot start {}; failed command: {}", self.program.display(), self.display())
             })?;
         if !output.status.success() {
             return Err(anyhow!(
@@ -149,13 +116,8 @@ impl Cmd {
 
     /// Runs the command with the terminal attached (for `run`); returns its exit code.
     pub fn run_interactive(&self) -> anyhow::Result<i32> {
-        let expression = duct::cmd(self.resolved_program(), &self.args)
-            .dir(&self.dir)
-            .full_env(&self.env)
-            .unchecked();
-        let output = expression
-            .run()
-            .with_context(|| format!("failed command: {}", self.display()))?;
+        let expression = duct::cmd(self.resolved_program(), &self.args).dir(&self.dir).full_env(&self.env).unchecked();
+        let output = expression.run().with_context(|| format!("failed command: {}", self.display()))?;
         Ok(output.status.code().unwrap_or(1))
     }
 }
@@ -164,17 +126,9 @@ fn append_log_header(log: &Path, cmd: &Cmd) -> anyhow::Result<()> {
     if let Some(parent) = log.parent() {
         fs::create_dir_all(parent).with_context(|| format!("create {}", parent.display()))?;
     }
-    let mut file = File::options()
-        .create(true)
-        .append(true)
-        .open(log)
-        .with_context(|| format!("open {}", log.display()))?;
-    writeln!(
-        file,
-        "$ cd {} && {}",
-        shell_quote(&cmd.dir.display().to_string()),
-        cmd.display()
-    )?;
+    let mut file =
+        File::options().create(true).append(true).open(log).with_context(|| format!("open {}", log.display()))?;
+    writeln!(file, "$ cd {} && {}", shell_quote(&cmd.dir.display().to_string()), cmd.display())?;
     Ok(())
 }
 
@@ -184,11 +138,7 @@ fn log_tail(log: &Path) -> String {
     };
     let lines: Vec<String> = BufReader::new(file).lines().map_while(Result::ok).collect();
     let start = lines.len().saturating_sub(TAIL_LINES);
-    lines[start..]
-        .iter()
-        .map(|l| format!("  | {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    lines[start..].iter().map(|l| format!("  | {l}")).collect::<Vec<_>>().join("\n")
 }
 
 /// A program and its arguments as one shell command line.
@@ -201,11 +151,7 @@ pub fn shell_join(program: &Path, args: &[String]) -> String {
 }
 
 pub fn shell_quote(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
-    {
+    if !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
         word.to_owned()
     } else {
         format!("'{}'", word.replace('\'', r"'\''"))
@@ -217,9 +163,7 @@ mod tests {
     use super::*;
 
     fn env() -> BTreeMap<String, String> {
-        [("PATH".to_owned(), "/usr/bin:/bin".to_owned())]
-            .into_iter()
-            .collect()
+        [("PATH".to_owned(), "/usr/bin:/bin".to_owned())].into_iter().collect()
     }
 
     #[test]
@@ -231,9 +175,7 @@ mod tests {
 
     #[test]
     fn the_environment_is_only_what_is_passed() {
-        let out = Cmd::new("/usr/bin/env", Path::new("/"), &env())
-            .read()
-            .unwrap();
+        let out = Cmd::new("/usr/bin/env", Path::new("/"), &env()).read().unwrap();
         assert_eq!(out.trim(), "PATH=/usr/bin:/bin");
     }
 
@@ -241,20 +183,13 @@ mod tests {
     fn a_failure_shows_the_command_and_the_log_tail() {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("step.log");
-        let cmd = Cmd::new("/bin/sh", dir.path(), &env())
-            .args(["-c", "echo first; echo boom >&2; exit 3"]);
-        let err = cmd
-            .run_logged("configure host", &log)
-            .unwrap_err()
-            .to_string();
+        let cmd = Cmd::new("/bin/sh", dir.path(), &env()).args(["-c", "echo first; echo boom >&2; exit 3"]);
+        let err = cmd.run_logged("configure host", &log).unwrap_err().to_string();
         assert!(err.contains("configure host failed"), "{err}");
         assert!(err.contains("failed command: /bin/sh -c"), "{err}");
         assert!(err.contains("  | boom"), "{err}");
         assert!(err.contains(&log.display().to_string()), "{err}");
         let text = fs::read_to_string(&log).unwrap();
-        assert!(
-            text.starts_with("$ cd ") && text.contains("first\nboom\n"),
-            "{text}"
-        );
+        assert!(text.starts_with("$ cd ") && text.contains("first\nboom\n"), "{text}");
     }
 }

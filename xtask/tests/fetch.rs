@@ -19,20 +19,11 @@ impl Case {
         let body = tar_gz("pkg-1.0", 300_000);
         let server = Server::start();
         server.route("/pkg-1.0.tar.gz", route(body.clone()));
-        Case {
-            dir: tempfile::tempdir().unwrap(),
-            server,
-            body,
-        }
+        Case { dir: tempfile::tempdir().unwrap(), server, body }
     }
 
     fn manifest(&self, size: bool) -> String {
-        let entry = Entry {
-            name: "pkg",
-            url: self.server.url("/pkg-1.0.tar.gz"),
-            body: &self.body,
-            size,
-        };
+        let entry = Entry { name: "pkg", url: self.server.url("/pkg-1.0.tar.gz"), body: &self.body, size };
         manifest(self.dir.path(), &[entry]).display().to_string()
     }
 
@@ -49,11 +40,7 @@ impl Case {
     }
 
     fn cached_file(&self) -> std::path::PathBuf {
-        self.dir
-            .path()
-            .join("cache/downloads")
-            .join(sha256(&self.body))
-            .join("pkg-1.0.tar.gz")
+        self.dir.path().join("cache/downloads").join(sha256(&self.body)).join("pkg-1.0.tar.gz")
     }
 
     fn requests(&self) -> usize {
@@ -70,11 +57,7 @@ impl Case {
 }
 
 fn plain(body: Vec<u8>) -> Route {
-    Route {
-        body,
-        honour_range: true,
-        ..Route::default()
-    }
+    Route { body, honour_range: true, ..Route::default() }
 }
 
 #[test]
@@ -119,12 +102,7 @@ fn verify_flag_rehashes_even_when_size_and_mtime_match() {
     let mut bytes = fs::read(&path).unwrap();
     bytes[5] ^= 0x01;
     fs::write(&path, &bytes).unwrap();
-    fs::File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_modified(mtime)
-        .unwrap();
+    fs::File::options().write(true).open(&path).unwrap().set_modified(mtime).unwrap();
     // The cheap check trusts the stamp: same size and mtime.
     assert!(case.fetch(&[]).status.success());
     assert_eq!(case.requests(), 1);
@@ -137,30 +115,19 @@ fn verify_flag_rehashes_even_when_size_and_mtime_match() {
 
 #[test]
 fn a_dropped_connection_resumes_with_a_range_request() {
-    let case = Case::new(|body| Route {
-        first: vec![Fault::DropAfter(100_000)],
-        ..plain(body)
-    });
+    let case = Case::new(|body| Route { first: vec![Fault::DropAfter(100_000)], ..plain(body) });
     let out = case.fetch(&[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let requests = case.server.requests_for("/pkg-1.0.tar.gz");
     assert_eq!(requests.len(), 2);
     assert_eq!(requests[1].range.as_deref(), Some("bytes=100000-"));
-    assert!(
-        stderr(&out).contains("resuming at 100000 bytes"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("resuming at 100000 bytes"), "{}", stderr(&out));
     assert_eq!(fs::read(case.cached_file()).unwrap(), case.body);
 }
 
 #[test]
 fn resume_restarts_cleanly_when_the_server_ignores_range() {
-    let case = Case::new(|body| Route {
-        first: vec![Fault::DropAfter(100_000)],
-        honour_range: false,
-        ..plain(body)
-    });
+    let case = Case::new(|body| Route { first: vec![Fault::DropAfter(100_000)], honour_range: false, ..plain(body) });
     let out = case.fetch(&[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(case.requests(), 2);
@@ -169,10 +136,7 @@ fn resume_restarts_cleanly_when_the_server_ignores_range() {
 
 #[test]
 fn server_errors_are_retried_then_succeed() {
-    let case = Case::new(|body| Route {
-        first: vec![Fault::Status(500), Fault::Status(503)],
-        ..plain(body)
-    });
+    let case = Case::new(|body| Route { first: vec![Fault::Status(500), Fault::Status(503)], ..plain(body) });
     let out = case.fetch(&[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(case.requests(), 3);
@@ -181,10 +145,7 @@ fn server_errors_are_retried_then_succeed() {
 
 #[test]
 fn a_stalled_transfer_times_out_and_is_retried() {
-    let case = Case::new(|body| Route {
-        first: vec![Fault::StallAfter(50_000)],
-        ..plain(body)
-    });
+    let case = Case::new(|body| Route { first: vec![Fault::StallAfter(50_000)], ..plain(body) });
     let out = case.fetch(&["--timeout", "1"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(case.requests(), 2);
@@ -195,35 +156,18 @@ fn a_stalled_transfer_times_out_and_is_retried() {
 fn not_found_is_final_and_names_artifact_and_url() {
     let case = Case::new(plain);
     let server = Server::start();
-    let entry = Entry {
-        name: "pkg",
-        url: server.url("/missing-1.0.tar.gz"),
-        body: &case.body,
-        size: false,
-    };
+    let entry = Entry { name: "pkg", url: server.url("/missing-1.0.tar.gz"), body: &case.body, size: false };
     let manifest = manifest(case.dir.path(), &[entry]).display().to_string();
     let cache = case.cache();
-    let out = xtask(
-        &["fetch", "--manifest", &manifest, "--cache-dir", &cache],
-        &[],
-    );
+    let out = xtask(&["fetch", "--manifest", &manifest, "--cache-dir", &cache], &[]);
     assert!(!out.status.success());
     let err = stderr(&out);
-    let line = err
-        .lines()
-        .find(|l| l.starts_with("error: pkg 1.0"))
-        .unwrap_or_else(|| panic!("{err}"));
+    let line = err.lines().find(|l| l.starts_with("error: pkg 1.0")).unwrap_or_else(|| panic!("{err}"));
     assert!(
-        line.contains("HTTP 404")
-            && line.contains("/missing-1.0.tar.gz")
-            && line.contains("check the url"),
+        line.contains("HTTP 404") && line.contains("/missing-1.0.tar.gz") && line.contains("check the url"),
         "{line}"
     );
-    assert_eq!(
-        server.requests_for("/missing-1.0.tar.gz").len(),
-        1,
-        "404 must not be retried"
-    );
+    assert_eq!(server.requests_for("/missing-1.0.tar.gz").len(), 1, "404 must not be retried");
     assert!(case.cache_files().is_empty(), "{:?}", case.cache_files());
 }
 
@@ -237,48 +181,27 @@ fn a_wrong_body_is_a_hash_mismatch_and_nothing_is_cached() {
     let out = case.fetch(&[]);
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(
-        err.contains("error: pkg 1.0: sha256 mismatch for http://127.0.0.1"),
-        "{err}"
-    );
-    assert!(
-        err.contains(&format!("expected {}", sha256(&case.body))),
-        "{err}"
-    );
+    assert!(err.contains("error: pkg 1.0: sha256 mismatch for http://127.0.0.1"), "{err}");
+    assert!(err.contains(&format!("expected {}", sha256(&case.body))), "{err}");
     assert_eq!(case.requests(), 1, "a mismatch must not be retried");
     assert!(case.cache_files().is_empty(), "{:?}", case.cache_files());
 }
 
 #[test]
 fn an_html_page_is_refused() {
-    let case = Case::new(|body| Route {
-        content_type: Some("text/html; charset=utf-8"),
-        ..plain(body)
-    });
+    let case = Case::new(|body| Route { content_type: Some("text/html; charset=utf-8"), ..plain(body) });
     let out = case.fetch(&[]);
     assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("sent an HTML page instead of the file"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("sent an HTML page instead of the file"), "{}", stderr(&out));
     assert_eq!(case.requests(), 1);
 
     // Also when the server calls it something else: the first bytes give it away.
     let page = b"<!DOCTYPE html><html><body>Rate limited</body></html>".to_vec();
     let case = Case::new(|_| plain(page.clone()));
-    let entry = Entry {
-        name: "pkg",
-        url: case.server.url("/pkg-1.0.tar.gz"),
-        body: &case.body,
-        size: false,
-    };
+    let entry = Entry { name: "pkg", url: case.server.url("/pkg-1.0.tar.gz"), body: &case.body, size: false };
     let manifest = manifest(case.dir.path(), &[entry]).display().to_string();
     let cache = case.cache();
-    let out = xtask(
-        &["fetch", "--manifest", &manifest, "--cache-dir", &cache],
-        &[],
-    );
+    let out = xtask(&["fetch", "--manifest", &manifest, "--cache-dir", &cache], &[]);
     assert!(stderr(&out).contains("HTML page"), "{}", stderr(&out));
     assert!(case.cache_files().is_empty());
 }
@@ -295,10 +218,7 @@ fn a_size_mismatch_is_final() {
 
 #[test]
 fn two_processes_fetching_one_artifact_download_it_once() {
-    let case = Case::new(|body| Route {
-        throttle: Some(Duration::from_millis(40)),
-        ..plain(body)
-    });
+    let case = Case::new(|body| Route { throttle: Some(Duration::from_millis(40)), ..plain(body) });
     let manifest = case.manifest(true);
     let cache = case.cache();
     let spawn = || {
@@ -312,17 +232,10 @@ fn two_processes_fetching_one_artifact_download_it_once() {
             .unwrap()
     };
     let (first, second) = (spawn(), spawn());
-    let (first, second) = (
-        first.wait_with_output().unwrap(),
-        second.wait_with_output().unwrap(),
-    );
+    let (first, second) = (first.wait_with_output().unwrap(), second.wait_with_output().unwrap());
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(second.status.success(), "{}", stderr(&second));
-    assert_eq!(
-        case.requests(),
-        1,
-        "the second process must wait and reuse the first download"
-    );
+    assert_eq!(case.requests(), 1, "the second process must wait and reuse the first download");
     assert_eq!(fs::read(case.cached_file()).unwrap(), case.body);
 }
 
@@ -331,38 +244,19 @@ fn http_proxy_is_used_and_no_proxy_is_honoured() {
     let case = Case::new(plain);
     let proxy = case.server.url("");
     // Port 9 on localhost is closed: only the proxy can answer.
-    let entry = Entry {
-        name: "pkg",
-        url: "http://localhost:9/pkg-1.0.tar.gz".into(),
-        body: &case.body,
-        size: true,
-    };
+    let entry = Entry { name: "pkg", url: "http://localhost:9/pkg-1.0.tar.gz".into(), body: &case.body, size: true };
     let manifest = manifest(case.dir.path(), &[entry]).display().to_string();
     let cache = case.cache();
-    let out = xtask(
-        &["fetch", "--manifest", &manifest, "--cache-dir", &cache],
-        &[("HTTP_PROXY", &proxy)],
-    );
+    let out = xtask(&["fetch", "--manifest", &manifest, "--cache-dir", &cache], &[("HTTP_PROXY", &proxy)]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(case.server.requests_for("/pkg-1.0.tar.gz")[0].absolute_form);
 
     let other_cache = case.dir.path().join("cache2").display().to_string();
     let out = xtask(
-        &[
-            "fetch",
-            "--manifest",
-            &manifest,
-            "--cache-dir",
-            &other_cache,
-            "--timeout",
-            "1",
-        ],
+        &["fetch", "--manifest", &manifest, "--cache-dir", &other_cache, "--timeout", "1"],
         &[("HTTP_PROXY", &proxy), ("NO_PROXY", "localhost")],
     );
-    assert!(
-        !out.status.success(),
-        "NO_PROXY=localhost must bypass the proxy"
-    );
+    assert!(!out.status.success(), "NO_PROXY=localhost must bypass the proxy");
     assert_eq!(case.requests(), 1);
 }
 
@@ -373,10 +267,8 @@ fn a_custom_ca_bundle_that_is_not_pem_is_a_clear_error() {
     fs::write(&bad, "not a certificate").unwrap();
     let manifest = case.manifest(true);
     let cache = case.cache();
-    let out = xtask(
-        &["fetch", "--manifest", &manifest, "--cache-dir", &cache],
-        &[("SSL_CERT_FILE", bad.to_str().unwrap())],
-    );
+    let out =
+        xtask(&["fetch", "--manifest", &manifest, "--cache-dir", &cache], &[("SSL_CERT_FILE", bad.to_str().unwrap())]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("SSL_CERT_FILE"), "{}", stderr(&out));
 }

@@ -23,30 +23,14 @@ impl Case {
         let body = tar_gz("pkg-1.0", 100_000);
         fs::write(root.join("pkg-1.0.tar.gz"), &body).unwrap();
         let tls = TlsServer::start(&root, dir.path());
-        let entry = Entry {
-            name: "pkg",
-            url: tls.url("/pkg-1.0.tar.gz"),
-            body: &body,
-            size: true,
-        };
+        let entry = Entry { name: "pkg", url: tls.url("/pkg-1.0.tar.gz"), body: &body, size: true };
         let manifest = manifest(dir.path(), &[entry]).display().to_string();
         Case { dir, tls, manifest }
     }
 
     fn fetch(&self, cache: &str, env: &[(&str, &str)]) -> std::process::Output {
         let cache = self.dir.path().join(cache).display().to_string();
-        xtask(
-            &[
-                "fetch",
-                "--manifest",
-                &self.manifest,
-                "--cache-dir",
-                &cache,
-                "--timeout",
-                "5",
-            ],
-            env,
-        )
+        xtask(&["fetch", "--manifest", &self.manifest, "--cache-dir", &cache, "--timeout", "5"], env)
     }
 }
 
@@ -55,11 +39,7 @@ fn https_needs_the_custom_ca_from_ssl_cert_file() {
     let case = Case::new();
     let refused = case.fetch("c1", &[]);
     assert!(!refused.status.success(), "an unknown CA must be refused");
-    assert!(
-        stderr(&refused).contains("error: pkg 1.0:"),
-        "{}",
-        stderr(&refused)
-    );
+    assert!(stderr(&refused).contains("error: pkg 1.0:"), "{}", stderr(&refused));
     let ca = case.tls.ca.display().to_string();
     let out = case.fetch("c2", &[("SSL_CERT_FILE", &ca)]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -73,28 +53,11 @@ fn https_goes_through_the_https_proxy_unless_no_proxy_matches() {
     let proxy_url = proxy.url("");
     let out = case.fetch("c1", &[("SSL_CERT_FILE", &ca), ("HTTPS_PROXY", &proxy_url)]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let tunnels = |p: &Server| {
-        p.requests
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|r| r.path.starts_with("CONNECT 127.0.0.1:"))
-            .count()
-    };
-    assert_eq!(
-        tunnels(&proxy),
-        1,
-        "the download must use the proxy's CONNECT tunnel"
-    );
+    let tunnels =
+        |p: &Server| p.requests.lock().unwrap().iter().filter(|r| r.path.starts_with("CONNECT 127.0.0.1:")).count();
+    assert_eq!(tunnels(&proxy), 1, "the download must use the proxy's CONNECT tunnel");
 
-    let out = case.fetch(
-        "c2",
-        &[
-            ("SSL_CERT_FILE", &ca),
-            ("https_proxy", &proxy_url),
-            ("no_proxy", "127.0.0.1"),
-        ],
-    );
+    let out = case.fetch("c2", &[("SSL_CERT_FILE", &ca), ("https_proxy", &proxy_url), ("no_proxy", "127.0.0.1")]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(tunnels(&proxy), 1, "NO_PROXY must bypass the proxy");
 }

@@ -57,44 +57,23 @@ impl RunnerSpec {
 /// (its sysconfig data is on PYTHONPATH).
 pub fn wasi_dirs(layout: &Layout, inputs: &Inputs) -> Vec<DirMap> {
     vec![
-        DirMap {
-            host: inputs.source.root.clone(),
-            guest: "/".into(),
-        },
-        DirMap {
-            host: layout.host.clone(),
-            guest: GUEST_BUILD_DIR.into(),
-        },
+        DirMap { host: inputs.source.root.clone(), guest: "/".into() },
+        DirMap { host: layout.host.clone(), guest: GUEST_BUILD_DIR.into() },
     ]
 }
 
 pub fn wasi_runner(layout: &Layout, inputs: &Inputs) -> RunnerSpec {
     let line = inputs.source.line;
     let pythonpath = format!("{GUEST_BUILD_DIR}/build/lib.wasi-wasm32-{line}:/Lib");
-    let args = inputs.wasmtime.runner_args(
-        line,
-        &wasi_dirs(layout, inputs),
-        &[("PYTHONPATH".to_owned(), pythonpath)],
-    );
-    RunnerSpec {
-        program: inputs.wasmtime.binary.clone(),
-        args,
-        module: layout.host.join(inputs.target.program),
-    }
+    let args = inputs.wasmtime.runner_args(line, &wasi_dirs(layout, inputs), &[("PYTHONPATH".to_owned(), pythonpath)]);
+    RunnerSpec { program: inputs.wasmtime.binary.clone(), args, module: layout.host.join(inputs.target.program) }
 }
 
-pub fn wasi_host(
-    layout: &Layout,
-    inputs: &Inputs,
-    runner: &RunnerSpec,
-) -> BTreeMap<String, String> {
+pub fn wasi_host(layout: &Layout, inputs: &Inputs, runner: &RunnerSpec) -> BTreeMap<String, String> {
     let sdk = inputs.sdk;
     let sysroot = sdk.sysroot();
     let mut env = base(layout, inputs.source);
-    env.insert(
-        "PATH".into(),
-        format!("{}:{SYSTEM_PATH}", sdk.root.join("bin").display()),
-    );
+    env.insert("PATH".into(), format!("{}:{SYSTEM_PATH}", sdk.root.join("bin").display()));
     env.insert("CC".into(), sdk.compiler("clang"));
     env.insert("CPP".into(), sdk.compiler("clang-cpp"));
     env.insert("CXX".into(), sdk.compiler("clang++"));
@@ -103,25 +82,12 @@ pub fn wasi_host(
     env.insert("PKG_CONFIG_PATH".into(), String::new());
     env.insert(
         "PKG_CONFIG_LIBDIR".into(),
-        format!(
-            "{}:{}",
-            sysroot.join("lib/pkgconfig").display(),
-            sysroot.join("share/pkgconfig").display()
-        ),
+        format!("{}:{}", sysroot.join("lib/pkgconfig").display(), sysroot.join("share/pkgconfig").display()),
     );
-    env.insert(
-        "PKG_CONFIG_SYSROOT_DIR".into(),
-        sysroot.display().to_string(),
-    );
+    env.insert("PKG_CONFIG_SYSROOT_DIR".into(), sysroot.display().to_string());
     env.insert("WASI_SDK_PATH".into(), sdk.root.display().to_string());
     env.insert("WASI_SYSROOT".into(), sysroot.display().to_string());
-    if let Some(site) = inputs
-        .target
-        .config_site
-        .iter()
-        .map(|s| inputs.source.root.join(s))
-        .find(|p| p.is_file())
-    {
+    if let Some(site) = inputs.target.config_site.iter().map(|s| inputs.source.root.join(s)).find(|p| p.is_file()) {
         env.insert("CONFIG_SITE".into(), site.display().to_string());
     }
     env.insert("HOSTRUNNER".into(), runner.command_line());
@@ -131,24 +97,15 @@ pub fn wasi_host(
             "bzip2" => ("BZIP2_CFLAGS", ("BZIP2_LIBS", "-lbz2")),
             _ => continue,
         };
-        env.insert(
-            cflags.into(),
-            format!("-I{}", built.prefix.join("include").display()),
-        );
-        env.insert(
-            libs.0.into(),
-            format!("-L{} {}", built.prefix.join("lib").display(), libs.1),
-        );
+        env.insert(cflags.into(), format!("-I{}", built.prefix.join("include").display()));
+        env.insert(libs.0.into(), format!("-L{} {}", built.prefix.join("lib").display(), libs.1));
     }
     env
 }
 
 /// A stable text of an environment, for step keys.
 pub fn describe(env: &BTreeMap<String, String>) -> String {
-    env.iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("\n")
 }
 
 /// What `run` and `test` need to find the build again: written last by bootstrap.
@@ -161,11 +118,7 @@ pub struct RunRecord {
     pub dirs: Vec<(PathBuf, String)>,
 }
 
-pub fn write_runner_files(
-    layout: &Layout,
-    inputs: &Inputs,
-    runner: &RunnerSpec,
-) -> anyhow::Result<()> {
+pub fn write_runner_files(layout: &Layout, inputs: &Inputs, runner: &RunnerSpec) -> anyhow::Result<()> {
     let script = layout.host.join("python.sh");
     let text = format!(
         "#!/bin/sh\nexec {} {} \"$@\"\n",
@@ -180,10 +133,7 @@ pub fn write_runner_files(
         python: inputs.source.line.to_string(),
         source: inputs.source.root.clone(),
         runner: runner.clone(),
-        dirs: wasi_dirs(layout, inputs)
-            .into_iter()
-            .map(|d| (d.host, d.guest))
-            .collect(),
+        dirs: wasi_dirs(layout, inputs).into_iter().map(|d| (d.host, d.guest)).collect(),
     };
     let path = layout.host.join("run.json");
     let temp = path.with_extension("json.tmp");

@@ -70,46 +70,45 @@ pub struct Report {
 
 pub fn build(layout: &Layout, inputs: &Inputs) -> anyhow::Result<Report> {
     let mut report = Report::default();
-    let source = inputs.source;
-    let marker = source.root.join("Modules/Setup.local");
+    let marker = inputs.source.root.join("Modules/Setup.local");
     if !marker.exists() {
-        std::fs::write(
-            &marker,
-            "# Created by cargo xtask bootstrap (marks a WASI build tree).\n",
-        )
-        .with_context(|| format!("create {}", marker.display()))?;
+        std::fs::write(&marker, "# Created by cargo xtask bootstrap (marks a WASI build tree).\n")
+            .with_context(|| format!("create {}", marker.display()))?;
     }
+    let build_python_key = build_python(layout, inputs, &mut report)?;
+    build_host(layout, inputs, &build_python_key, &mut report)?;
+    Ok(report)
+}
+
+fn make(dir: &Path, env: &BTreeMap<String, String>, jobs: usize) -> Cmd {
+    Cmd::new("make", dir, env).arg(format!("-j{jobs}"))
+}
+
+/// The native build Python; returns its configure key, which the host steps build on.
+fn build_python(layout: &Layout, inputs: &Inputs, report: &mut Report) -> anyhow::Result<String> {
+    let source = inputs.source;
     let native_env = env::native(layout, source);
-    let configure = source.root.join("configure").display().to_string();
-    let configure_build_key = stamp::key([
+    let configure = source.root.join("configure");
+    let key = stamp::key([
         "configure build python",
         &source.identity,
-        &file_digest(&source.root.join("configure"))?,
+        &file_digest(&configure)?,
         &env::describe(&native_env),
     ]);
     let native_configure = Cmd::new(&configure, &layout.build_python, &native_env).arg("-C");
-    step(
-        layout,
-        "configure build python",
-        &configure_build_key,
-        &mut report,
-        |log| {
-            std::fs::create_dir_all(&layout.build_python)?;
-            native_configure.run_logged("configure build python", log)
-        },
-    )?;
-    let make = |dir: &Path, env: &BTreeMap<String, String>| {
-        Cmd::new("make", dir, env).arg(format!("-j{}", inputs.jobs))
-    };
-    make_step(
-        layout,
-        "make build python",
-        &configure_build_key,
-        &source.root,
-        &mut report,
-        |log| make(&layout.build_python, &native_env).run_logged("make build python", log),
-    )?;
+    step(layout, "configure build python", &key, report, |log| {
+        std::fs::create_dir_all(&layout.build_python)?;
+        native_configure.run_logged("configure build python", log)
+    })?;
+    make_step(layout, "make build python", &key, &source.root, report, |log| {
+        make(&layout.build_python, &native_env, inputs.jobs).run_logged("make build python", log)
+    })?;
+    Ok(key)
+}
 
+/// configure and make for the target, then the runner files.
+fn build_host(layout: &Layout, inputs: &Inputs, build_python_key: &str, report: &mut Report) -> anyhow::Result<()> {
+    let source = inputs.source;
     let runner = match inputs.target.runner {
         target::Runner::Wasmtime => env::wasi_runner(layout, inputs),
         other => anyhow::bail!("the {other:?} runner is not supported yet"),
@@ -118,54 +117,29 @@ pub fn build(layout: &Layout, inputs: &Inputs) -> anyhow::Result<Report> {
     if !inputs.target.configure_cflags.is_empty() {
         host_env.insert("CFLAGS".into(), inputs.target.configure_cflags.join(" "));
     }
-    let build_python = layout.build_python.join("python");
     let relative_configure = relative_path(&source.root.join("configure"), &layout.host);
+    let target_args = inputs.target.configure_args.iter().chain(inputs.target.flavour_args);
     let host_configure = Cmd::new("/bin/sh", &layout.host, &host_env)
         .arg(relative_configure.display().to_string())
         .args([
             "-C".to_owned(),
             format!("--host={}", inputs.target.triple),
-            format!("--build={}", config_guess(source, &native_env)?),
-            format!("--with-build-python={}", build_python.display()),
-        ]);
-    let target_args = inputs
-        .target
-        .configure_args
-        .iter()
-        .chain(inputs.target.flavour_args);
-    let host_configure = host_configure.args(target_args.copied());
-    let dep_keys = inputs.deps.iter().map(|d| d.key.clone());
-    let configure_host_key = stamp::key(
-        [
-            "configure host".to_owned(),
-            configure_build_key.clone(),
-            host_configure.display(),
-            env::describe(&host_env),
-            inputs.sdk.identity(),
-        ]
-        .into_iter()
-        .chain(dep_keys),
-    );
-    step(
-        layout,
-        "configure host",
-        &configure_host_key,
-        &mut report,
-        |log| {
-            std::fs::create_dir_all(&layout.host)?;
-            host_configure.run_logged("configure host", log)
-        },
-    )?;
-    make_step(
-        layout,
-        "make host",
-        &configure_host_key,
-        &source.root,
-        &mut report,
-        |log| make(&layout.host, &host_env).run_logged("make host", log),
-    )?;
-    env::write_runner_files(layout, inputs, &runner)?;
-    Ok(report)
+            format!("--build={}", config_guess(source, &env::native(layout, source))?),
+            format!("--with-build-python={}", layout.build_python.join("python").display()),
+        ])
+        .args(target_args.copied());
+    let parts = ["configure host", build_python_key, &host_configure.display(), &env::describe(&host_env)];
+    let identity = inputs.sdk.identity();
+    let dep_keys = inputs.deps.iter().map(|d| d.key.as_str());
+    let key = stamp::key(parts.into_iter().chain([identity.as_str()]).chain(dep_keys));
+    step(layout, "configure host", &key, report, |log| {
+        std::fs::create_dir_all(&layout.host)?;
+        host_configure.run_logged("configure host", log)
+    })?;
+    make_step(layout, "make host", &key, &source.root, report, |log| {
+        make(&layout.host, &host_env, inputs.jobs).run_logged("make host", log)
+    })?;
+    env::write_runner_files(layout, inputs, &runner)
 }
 
 /// Runs `run` unless the stamp holds `key`.
@@ -186,10 +160,7 @@ fn step(
     eprintln!("build: {name} (log: {})", log.display());
     let started = std::time::Instant::now();
     run(&log)?;
-    eprintln!(
-        "build: {name} done in {:.0}s",
-        started.elapsed().as_secs_f64()
-    );
+    eprintln!("build: {name} done in {:.0}s", started.elapsed().as_secs_f64());
     layout.stamps.record(name, key)?;
     report.ran.push(name.to_owned());
     Ok(())
@@ -211,19 +182,12 @@ fn make_step(
         return Ok(());
     }
     step(layout, name, &key_now, report, run)?;
-    layout.stamps.record(
-        name,
-        &stamp::key([configure_key, &source::fingerprint(tree)?]),
-    )
+    layout.stamps.record(name, &stamp::key([configure_key, &source::fingerprint(tree)?]))
 }
 
 fn config_guess(source: &SourceTree, env: &BTreeMap<String, String>) -> anyhow::Result<String> {
     let guess = source.root.join("config.guess");
-    Ok(Cmd::new("/bin/sh", &source.root, env)
-        .arg(guess.display().to_string())
-        .read()?
-        .trim()
-        .to_owned())
+    Ok(Cmd::new("/bin/sh", &source.root, env).arg(guess.display().to_string()).read()?.trim().to_owned())
 }
 
 fn file_digest(path: &Path) -> anyhow::Result<String> {
@@ -256,10 +220,7 @@ mod tests {
             Path::new("../src/P/configure")
         );
         assert_eq!(
-            relative_path(
-                Path::new("/c/configure"),
-                Path::new("/c/cross-build/wasm32-wasip1")
-            ),
+            relative_path(Path::new("/c/configure"), Path::new("/c/cross-build/wasm32-wasip1")),
             Path::new("../../configure")
         );
     }

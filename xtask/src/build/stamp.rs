@@ -13,14 +13,11 @@ pub struct Stamps {
 
 impl Stamps {
     pub fn new(dir: &Path) -> Stamps {
-        Stamps {
-            dir: dir.to_owned(),
-        }
+        Stamps { dir: dir.to_owned() }
     }
 
     fn path(&self, step: &str) -> PathBuf {
-        self.dir
-            .join(format!("{}.stamp", step.replace([' ', '/'], "-")))
+        self.dir.join(format!("{}.stamp", step.replace([' ', '/'], "-")))
     }
 
     pub fn is_current(&self, step: &str, key: &str) -> bool {
@@ -29,9 +26,7 @@ impl Stamps {
 
     pub fn invalidate(&self, step: &str) -> anyhow::Result<()> {
         match fs::remove_file(self.path(step)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(e).context("remove a step stamp")
-            }
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).context("remove a step stamp"),
             _ => Ok(()),
         }
     }

@@ -76,10 +76,7 @@ pub const EMSCRIPTEN_NODE: Target = Target {
     configure_cflags: &["-DPY_CALL_TRAMPOLINE"],
     configure_args: EMSCRIPTEN_CONFIGURE_ARGS,
     flavour_args: &["--with-emscripten-target=node"],
-    config_site: &[
-        "Tools/wasm/emscripten/config.site-wasm32-emscripten",
-        "Tools/wasm/config.site-wasm32-emscripten",
-    ],
+    config_site: &["Tools/wasm/emscripten/config.site-wasm32-emscripten", "Tools/wasm/config.site-wasm32-emscripten"],
     runner: Runner::Node,
     program: "python.mjs",
 };

@@ -12,9 +12,7 @@ impl flags::Bootstrap {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
         let started = Instant::now();
         let prepared = prepare(context, &self.selection)?;
-        let jobs = self
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let inputs = build::Inputs {
             target: prepared.target,
             source: &prepared.source,
@@ -25,10 +23,7 @@ impl flags::Bootstrap {
         };
         let report = build::build(&prepared.layout, &inputs)?;
         if report.ran.is_empty() {
-            eprintln!(
-                "build: nothing changed ({} steps up to date)",
-                report.skipped.len()
-            );
+            eprintln!("build: nothing changed ({} steps up to date)", report.skipped.len());
         }
         if !self.no_test {
             let record = build::env::read_run_record(&prepared.layout)?;
@@ -100,17 +95,9 @@ pub fn prepare(context: &Context, selection: &flags::BuildSelection) -> anyhow::
             wasmtime.version_string()
         );
     }
-    eprintln!(
-        "toolchains: {} ({}), wasmtime {}",
-        sdk.identity(),
-        sdk.root.display(),
-        wasmtime.version_string()
-    );
+    eprintln!("toolchains: {} ({}), wasmtime {}", sdk.identity(), sdk.root.display(), wasmtime.version_string());
     let compiler = Compiler {
-        cc: vec![
-            sdk.bin("clang").display().to_string(),
-            format!("--sysroot={}", sdk.sysroot().display()),
-        ],
+        cc: vec![sdk.bin("clang").display().to_string(), format!("--sysroot={}", sdk.sysroot().display())],
         ar: sdk.bin("llvm-ar"),
         cflags: target.dep_cflags.iter().map(|f| f.to_string()).collect(),
         triple: target.triple.to_owned(),
@@ -122,14 +109,7 @@ pub fn prepare(context: &Context, selection: &flags::BuildSelection) -> anyhow::
         .iter()
         .map(|recipe| deps::build(recipe, &fetcher, manifest, host, &compiler, &layout.logs))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Prepared {
-        target,
-        layout,
-        source,
-        sdk,
-        wasmtime,
-        deps,
-    })
+    Ok(Prepared { target, layout, source, sdk, wasmtime, deps })
 }
 
 /// The release tarball of the chosen line, extracted into the work dir, or the checkout.

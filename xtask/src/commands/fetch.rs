@@ -20,12 +20,7 @@ impl flags::Fetch {
             }
         }
         if !failures.is_empty() {
-            anyhow::bail!(
-                "{} of {} artifacts failed: {}",
-                failures.len(),
-                artifacts.len(),
-                failures.join(", ")
-            );
+            anyhow::bail!("{} of {} artifacts failed: {}", failures.len(), artifacts.len(), failures.join(", "));
         }
         Ok(())
     }
@@ -41,18 +36,10 @@ fn fetch_one(fetcher: &Fetcher, artifact: &Artifact, install: bool) -> anyhow::R
 
 pub fn report(format: MessageFormat, fetched: &Fetched) {
     match format {
-        MessageFormat::Json => println!(
-            "{}",
-            serde_json::to_string(fetched).expect("fetched serializes")
-        ),
+        MessageFormat::Json => println!("{}", serde_json::to_string(fetched).expect("fetched serializes")),
         MessageFormat::Human => {
             let how = if fetched.cached { "cached" } else { "fetched" };
-            println!(
-                "{} {} {how} {}",
-                fetched.name,
-                fetched.version,
-                fetched.path.display()
-            );
+            println!("{} {} {how} {}", fetched.name, fetched.version, fetched.path.display());
         }
     }
 }

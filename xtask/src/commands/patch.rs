@@ -9,10 +9,7 @@ use crate::patches::{self, Tree};
 impl flags::Patch {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
         let target = target::target(self.selection.target);
-        let layout = Layout::new(
-            &super::bootstrap::work_dir(context, &self.selection),
-            target,
-        );
+        let layout = Layout::new(&super::bootstrap::work_dir(context, &self.selection), target);
         let fetcher = context.fetcher()?;
         let source = super::bootstrap::resolve_source(context, &self.selection, &fetcher, &layout)?;
         let series = series_for(context, &source, target)?;
@@ -39,11 +36,7 @@ impl flags::Patch {
                 }
             }
             if failed > 0 {
-                bail!(
-                    "{failed} of {} patches do not apply to {}",
-                    series.len(),
-                    source.root.display()
-                );
+                bail!("{failed} of {} patches do not apply to {}", series.len(), source.root.display());
             }
             return Ok(());
         }
@@ -54,11 +47,7 @@ impl flags::Patch {
     }
 }
 
-fn series_for(
-    context: &Context,
-    source: &SourceTree,
-    target: &target::Target,
-) -> anyhow::Result<Vec<patches::Patch>> {
+fn series_for(context: &Context, source: &SourceTree, target: &target::Target) -> anyhow::Result<Vec<patches::Patch>> {
     patches::load_series(
         &context.workspace.join("patches"),
         &source.line.to_string(),

@@ -7,13 +7,7 @@ impl flags::Test {
         let (layout, record) = super::run::built(context, &self.selection)?;
         match self.suite {
             Suite::Smoke => smoke::run(&record, &layout, &context.env),
-            Suite::Full => full::run(
-                &record,
-                &layout,
-                &context.env,
-                self.per_test_timeout,
-                &self.args,
-            ),
+            Suite::Full => full::run(&record, &layout, &context.env, self.per_test_timeout, &self.args),
         }
     }
 }

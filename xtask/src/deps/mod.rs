@@ -54,15 +54,7 @@ pub const ZLIB: Recipe = Recipe {
 pub const BZIP2: Recipe = Recipe {
     component: "bzip2",
     library: "libbz2.a",
-    sources: &[
-        "blocksort.c",
-        "huffman.c",
-        "crctable.c",
-        "randtable.c",
-        "compress.c",
-        "decompress.c",
-        "bzlib.c",
-    ],
+    sources: &["blocksort.c", "huffman.c", "crctable.c", "randtable.c", "compress.c", "decompress.c", "bzlib.c"],
     headers: &["bzlib.h"],
     defines: &[],
 };
@@ -97,17 +89,8 @@ pub fn build(
     let artifact = manifest.any_component(recipe.component, host)?;
     let key = cache_key(recipe, &artifact.sha256, compiler);
     let root = fetcher.cache().root.join("deps").join(&compiler.triple);
-    let prefix = root.join(format!(
-        "{}-{}-{}",
-        recipe.component,
-        artifact.version,
-        &key[..16]
-    ));
-    let built = Built {
-        component: recipe.component.to_owned(),
-        prefix: prefix.clone(),
-        key: key.clone(),
-    };
+    let prefix = root.join(format!("{}-{}-{}", recipe.component, artifact.version, &key[..16]));
+    let built = Built { component: recipe.component.to_owned(), prefix: prefix.clone(), key: key.clone() };
     if prefix.join(".built").exists() {
         return Ok(built);
     }
@@ -118,16 +101,9 @@ pub fn build(
     }
     eprintln!("deps: building {artifact} for {}", compiler.triple);
     fs::create_dir_all(&root)?;
-    let work = tempfile::Builder::new()
-        .prefix(".build-")
-        .tempdir_in(&root)?;
+    let work = tempfile::Builder::new().prefix(".build-").tempdir_in(&root)?;
     let source = work.path().join("src");
-    extract::extract(
-        &fetched.path,
-        artifact.format,
-        artifact.strip.as_deref(),
-        &source,
-    )?;
+    extract::extract(&fetched.path, artifact.format, artifact.strip.as_deref(), &source)?;
     let staged = work.path().join("prefix");
     fs::create_dir_all(staged.join("include"))?;
     fs::create_dir_all(staged.join("lib"))?;
@@ -156,20 +132,14 @@ pub fn build(
             .with_context(|| format!("install {header}"))?;
     }
     fs::write(staged.join(".built"), format!("{key}\n"))?;
-    fs::rename(&staged, &prefix)
-        .with_context(|| format!("move the build into {}", prefix.display()))?;
+    fs::rename(&staged, &prefix).with_context(|| format!("move the build into {}", prefix.display()))?;
     Ok(built)
 }
 
 /// The toolchain, the source and the recipe with its flags: what decides the output.
 pub fn cache_key(recipe: &Recipe, source_sha256: &str, compiler: &Compiler) -> String {
     let mut hasher = Sha256::new();
-    for part in [
-        compiler.identity.as_str(),
-        source_sha256,
-        &compiler.triple,
-        recipe.library,
-    ] {
+    for part in [compiler.identity.as_str(), source_sha256, &compiler.triple, recipe.library] {
         hasher.update(part);
         hasher.update([0]);
     }

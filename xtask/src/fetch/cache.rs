@@ -51,8 +51,7 @@ impl Cache {
     }
 
     pub fn partial_path(&self, artifact: &Artifact) -> PathBuf {
-        self.entry_dir(artifact)
-            .join(format!("{}.partial", artifact.file_name()))
+        self.entry_dir(artifact).join(format!("{}.partial", artifact.file_name()))
     }
 
     fn stamp_path(&self, artifact: &Artifact) -> PathBuf {
@@ -63,11 +62,7 @@ impl Cache {
     pub fn lock(&self, artifact: &Artifact) -> io::Result<EntryLock> {
         let dir = self.entry_dir(artifact);
         fs::create_dir_all(&dir)?;
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(".lock"))?;
+        let file = File::options().create(true).truncate(false).write(true).open(dir.join(".lock"))?;
         if file.try_lock().is_err() {
             eprintln!("fetch: {artifact}: waiting for another process that is fetching it");
             file.lock()?;
@@ -82,13 +77,10 @@ impl Cache {
         let Ok(meta) = fs::metadata(&path) else {
             return Ok(None);
         };
-        let stamp: Option<Stamp> = fs::read(self.stamp_path(artifact))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
+        let stamp: Option<Stamp> =
+            fs::read(self.stamp_path(artifact)).ok().and_then(|b| serde_json::from_slice(&b).ok());
         let cheap_match = stamp.as_ref().is_some_and(|s| {
-            s.sha256 == artifact.sha256
-                && s.size == meta.len()
-                && Some(s.mtime_ns) == mtime_ns(&path)
+            s.sha256 == artifact.sha256 && s.size == meta.len() && Some(s.mtime_ns) == mtime_ns(&path)
         });
         if cheap_match && !full {
             return Ok(Some(path));
@@ -98,10 +90,7 @@ impl Cache {
             self.write_stamp(artifact)?;
             return Ok(Some(path));
         }
-        eprintln!(
-            "fetch: {artifact}: the cached copy at {} is corrupt; fetching it again",
-            path.display()
-        );
+        eprintln!("fetch: {artifact}: the cached copy at {} is corrupt; fetching it again", path.display());
         self.remove(artifact)?;
         Ok(None)
     }
@@ -115,11 +104,7 @@ impl Cache {
     }
 
     pub fn remove(&self, artifact: &Artifact) -> io::Result<()> {
-        for path in [
-            self.stamp_path(artifact),
-            self.file_path(artifact),
-            self.partial_path(artifact),
-        ] {
+        for path in [self.stamp_path(artifact), self.file_path(artifact), self.partial_path(artifact)] {
             match fs::remove_file(&path) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
@@ -143,13 +128,7 @@ impl Cache {
 }
 
 fn mtime_ns(path: &Path) -> Option<u128> {
-    fs::metadata(path)
-        .ok()?
-        .modified()
-        .ok()?
-        .duration_since(UNIX_EPOCH)
-        .ok()
-        .map(|d| d.as_nanos())
+    fs::metadata(path).ok()?.modified().ok()?.duration_since(UNIX_EPOCH).ok().map(|d| d.as_nanos())
 }
 
 pub fn sha256_file(path: &Path) -> io::Result<String> {

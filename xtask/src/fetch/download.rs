@@ -32,17 +32,9 @@ pub enum FetchError {
     #[error("network error on {url}: {message}")]
     Network { url: String, message: String },
     #[error("sha256 mismatch for {source_name}: expected {expected}, got {actual}")]
-    HashMismatch {
-        source_name: String,
-        expected: String,
-        actual: String,
-    },
+    HashMismatch { source_name: String, expected: String, actual: String },
     #[error("size mismatch for {source_name}: expected {expected} bytes, got {actual}")]
-    SizeMismatch {
-        source_name: String,
-        expected: u64,
-        actual: u64,
-    },
+    SizeMismatch { source_name: String, expected: u64, actual: u64 },
     #[error("{source_name} sent an HTML page instead of the file")]
     Html { source_name: String },
     #[error("{path}: {message}")]
@@ -75,10 +67,7 @@ impl FetchError {
 }
 
 fn io_error(path: &Path) -> impl Fn(io::Error) -> FetchError + '_ {
-    move |e| FetchError::Io {
-        path: path.to_owned(),
-        message: e.to_string(),
-    }
+    move |e| FetchError::Io { path: path.to_owned(), message: e.to_string() }
 }
 
 #[derive(Debug, Clone)]
@@ -89,10 +78,7 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> RetryPolicy {
-        RetryPolicy {
-            attempts: 5,
-            first_delay: Duration::from_millis(250),
-        }
+        RetryPolicy { attempts: 5, first_delay: Duration::from_millis(250) }
     }
 }
 
@@ -132,31 +118,17 @@ pub fn download(
     }
 }
 
-fn download_once(
-    client: &Client,
-    url: &str,
-    partial: &Path,
-    expected: &Expected,
-    bar: &Bar,
-) -> Result<(), FetchError> {
-    let network = |e: reqwest::Error| FetchError::Network {
-        url: url.to_owned(),
-        message: error_chain(&e),
-    };
+fn download_once(client: &Client, url: &str, partial: &Path, expected: &Expected, bar: &Bar) -> Result<(), FetchError> {
+    let network = |e: reqwest::Error| FetchError::Network { url: url.to_owned(), message: error_chain(&e) };
     let have = fs::metadata(partial).map(|m| m.len()).unwrap_or(0);
-    let resume_from = if expected.size.is_some_and(|s| have >= s) {
-        0
-    } else {
-        have
-    };
+    let resume_from = if expected.size.is_some_and(|s| have >= s) { 0 } else { have };
     let mut request = client.get(url);
     if resume_from > 0 {
         request = request.header(RANGE, format!("bytes={resume_from}-"));
     }
     let response = request.send().map_err(network)?;
     let status = response.status().as_u16();
-    let resumed =
-        resume_from > 0 && status == 206 && content_range_starts_at(&response, resume_from);
+    let resumed = resume_from > 0 && status == 206 && content_range_starts_at(&response, resume_from);
     if status == 416 || (status == 206 && !resumed) {
         // The server cannot continue this partial file: start again from zero.
         let _ = fs::remove_file(partial);
@@ -166,32 +138,17 @@ fn download_once(
         });
     }
     if !(200..300).contains(&status) {
-        return Err(FetchError::Status {
-            url: url.to_owned(),
-            status,
-        });
+        return Err(FetchError::Status { url: url.to_owned(), status });
     }
-    let is_html = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("text/html"));
+    let is_html =
+        response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html"));
     if is_html && !resumed {
-        return Err(FetchError::Html {
-            source_name: url.to_owned(),
-        });
+        return Err(FetchError::Html { source_name: url.to_owned() });
     }
-    let length = response
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let length = response.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if let (Some(size), Some(length), false) = (expected.size, length, resumed) {
         if size != length {
-            return Err(FetchError::SizeMismatch {
-                source_name: url.to_owned(),
-                expected: size,
-                actual: length,
-            });
+            return Err(FetchError::SizeMismatch { source_name: url.to_owned(), expected: size, actual: length });
         }
     }
     let mut file = open_partial(partial, resumed)?;
@@ -199,21 +156,11 @@ fn download_once(
     if resumed {
         bar.note(&format!("resuming at {} bytes", resume_from));
         hash_existing(partial, resume_from, &mut hasher)?;
-        file.seek(SeekFrom::Start(resume_from))
-            .map_err(io_error(partial))?;
+        file.seek(SeekFrom::Start(resume_from)).map_err(io_error(partial))?;
     }
     bar.set_position(if resumed { resume_from } else { 0 });
     let mut reader = response;
-    stream_and_check(
-        &mut reader,
-        &mut file,
-        partial,
-        hasher,
-        if resumed { resume_from } else { 0 },
-        expected,
-        url,
-        bar,
-    )
+    stream_and_check(&mut reader, &mut file, partial, hasher, if resumed { resume_from } else { 0 }, expected, url, bar)
 }
 
 fn content_range_starts_at(response: &reqwest::blocking::Response, offset: u64) -> bool {
@@ -262,17 +209,12 @@ pub fn stream_and_check(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 let _ = file.flush();
-                return Err(FetchError::Network {
-                    url: source_name.to_owned(),
-                    message: e.to_string(),
-                });
+                return Err(FetchError::Network { url: source_name.to_owned(), message: e.to_string() });
             }
         };
         let chunk = &buffer[..n];
         if total == 0 && looks_like_html(chunk) {
-            return Err(FetchError::Html {
-                source_name: source_name.to_owned(),
-            });
+            return Err(FetchError::Html { source_name: source_name.to_owned() });
         }
         total += n as u64;
         if let Some(size) = expected.size.filter(|&s| total > s) {
@@ -288,11 +230,7 @@ pub fn stream_and_check(
     }
     file.sync_all().map_err(io_error(partial))?;
     if let Some(size) = expected.size.filter(|&s| s != total) {
-        return Err(FetchError::SizeMismatch {
-            source_name: source_name.to_owned(),
-            expected: size,
-            actual: total,
-        });
+        return Err(FetchError::SizeMismatch { source_name: source_name.to_owned(), expected: size, actual: total });
     }
     let actual = hex::encode(hasher.finalize());
     if actual != expected.sha256 {
@@ -307,9 +245,7 @@ pub fn stream_and_check(
 
 /// An archive never starts with an HTML tag; an error page saved as a tarball does.
 pub fn looks_like_html(first: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(&first[..first.len().min(512)])
-        .trim_start()
-        .to_ascii_lowercase();
+    let text = String::from_utf8_lossy(&first[..first.len().min(512)]).trim_start().to_ascii_lowercase();
     text.starts_with("<!doctype html") || text.starts_with("<html") || text.starts_with("<head")
 }
 
@@ -341,24 +277,11 @@ mod tests {
 
     #[test]
     fn transient_faults_are_told_from_final_ones() {
-        let status = |status| FetchError::Status {
-            url: "u".into(),
-            status,
-        };
-        assert!(
-            status(500).is_transient() && status(503).is_transient() && status(429).is_transient()
-        );
+        let status = |status| FetchError::Status { url: "u".into(), status };
+        assert!(status(500).is_transient() && status(503).is_transient() && status(429).is_transient());
         assert!(!status(404).is_transient() && !status(403).is_transient());
-        assert!(FetchError::Network {
-            url: "u".into(),
-            message: "reset".into()
-        }
-        .is_transient());
-        let mismatch = FetchError::HashMismatch {
-            source_name: "u".into(),
-            expected: "a".into(),
-            actual: "b".into(),
-        };
+        assert!(FetchError::Network { url: "u".into(), message: "reset".into() }.is_transient());
+        let mismatch = FetchError::HashMismatch { source_name: "u".into(), expected: "a".into(), actual: "b".into() };
         assert!(!mismatch.is_transient());
     }
 }

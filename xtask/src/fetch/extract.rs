@@ -63,15 +63,8 @@ impl ArchiveFormat {
 
 /// Extracts `archive` into `dest`, which must not exist yet. With `strip`, the archive must hold
 /// exactly that one top-level directory, and its contents become `dest`.
-pub fn extract(
-    archive: &Path,
-    format: ArchiveFormat,
-    strip: Option<&str>,
-    dest: &Path,
-) -> anyhow::Result<()> {
-    let parent = dest
-        .parent()
-        .context("destination has no parent directory")?;
+pub fn extract(archive: &Path, format: ArchiveFormat, strip: Option<&str>, dest: &Path) -> anyhow::Result<()> {
+    let parent = dest.parent().context("destination has no parent directory")?;
     fs::create_dir_all(parent).with_context(|| format!("create {}", parent.display()))?;
     let temp = tempfile::Builder::new()
         .prefix(".extract-")
@@ -90,12 +83,10 @@ pub fn extract(
     }
     .with_context(|| format!("extract {}", archive.display()))?;
     let content = match strip {
-        Some(top) => single_top_directory(&root, top)
-            .with_context(|| format!("extract {}", archive.display()))?,
+        Some(top) => single_top_directory(&root, top).with_context(|| format!("extract {}", archive.display()))?,
         None => root,
     };
-    fs::rename(&content, dest)
-        .with_context(|| format!("move the extracted tree to {}", dest.display()))?;
+    fs::rename(&content, dest).with_context(|| format!("move the extracted tree to {}", dest.display()))?;
     Ok(())
 }
 
@@ -104,10 +95,7 @@ fn single_top_directory(root: &Path, expected: &str) -> anyhow::Result<PathBuf> 
         .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
         .collect::<io::Result<_>>()?;
     if names != [expected] || !root.join(expected).is_dir() {
-        bail!(
-            "expected a single top-level directory `{expected}`, found: {}",
-            names.join(", ")
-        );
+        bail!("expected a single top-level directory `{expected}`, found: {}", names.join(", "));
     }
     Ok(root.join(expected))
 }
@@ -119,10 +107,7 @@ fn checked_relative(path: &Path) -> anyhow::Result<PathBuf> {
         match component {
             Component::Normal(part) => out.push(part),
             Component::CurDir => {}
-            _ => bail!(
-                "unsafe path `{}` in archive (absolute or with `..`)",
-                path.display()
-            ),
+            _ => bail!("unsafe path `{}` in archive (absolute or with `..`)", path.display()),
         }
     }
     Ok(out)
@@ -160,29 +145,15 @@ fn unpack_tar(reader: impl Read, root: &Path) -> anyhow::Result<()> {
         let kind = entry.header().entry_type();
         match kind {
             tar::EntryType::Symlink => {
-                let target = entry
-                    .link_name()?
-                    .context("symlink without a target")?
-                    .into_owned();
+                let target = entry.link_name()?.context("symlink without a target")?.into_owned();
                 if !link_stays_inside(&path, &target) {
-                    bail!(
-                        "symlink `{}` -> `{}` points outside the destination",
-                        path.display(),
-                        target.display()
-                    );
+                    bail!("symlink `{}` -> `{}` points outside the destination", path.display(), target.display());
                 }
             }
             tar::EntryType::Link => {
-                let target = entry
-                    .link_name()?
-                    .context("hardlink without a target")?
-                    .into_owned();
-                checked_relative(&target).with_context(|| {
-                    format!(
-                        "hardlink `{}` points outside the destination",
-                        path.display()
-                    )
-                })?;
+                let target = entry.link_name()?.context("hardlink without a target")?.into_owned();
+                checked_relative(&target)
+                    .with_context(|| format!("hardlink `{}` points outside the destination", path.display()))?;
             }
             tar::EntryType::Block | tar::EntryType::Char | tar::EntryType::Fifo => {
                 bail!("device or fifo entry `{}` refused", path.display());
@@ -194,10 +165,7 @@ fn unpack_tar(reader: impl Read, root: &Path) -> anyhow::Result<()> {
         }
         // unpack_in re-checks that the parent, after following symlinks, is inside the root.
         if !entry.unpack_in(root)? {
-            bail!(
-                "entry `{}` would be written outside the destination",
-                raw_path.display()
-            );
+            bail!("entry `{}` would be written outside the destination", raw_path.display());
         }
     }
     Ok(())
@@ -220,16 +188,12 @@ fn unpack_zip(archive: &Path, root: &Path) -> anyhow::Result<()> {
             let mut link = String::new();
             file.read_to_string(&mut link)?;
             if !link_stays_inside(&path, Path::new(&link)) {
-                bail!(
-                    "symlink `{}` -> `{link}` points outside the destination",
-                    path.display()
-                );
+                bail!("symlink `{}` -> `{link}` points outside the destination", path.display());
             }
             std::os::unix::fs::symlink(&link, &target)?;
             continue;
         }
-        let mut out =
-            File::create_new(&target).with_context(|| format!("create {}", target.display()))?;
+        let mut out = File::create_new(&target).with_context(|| format!("create {}", target.display()))?;
         io::copy(&mut file, &mut out)?;
         if let Some(mode) = file.unix_mode() {
             use std::os::unix::fs::PermissionsExt;

@@ -71,16 +71,8 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new(settings: FetchSettings) -> anyhow::Result<Fetcher> {
-        let client = if settings.offline {
-            None
-        } else {
-            Some(build_client(&settings.network)?)
-        };
-        Ok(Fetcher {
-            settings,
-            client,
-            retry: RetryPolicy::default(),
-        })
+        let client = if settings.offline { None } else { Some(build_client(&settings.network)?) };
+        Ok(Fetcher { settings, client, retry: RetryPolicy::default() })
     }
 
     pub fn cache(&self) -> &Cache {
@@ -107,15 +99,9 @@ impl Fetcher {
             installed: None,
         };
         let cache_error = |e: std::io::Error| {
-            anyhow!(
-                "{artifact}: cache {}: {e}; check free space and permissions",
-                cache.root.display()
-            )
+            anyhow!("{artifact}: cache {}: {e}; check free space and permissions", cache.root.display())
         };
-        if let Some(path) = cache
-            .lookup(artifact, self.settings.verify)
-            .map_err(cache_error)?
-        {
+        if let Some(path) = cache.lookup(artifact, self.settings.verify).map_err(cache_error)? {
             return Ok(fetched(path, true));
         }
         let _lock = cache.lock(artifact).map_err(cache_error)?;
@@ -131,34 +117,18 @@ impl Fetcher {
             ));
         }
         let partial = cache.partial_path(artifact);
-        let expected = Expected {
-            sha256: artifact.sha256.clone(),
-            size: artifact.size,
-        };
-        let bar = Bar::start(
-            self.settings.progress,
-            &artifact.name,
-            artifact.size,
-            &source.describe(),
-        );
+        let expected = Expected { sha256: artifact.sha256.clone(), size: artifact.size };
+        let bar = Bar::start(self.settings.progress, &artifact.name, artifact.size, &source.describe());
         let result = match &source {
             Source::Url(url) => {
-                let client = self
-                    .client
-                    .as_ref()
-                    .expect("a client exists when not offline");
+                let client = self.client.as_ref().expect("a client exists when not offline");
                 download::download(client, url, &partial, &expected, &self.retry, &bar)
             }
             Source::File(path) => copy_local(path, &partial, &expected, &bar),
         };
         if let Err(error) = result {
             bar.abandon();
-            return Err(describe_failure(
-                artifact,
-                &source,
-                self.settings.mirror.is_some(),
-                &error,
-            ));
+            return Err(describe_failure(artifact, &source, self.settings.mirror.is_some(), &error));
         }
         let path = cache.commit(artifact, &partial).map_err(cache_error)?;
         bar.finish("verified");
@@ -166,12 +136,7 @@ impl Fetcher {
     }
 }
 
-fn describe_failure(
-    artifact: &Artifact,
-    source: &Source,
-    from_mirror: bool,
-    error: &FetchError,
-) -> anyhow::Error {
+fn describe_failure(artifact: &Artifact, source: &Source, from_mirror: bool, error: &FetchError) -> anyhow::Error {
     let missing = matches!(error, FetchError::Status { status: 404, .. })
         || matches!(error, FetchError::Io { message, .. } if message.contains("No such file"));
     if from_mirror && missing {
@@ -184,21 +149,11 @@ fn describe_failure(
 }
 
 /// Reads a file from a local mirror through the same verifying stream as a download.
-fn copy_local(
-    path: &Path,
-    partial: &Path,
-    expected: &Expected,
-    bar: &Bar,
-) -> Result<(), FetchError> {
-    let io = |e: std::io::Error| FetchError::Io {
-        path: path.to_owned(),
-        message: e.to_string(),
-    };
+fn copy_local(path: &Path, partial: &Path, expected: &Expected, bar: &Bar) -> Result<(), FetchError> {
+    let io = |e: std::io::Error| FetchError::Io { path: path.to_owned(), message: e.to_string() };
     let mut reader = File::open(path).map_err(io)?;
-    let mut file = File::create(partial).map_err(|e| FetchError::Io {
-        path: partial.to_owned(),
-        message: e.to_string(),
-    })?;
+    let mut file =
+        File::create(partial).map_err(|e| FetchError::Io { path: partial.to_owned(), message: e.to_string() })?;
     let result = download::stream_and_check(
         &mut reader,
         &mut file,
@@ -223,31 +178,23 @@ fn build_client(network: &NetworkSettings) -> anyhow::Result<Client> {
         // limiting how long a large download may take.
         .timeout(network.timeout)
         .no_proxy();
-    let no_proxy = network
-        .no_proxy
-        .as_deref()
-        .and_then(reqwest::NoProxy::from_string);
+    let no_proxy = network.no_proxy.as_deref().and_then(reqwest::NoProxy::from_string);
     if let Some(url) = &network.https_proxy {
-        let proxy = reqwest::Proxy::https(url)
-            .with_context(|| format!("HTTPS_PROXY `{url}` is not a valid proxy URL"))?;
+        let proxy =
+            reqwest::Proxy::https(url).with_context(|| format!("HTTPS_PROXY `{url}` is not a valid proxy URL"))?;
         builder = builder.proxy(proxy.no_proxy(no_proxy.clone()));
     }
     if let Some(url) = &network.http_proxy {
-        let proxy = reqwest::Proxy::http(url)
-            .with_context(|| format!("HTTP_PROXY `{url}` is not a valid proxy URL"))?;
+        let proxy =
+            reqwest::Proxy::http(url).with_context(|| format!("HTTP_PROXY `{url}` is not a valid proxy URL"))?;
         builder = builder.proxy(proxy.no_proxy(no_proxy));
     }
     if let Some(ca_file) = &network.ca_file {
         let pem = std::fs::read(ca_file)
             .with_context(|| format!("read the CA bundle SSL_CERT_FILE={}", ca_file.display()))?;
-        let certificates = reqwest::Certificate::from_pem_bundle(&pem)
-            .ok()
-            .filter(|c| !c.is_empty())
-            .with_context(|| {
-                format!(
-                    "SSL_CERT_FILE={} holds no valid PEM certificate; point it at a PEM bundle",
-                    ca_file.display()
-                )
+        let certificates =
+            reqwest::Certificate::from_pem_bundle(&pem).ok().filter(|c| !c.is_empty()).with_context(|| {
+                format!("SSL_CERT_FILE={} holds no valid PEM certificate; point it at a PEM bundle", ca_file.display())
             })?;
         for certificate in certificates {
             builder = builder.add_root_certificate(certificate);

@@ -43,11 +43,9 @@ impl Bar {
         let bar = (mode == ProgressMode::Bar).then(|| {
             let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr_with_hz(8));
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{msg:20!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
-                )
-                .expect("valid template")
-                .progress_chars("=> "),
+                ProgressStyle::with_template("{msg:20!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}")
+                    .expect("valid template")
+                    .progress_chars("=> "),
             );
             bar.set_message(label.to_owned());
             bar
@@ -57,11 +55,7 @@ impl Bar {
             mode,
             label: label.to_owned(),
             bar,
-            plain: Mutex::new(PlainState {
-                position: 0,
-                started: now,
-                last_line: now,
-            }),
+            plain: Mutex::new(PlainState { position: 0, started: now, last_line: now }),
             total,
         }
     }
@@ -82,15 +76,8 @@ impl Bar {
         state.position += n;
         if self.mode == ProgressMode::Lines && state.last_line.elapsed() >= HEARTBEAT {
             state.last_line = Instant::now();
-            let of = self
-                .total
-                .map(|t| format!(" of {}", human_bytes(t)))
-                .unwrap_or_default();
-            eprintln!(
-                "fetch: {}: {}{of} so far",
-                self.label,
-                human_bytes(state.position)
-            );
+            let of = self.total.map(|t| format!(" of {}", human_bytes(t))).unwrap_or_default();
+            eprintln!("fetch: {}: {}{of} so far", self.label, human_bytes(state.position));
         }
     }
 
@@ -115,16 +102,8 @@ impl Bar {
         let state = self.plain.lock().expect("progress lock");
         let seconds = state.started.elapsed().as_secs_f64();
         let bytes = self.bar.as_ref().map_or(state.position, |b| b.position());
-        let rate = if seconds > 0.0 {
-            bytes as f64 / seconds
-        } else {
-            0.0
-        };
-        eprintln!(
-            "fetch: {}: {what} in {seconds:.1}s ({}/s)",
-            self.label,
-            human_bytes(rate as u64)
-        );
+        let rate = if seconds > 0.0 { bytes as f64 / seconds } else { 0.0 };
+        eprintln!("fetch: {}: {what} in {seconds:.1}s ({}/s)", self.label, human_bytes(rate as u64));
     }
 
     pub fn abandon(&self) {

@@ -52,9 +52,7 @@ pub fn mirror_relative_path(artifact: &Artifact) -> String {
 /// The single source of an artifact: the mirror's copy when a mirror is set, otherwise upstream.
 pub fn source_for(artifact: &Artifact, mirror: Option<&Mirror>) -> Source {
     match mirror {
-        Some(Mirror::Http(base)) => {
-            Source::Url(format!("{base}/{}", mirror_relative_path(artifact)))
-        }
+        Some(Mirror::Http(base)) => Source::Url(format!("{base}/{}", mirror_relative_path(artifact))),
         Some(Mirror::Dir(dir)) => Source::File(dir.join(mirror_relative_path(artifact))),
         None => match artifact.url.strip_prefix("file://") {
             Some(path) => Source::File(PathBuf::from(path)),
@@ -84,19 +82,14 @@ mod tests {
         }
     }
 
-    const UPSTREAM: &str = "https://github.com/WebAssembly/wasi-sdk/releases/download/wasi-sdk-24/wasi-sdk-24.0-x86_64-linux.tar.gz";
+    const UPSTREAM: &str =
+        "https://github.com/WebAssembly/wasi-sdk/releases/download/wasi-sdk-24/wasi-sdk-24.0-x86_64-linux.tar.gz";
 
     #[test]
     fn mirror_values_are_classified() {
-        assert_eq!(
-            Mirror::parse("http://127.0.0.1:8000/m/"),
-            Mirror::Http("http://127.0.0.1:8000/m".into())
-        );
+        assert_eq!(Mirror::parse("http://127.0.0.1:8000/m/"), Mirror::Http("http://127.0.0.1:8000/m".into()));
         assert_eq!(Mirror::parse("file:///srv/m"), Mirror::Dir("/srv/m".into()));
-        assert_eq!(
-            Mirror::parse("relative/m"),
-            Mirror::Dir("relative/m".into())
-        );
+        assert_eq!(Mirror::parse("relative/m"), Mirror::Dir("relative/m".into()));
     }
 
     #[test]
@@ -105,9 +98,7 @@ mod tests {
         let mirror = Mirror::parse("https://mirror.example/wasm/");
         assert_eq!(
             source_for(&a, Some(&mirror)),
-            Source::Url(
-                "https://mirror.example/wasm/wasi-sdk-24/wasi-sdk-24.0-x86_64-linux.tar.gz".into()
-            )
+            Source::Url("https://mirror.example/wasm/wasi-sdk-24/wasi-sdk-24.0-x86_64-linux.tar.gz".into())
         );
         let dir = Mirror::parse("/srv/m");
         assert_eq!(
@@ -118,14 +109,8 @@ mod tests {
 
     #[test]
     fn without_mirror_upstream_is_used() {
-        assert_eq!(
-            source_for(&artifact(UPSTREAM), None),
-            Source::Url(UPSTREAM.into())
-        );
-        assert_eq!(
-            source_for(&artifact("file:///tmp/x.tar.gz"), None),
-            Source::File("/tmp/x.tar.gz".into())
-        );
+        assert_eq!(source_for(&artifact(UPSTREAM), None), Source::Url(UPSTREAM.into()));
+        assert_eq!(source_for(&artifact("file:///tmp/x.tar.gz"), None), Source::File("/tmp/x.tar.gz".into()));
         assert!(!Source::File("/x".into()).needs_network());
     }
 }

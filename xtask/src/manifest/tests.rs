@@ -14,12 +14,9 @@ fn parse(text: &str) -> Result<Manifest, ManifestError> {
 
 #[test]
 fn parses_a_valid_manifest() {
-    let m = parse(&format!(
-        "schema = 1\n{}{}",
-        entry("zlib", "size = 10"),
-        entry("wasmtime", "host = \"x86_64-linux\"")
-    ))
-    .unwrap();
+    let m =
+        parse(&format!("schema = 1\n{}{}", entry("zlib", "size = 10"), entry("wasmtime", "host = \"x86_64-linux\"")))
+            .unwrap();
     assert_eq!(m.artifacts.len(), 2);
     assert_eq!(m.artifacts[0].size, Some(10));
     assert_eq!(m.artifacts[0].file_name(), "zlib-1.0.tar.gz");
@@ -29,12 +26,7 @@ fn parses_a_valid_manifest() {
 
 #[test]
 fn unknown_field_names_file_and_line() {
-    let err = parse(&format!(
-        "schema = 1\n{}",
-        entry("zlib", "colour = \"red\"")
-    ))
-    .unwrap_err()
-    .to_string();
+    let err = parse(&format!("schema = 1\n{}", entry("zlib", "colour = \"red\""))).unwrap_err().to_string();
     assert!(err.starts_with("m.toml:7:"), "{err}");
     assert!(err.contains("unknown field `colour`"), "{err}");
 }
@@ -43,69 +35,37 @@ fn unknown_field_names_file_and_line() {
 fn malformed_sha256_names_the_field() {
     let text = format!("schema = 1\n{}", entry("zlib", "")).replace(SHA, "ABCD");
     let err = parse(&text).unwrap_err().to_string();
-    assert_eq!(
-        err,
-        "m.toml:6: artifact `zlib`: field `sha256`: expected 64 lowercase hex digits, got `ABCD`"
-    );
+    assert_eq!(err, "m.toml:6: artifact `zlib`: field `sha256`: expected 64 lowercase hex digits, got `ABCD`");
 }
 
 #[test]
 fn duplicate_name_and_host_is_an_error() {
-    let err = parse(&format!(
-        "schema = 1\n{}{}",
-        entry("zlib", ""),
-        entry("zlib", "")
-    ))
-    .unwrap_err()
-    .to_string();
-    assert!(
-        err.contains("m.toml:8:") && err.contains("duplicate") && err.contains("line 2"),
-        "{err}"
-    );
+    let err = parse(&format!("schema = 1\n{}{}", entry("zlib", ""), entry("zlib", ""))).unwrap_err().to_string();
+    assert!(err.contains("m.toml:8:") && err.contains("duplicate") && err.contains("line 2"), "{err}");
     // The same name for two hosts is fine.
-    parse(&format!(
-        "schema = 1\n{}{}",
-        entry("w", "host = \"a\""),
-        entry("w", "host = \"b\"")
-    ))
-    .unwrap();
+    parse(&format!("schema = 1\n{}{}", entry("w", "host = \"a\""), entry("w", "host = \"b\""))).unwrap();
 }
 
 #[test]
 fn plain_http_is_refused_except_loopback() {
     let text = format!("schema = 1\n{}", entry("zlib", ""));
-    let err = parse(&text.replace("https://example.org", "http://example.org"))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("field `url`") && err.contains("plain http"),
-        "{err}"
-    );
+    let err = parse(&text.replace("https://example.org", "http://example.org")).unwrap_err().to_string();
+    assert!(err.contains("field `url`") && err.contains("plain http"), "{err}");
     parse(&text.replace("https://example.org", "http://127.0.0.1:8080")).unwrap();
     parse(&text.replace("https://example.org", "file:///srv/mirror")).unwrap();
-    let err = parse(&text.replace("https://example.org", "ftp://example.org"))
-        .unwrap_err()
-        .to_string();
+    let err = parse(&text.replace("https://example.org", "ftp://example.org")).unwrap_err().to_string();
     assert!(err.contains("not an https://"), "{err}");
 }
 
 #[test]
 fn wrong_schema_is_refused() {
     let err = parse("schema = 2\n").unwrap_err().to_string();
-    assert!(
-        err.contains("m.toml:1:") && err.contains("schema 2"),
-        "{err}"
-    );
+    assert!(err.contains("m.toml:1:") && err.contains("schema 2"), "{err}");
 }
 
 #[test]
 fn overlay_replaces_by_name_and_host_and_adds_new_entries() {
-    let mut base = parse(&format!(
-        "schema = 1\n{}{}",
-        entry("zlib", ""),
-        entry("w", "host = \"a\"")
-    ))
-    .unwrap();
+    let mut base = parse(&format!("schema = 1\n{}{}", entry("zlib", ""), entry("w", "host = \"a\""))).unwrap();
     let overlay = parse(&format!(
         "schema = 1\n{}{}",
         entry("zlib", "size = 5").replace("1.0", "1.1"),
@@ -116,35 +76,18 @@ fn overlay_replaces_by_name_and_host_and_adds_new_entries() {
     assert_eq!(base.artifacts.len(), 3);
     assert_eq!(base.artifacts[0].version, "1.1");
     assert_eq!(base.artifacts[0].size, Some(5));
-    assert_eq!(
-        base.for_host("b")
-            .map(|a| a.name.as_str())
-            .collect::<Vec<_>>(),
-        ["zlib", "w"]
-    );
+    assert_eq!(base.for_host("b").map(|a| a.name.as_str()).collect::<Vec<_>>(), ["zlib", "w"]);
 }
 
 #[test]
 fn component_lookup_respects_python_line() {
     let m = parse(&format!(
         "schema = 1\n{}{}",
-        entry(
-            "wasi-sdk-24",
-            "component = \"wasi-sdk\"\npython = [\"3.13\", \"3.14\"]"
-        ),
-        entry(
-            "wasi-sdk-34",
-            "component = \"wasi-sdk\"\npython = [\"3.15\"]"
-        )
+        entry("wasi-sdk-24", "component = \"wasi-sdk\"\npython = [\"3.13\", \"3.14\"]"),
+        entry("wasi-sdk-34", "component = \"wasi-sdk\"\npython = [\"3.15\"]")
     ))
     .unwrap();
-    assert_eq!(
-        m.component("wasi-sdk", "3.14", "x").unwrap().name,
-        "wasi-sdk-24"
-    );
-    assert_eq!(
-        m.component("wasi-sdk", "3.15", "x").unwrap().name,
-        "wasi-sdk-34"
-    );
+    assert_eq!(m.component("wasi-sdk", "3.14", "x").unwrap().name, "wasi-sdk-24");
+    assert_eq!(m.component("wasi-sdk", "3.15", "x").unwrap().name, "wasi-sdk-34");
     assert!(m.component("wasi-sdk", "3.12", "x").is_err());
 }

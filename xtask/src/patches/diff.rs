@@ -48,14 +48,9 @@ pub struct HunkFailure {
 impl Diff {
     pub fn parse(text: &str) -> anyhow::Result<Diff> {
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
-        let first = lines
-            .iter()
-            .position(|l| l.starts_with("--- "))
-            .context("no `--- ` file header: not a unified diff")?;
-        let header_end = (0..first)
-            .rev()
-            .find(|&i| lines[i].starts_with("diff "))
-            .unwrap_or(first);
+        let first =
+            lines.iter().position(|l| l.starts_with("--- ")).context("no `--- ` file header: not a unified diff")?;
+        let header_end = (0..first).rev().find(|&i| lines[i].starts_with("diff ")).unwrap_or(first);
         let header = lines[..header_end].concat();
         let mut files = Vec::new();
         let mut i = first;
@@ -65,10 +60,7 @@ impl Diff {
                 continue;
             }
             let old = path_of(lines[i], "--- ")?;
-            let new = lines
-                .get(i + 1)
-                .filter(|l| l.starts_with("+++ "))
-                .context("`--- ` without `+++ `")?;
+            let new = lines.get(i + 1).filter(|l| l.starts_with("+++ ")).context("`--- ` without `+++ `")?;
             let new = path_of(new, "+++ ")?;
             i += 2;
             let mut hunks = Vec::new();
@@ -80,12 +72,7 @@ impl Diff {
             let creates = old == "/dev/null";
             let deletes = new == "/dev/null";
             let path = if creates { new } else { old };
-            files.push(FilePatch {
-                path: strip_one(&path)?,
-                creates,
-                deletes,
-                hunks,
-            });
+            files.push(FilePatch { path: strip_one(&path)?, creates, deletes, hunks });
         }
         Ok(Diff { header, files })
     }
@@ -119,10 +106,7 @@ impl Diff {
                     .collect(),
             })
             .collect();
-        Diff {
-            header: self.header.clone(),
-            files,
-        }
+        Diff { header: self.header.clone(), files }
     }
 }
 
@@ -137,9 +121,8 @@ fn path_of(line: &str, prefix: &str) -> anyhow::Result<String> {
 
 /// `-p1`: drop the first component (`a/`, `b/`).
 fn strip_one(path: &str) -> anyhow::Result<String> {
-    let (_, rest) = path
-        .split_once('/')
-        .with_context(|| format!("path `{path}` has no leading directory to strip (-p1)"))?;
+    let (_, rest) =
+        path.split_once('/').with_context(|| format!("path `{path}` has no leading directory to strip (-p1)"))?;
     if rest.split('/').any(|c| c == ".." || c.is_empty()) {
         bail!("unsafe path `{path}` in patch");
     }
@@ -148,23 +131,12 @@ fn strip_one(path: &str) -> anyhow::Result<String> {
 
 fn parse_hunk(lines: &[&str], start: usize) -> anyhow::Result<(Hunk, usize)> {
     let header = lines[start].trim_end().to_owned();
-    let ranges = header
-        .strip_prefix("@@ ")
-        .and_then(|r| r.split(" @@").next())
-        .context("bad hunk header")?;
+    let ranges = header.strip_prefix("@@ ").and_then(|r| r.split(" @@").next()).context("bad hunk header")?;
     let mut parts = ranges.split_whitespace();
-    let old = parts
-        .next()
-        .and_then(|p| p.strip_prefix('-'))
-        .with_context(|| format!("bad hunk header `{header}`"))?;
-    let new = parts
-        .next()
-        .and_then(|p| p.strip_prefix('+'))
-        .with_context(|| format!("bad hunk header `{header}`"))?;
-    let (old_start, mut old_left) =
-        range(old).with_context(|| format!("bad hunk header `{header}`"))?;
-    let (new_start, mut new_left) =
-        range(new).with_context(|| format!("bad hunk header `{header}`"))?;
+    let old = parts.next().and_then(|p| p.strip_prefix('-')).with_context(|| format!("bad hunk header `{header}`"))?;
+    let new = parts.next().and_then(|p| p.strip_prefix('+')).with_context(|| format!("bad hunk header `{header}`"))?;
+    let (old_start, mut old_left) = range(old).with_context(|| format!("bad hunk header `{header}`"))?;
+    let (new_start, mut new_left) = range(new).with_context(|| format!("bad hunk header `{header}`"))?;
     let mut body = Vec::new();
     let mut i = start + 1;
     while (old_left > 0 || new_left > 0) && i < lines.len() {
@@ -172,11 +144,7 @@ fn parse_hunk(lines: &[&str], start: usize) -> anyhow::Result<(Hunk, usize)> {
         let text = line.get(1..).unwrap_or("\n").to_owned();
         match line.as_bytes().first() {
             Some(b' ') | Some(b'\n') => {
-                body.push(Line::Context(if line == "\n" {
-                    "\n".to_owned()
-                } else {
-                    text
-                }));
+                body.push(Line::Context(if line == "\n" { "\n".to_owned() } else { text }));
                 old_left = old_left.saturating_sub(1);
                 new_left = new_left.saturating_sub(1);
             }
@@ -189,11 +157,7 @@ fn parse_hunk(lines: &[&str], start: usize) -> anyhow::Result<(Hunk, usize)> {
                 new_left = new_left.saturating_sub(1);
             }
             Some(b'\\') => {}
-            _ => bail!(
-                "unexpected line {} in hunk `{header}`: {}",
-                i + 1,
-                line.trim_end()
-            ),
+            _ => bail!("unexpected line {} in hunk `{header}`: {}", i + 1, line.trim_end()),
         }
         i += 1;
         // "\ No newline at end of file" refers to the line before it.
@@ -207,15 +171,7 @@ fn parse_hunk(lines: &[&str], start: usize) -> anyhow::Result<(Hunk, usize)> {
     if old_left > 0 || new_left > 0 {
         bail!("hunk `{header}` is truncated");
     }
-    Ok((
-        Hunk {
-            header,
-            old_start,
-            new_start,
-            lines: body,
-        },
-        i,
-    ))
+    Ok((Hunk { header, old_start, new_start, lines: body }, i))
 }
 
 fn range(text: &str) -> Option<(usize, usize)> {
@@ -248,10 +204,8 @@ pub fn apply(content: &str, hunks: &[Hunk]) -> Result<String, HunkFailure> {
             })
             .collect();
         let expected = (hunk.old_start.saturating_sub(1) as isize + shift).max(0) as usize;
-        let position = find(&lines, &old, expected, floor).ok_or_else(|| HunkFailure {
-            index: index + 1,
-            header: hunk.header.clone(),
-        })?;
+        let position = find(&lines, &old, expected, floor)
+            .ok_or_else(|| HunkFailure { index: index + 1, header: hunk.header.clone() })?;
         let removed = old.len();
         let added = new.len();
         lines.splice(position..position + removed, new);
@@ -264,12 +218,7 @@ pub fn apply(content: &str, hunks: &[Hunk]) -> Result<String, HunkFailure> {
 /// The start of the exact match of `old` nearest to `expected`, not before `floor`.
 fn find(lines: &[String], old: &[&str], expected: usize, floor: usize) -> Option<usize> {
     let fits = |at: usize| {
-        at >= floor
-            && at + old.len() <= lines.len()
-            && lines[at..at + old.len()]
-                .iter()
-                .zip(old)
-                .all(|(a, b)| a == b)
+        at >= floor && at + old.len() <= lines.len() && lines[at..at + old.len()].iter().zip(old).all(|(a, b)| a == b)
     };
     if old.is_empty() {
         return Some(expected.clamp(floor, lines.len()));
@@ -279,9 +228,7 @@ fn find(lines: &[String], old: &[&str], expected: usize, floor: usize) -> Option
         if fits(after) {
             return Some(after);
         }
-        expected
-            .checked_sub(distance)
-            .filter(|&before| fits(before))
+        expected.checked_sub(distance).filter(|&before| fits(before))
     })
 }
 
@@ -308,10 +255,7 @@ mod tests {
         let before = "one\ntwo\nthree\nfour\nfive\n";
         let after = apply(before, &diff.files[0].hunks).unwrap();
         assert_eq!(after, "one\ntwo\nTHREE\nthree and a half\nfour\nfive\n");
-        assert_eq!(
-            apply(&after, &diff.reversed().files[0].hunks).unwrap(),
-            before
-        );
+        assert_eq!(apply(&after, &diff.reversed().files[0].hunks).unwrap(), before);
         // Applying again fails: the removed line is gone.
         assert_eq!(apply(&after, &diff.files[0].hunks).unwrap_err().index, 1);
     }
@@ -320,9 +264,7 @@ mod tests {
     fn tolerates_an_offset_but_no_fuzz() {
         let diff = Diff::parse(DIFF).unwrap();
         let shifted = "zero\nzero\none\ntwo\nthree\nfour\n";
-        assert!(apply(shifted, &diff.files[0].hunks)
-            .unwrap()
-            .contains("THREE"));
+        assert!(apply(shifted, &diff.files[0].hunks).unwrap().contains("THREE"));
         let changed_context = "one\ntwo\nthree\nFOUR\n";
         assert!(apply(changed_context, &diff.files[0].hunks).is_err());
     }

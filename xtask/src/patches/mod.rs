@@ -73,10 +73,9 @@ pub fn load_series(patches_dir: &Path, line: &str, target: &str) -> anyhow::Resu
     if !series_path.exists() {
         return Ok(Vec::new());
     }
-    let text = fs::read_to_string(&series_path)
-        .with_context(|| format!("read {}", series_path.display()))?;
-    let raw: RawSeries = toml::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {}", series_path.display(), e.message()))?;
+    let text = fs::read_to_string(&series_path).with_context(|| format!("read {}", series_path.display()))?;
+    let raw: RawSeries =
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", series_path.display(), e.message()))?;
     raw.patch
         .into_iter()
         .filter(|entry| entry.targets.is_empty() || entry.targets.iter().any(|t| t == target))
@@ -85,14 +84,10 @@ pub fn load_series(patches_dir: &Path, line: &str, target: &str) -> anyhow::Resu
 }
 
 pub fn read_patch(path: &Path) -> anyhow::Result<Patch> {
-    let text =
-        fs::read_to_string(path).with_context(|| format!("read the patch {}", path.display()))?;
+    let text = fs::read_to_string(path).with_context(|| format!("read the patch {}", path.display()))?;
     let diff = Diff::parse(&text).with_context(|| format!("parse the patch {}", path.display()))?;
     Ok(Patch {
-        name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         sha256: hex::encode(Sha256::digest(text.as_bytes())),
         text,
         diff,
@@ -116,10 +111,7 @@ fn plan(tree: &Path, diff: &Diff) -> Result<Planned, Mismatch> {
             _ => {
                 return Err((
                     file.path.clone(),
-                    diff::HunkFailure {
-                        index: 0,
-                        header: "the file is missing or already exists".into(),
-                    },
+                    diff::HunkFailure { index: 0, header: "the file is missing or already exists".into() },
                 ))
             }
         };
@@ -127,10 +119,7 @@ fn plan(tree: &Path, diff: &Diff) -> Result<Planned, Mismatch> {
         if file.deletes && !new.is_empty() {
             return Err((
                 file.path.clone(),
-                diff::HunkFailure {
-                    index: 0,
-                    header: "the file to delete has other content".into(),
-                },
+                diff::HunkFailure { index: 0, header: "the file to delete has other content".into() },
             ));
         }
         out.push((path, (!file.deletes).then_some(new)));
@@ -210,11 +199,7 @@ impl Tree<'_> {
 
     /// The state of one patch in this tree.
     pub fn state(&self, patch: &Patch) -> anyhow::Result<State> {
-        let ours = self
-            .read_stamp()
-            .applied
-            .iter()
-            .any(|a| a.sha256 == patch.sha256);
+        let ours = self.read_stamp().applied.iter().any(|a| a.sha256 == patch.sha256);
         let forward = plan(self.root, &patch.diff);
         let reverse = plan(self.root, &patch.diff.reversed());
         match (forward, reverse) {
@@ -232,16 +217,9 @@ impl Tree<'_> {
         let mut stamp = self.read_stamp();
         stamp.source = self.source.to_owned();
         let wanted: Vec<&str> = series.iter().map(|p| p.sha256.as_str()).collect();
-        for old in stamp
-            .applied
-            .clone()
-            .iter()
-            .rev()
-            .filter(|a| !wanted.contains(&a.sha256.as_str()))
-        {
+        for old in stamp.applied.clone().iter().rev().filter(|a| !wanted.contains(&a.sha256.as_str())) {
             let diff = Diff::parse(&old.text)?;
-            let planned = plan(self.root, &diff.reversed())
-                .map_err(|(f, h)| self.wrong_base(&old.name, &f, &h))?;
+            let planned = plan(self.root, &diff.reversed()).map_err(|(f, h)| self.wrong_base(&old.name, &f, &h))?;
             write_all(planned)?;
             stamp.applied.retain(|a| a.sha256 != old.sha256);
             self.write_stamp(&stamp)?;
@@ -250,8 +228,7 @@ impl Tree<'_> {
         for patch in series {
             let state = self.state(patch)?;
             if state == State::NotApplied {
-                let planned = plan(self.root, &patch.diff)
-                    .map_err(|(f, h)| self.wrong_base(&patch.name, &f, &h))?;
+                let planned = plan(self.root, &patch.diff).map_err(|(f, h)| self.wrong_base(&patch.name, &f, &h))?;
                 write_all(planned)?;
                 stamp.applied.retain(|a| a.sha256 != patch.sha256);
                 stamp.applied.push(Applied {
@@ -275,8 +252,7 @@ impl Tree<'_> {
         let mut report = Vec::new();
         while let Some(old) = stamp.applied.pop() {
             let diff = Diff::parse(&old.text)?;
-            let planned = plan(self.root, &diff.reversed())
-                .map_err(|(f, h)| self.wrong_base(&old.name, &f, &h))?;
+            let planned = plan(self.root, &diff.reversed()).map_err(|(f, h)| self.wrong_base(&old.name, &f, &h))?;
             write_all(planned)?;
             self.write_stamp(&stamp)?;
             report.push(format!("{}: reverted", old.name));

@@ -44,16 +44,10 @@ fn applies_once_and_then_skips() {
     let f = Fixture::new(ORIGINAL);
     let series = [f.patch()];
     assert_eq!(f.tree().state(&series[0]).unwrap(), State::NotApplied);
-    assert_eq!(
-        f.tree().apply_series(&series).unwrap(),
-        ["0001-greet.patch: applied"]
-    );
+    assert_eq!(f.tree().apply_series(&series).unwrap(), ["0001-greet.patch: applied"]);
     assert!(f.content().contains("HELLO"));
     assert_eq!(f.tree().state(&series[0]).unwrap(), State::Applied);
-    assert_eq!(
-        f.tree().apply_series(&series).unwrap(),
-        ["0001-greet.patch: applied, skipped"]
-    );
+    assert_eq!(f.tree().apply_series(&series).unwrap(), ["0001-greet.patch: applied, skipped"]);
     assert_eq!(f.content().matches("HELLO").count(), 1);
 }
 
@@ -62,14 +56,8 @@ fn a_wrong_base_names_patch_file_and_hunk_and_leaves_the_tree_alone() {
     let other = "int main(void) {\n    puts(\"bonjour\");\n}\n";
     let f = Fixture::new(other);
     let err = f.tree().apply_series(&[f.patch()]).unwrap_err().to_string();
-    assert!(
-        err.contains("patch 0001-greet.patch does not apply"),
-        "{err}"
-    );
-    assert!(
-        err.contains("src/greet.c: hunk #1 `@@ -1,3 +1,3 @@`"),
-        "{err}"
-    );
+    assert!(err.contains("patch 0001-greet.patch does not apply"), "{err}");
+    assert!(err.contains("src/greet.c: hunk #1 `@@ -1,3 +1,3 @@`"), "{err}");
     assert!(err.contains("this series is for CPython 3.13"), "{err}");
     assert_eq!(f.content(), other);
 }
@@ -78,10 +66,7 @@ fn a_wrong_base_names_patch_file_and_hunk_and_leaves_the_tree_alone() {
 fn revert_restores_the_original() {
     let f = Fixture::new(ORIGINAL);
     f.tree().apply_series(&[f.patch()]).unwrap();
-    assert_eq!(
-        f.tree().revert_all().unwrap(),
-        ["0001-greet.patch: reverted"]
-    );
+    assert_eq!(f.tree().revert_all().unwrap(), ["0001-greet.patch: reverted"]);
     assert_eq!(f.content(), ORIGINAL);
     assert!(f.tree().revert_all().is_err(), "nothing left to revert");
 }
@@ -91,25 +76,16 @@ fn a_change_upstream_already_made_is_reported_and_skipped() {
     let upstream = "int main(void) {\n    puts(\"HELLO\");\n}\n";
     let f = Fixture::new(upstream);
     assert_eq!(f.tree().state(&f.patch()).unwrap(), State::AlreadyUpstream);
-    assert_eq!(
-        f.tree().apply_series(&[f.patch()]).unwrap(),
-        ["0001-greet.patch: already applied upstream, skipped"]
-    );
+    assert_eq!(f.tree().apply_series(&[f.patch()]).unwrap(), ["0001-greet.patch: already applied upstream, skipped"]);
     assert_eq!(f.content(), upstream);
-    assert!(
-        f.tree().revert_all().is_err(),
-        "an upstream change is never reverted"
-    );
+    assert!(f.tree().revert_all().is_err(), "an upstream change is never reverted");
 }
 
 #[test]
 fn a_patch_that_leaves_the_series_is_reverted() {
     let f = Fixture::new(ORIGINAL);
     f.tree().apply_series(&[f.patch()]).unwrap();
-    assert_eq!(
-        f.tree().apply_series(&[]).unwrap(),
-        ["0001-greet.patch: reverted (no longer in the series)"]
-    );
+    assert_eq!(f.tree().apply_series(&[]).unwrap(), ["0001-greet.patch: reverted (no longer in the series)"]);
     assert_eq!(f.content(), ORIGINAL);
 }
 
@@ -120,49 +96,27 @@ fn new_files_can_be_created() {
     fs::write(f.dir.path().join("0002-new.patch"), text).unwrap();
     let patch = read_patch(&f.dir.path().join("0002-new.patch")).unwrap();
     f.tree().apply_series(std::slice::from_ref(&patch)).unwrap();
-    assert_eq!(
-        fs::read_to_string(f.root.join("src/new.h")).unwrap(),
-        "#define NEW 1\n#define OLD 0\n"
-    );
+    assert_eq!(fs::read_to_string(f.root.join("src/new.h")).unwrap(), "#define NEW 1\n#define OLD 0\n");
     assert_eq!(f.tree().state(&patch).unwrap(), State::Applied);
     f.tree().revert_all().unwrap();
-    assert!(
-        !f.root.join("src/new.h").exists(),
-        "reverting a creation removes the file"
-    );
+    assert!(!f.root.join("src/new.h").exists(), "reverting a creation removes the file");
 }
 
 #[test]
 fn every_shipped_series_parses_and_every_patch_has_a_header() {
     let root = crate::context::workspace_root().join("patches");
     let mut seen = 0;
-    for line in fs::read_dir(&root)
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().is_dir())
-    {
+    for line in fs::read_dir(&root).unwrap().flatten().filter(|e| e.path().is_dir()) {
         let line = line.file_name().to_string_lossy().into_owned();
         for target in ["wasi", "emscripten"] {
             for patch in load_series(&root, &line, target).unwrap() {
                 seen += 1;
                 for field in ["What:", "Why:", "Lines:", "Targets:", "Upstream:"] {
-                    assert!(
-                        patch.diff.header.contains(field),
-                        "{line}/{}: the header lacks `{field}`",
-                        patch.name
-                    );
+                    assert!(patch.diff.header.contains(field), "{line}/{}: the header lacks `{field}`", patch.name);
                 }
-                assert!(
-                    !patch.diff.files.is_empty(),
-                    "{line}/{}: no files",
-                    patch.name
-                );
+                assert!(!patch.diff.files.is_empty(), "{line}/{}: no files", patch.name);
             }
         }
     }
-    assert!(
-        seen > 0,
-        "no shipped patches found under {}",
-        root.display()
-    );
+    assert!(seen > 0, "no shipped patches found under {}", root.display());
 }

@@ -14,9 +14,7 @@ pub fn run(
     extra: &[String],
 ) -> anyhow::Result<()> {
     let env = super::runner_env(outer_env);
-    let mut args: Vec<String> = ["-m", "test", "--fast-ci", "--single-process"]
-        .map(String::from)
-        .to_vec();
+    let mut args: Vec<String> = ["-m", "test", "--fast-ci", "--single-process"].map(String::from).to_vec();
     args.push(format!("--timeout={timeout}"));
     args.extend(extra.iter().cloned());
     let log = layout.logs.join(format!("test-{}.log", record.target));
@@ -27,14 +25,12 @@ pub fn run(
         record.runner.program.display(),
         log.display()
     );
-    let result =
-        super::interpreter(record, &layout.work, &env, &args).run_logged("test suite", &log);
+    let result = super::interpreter(record, &layout.work, &env, &args).run_logged("test suite", &log);
     let text = fs::read_to_string(&log).unwrap_or_default();
-    for line in text.lines().filter(|l| {
-        l.starts_with("Total tests:")
-            || l.starts_with("Total test files:")
-            || l.starts_with("Result:")
-    }) {
+    for line in text
+        .lines()
+        .filter(|l| l.starts_with("Total tests:") || l.starts_with("Total test files:") || l.starts_with("Result:"))
+    {
         println!("{line}");
     }
     result

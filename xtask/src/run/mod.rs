@@ -18,12 +18,7 @@ pub fn runner_env(outer: &BTreeMap<String, String>) -> BTreeMap<String, String> 
 }
 
 /// The interpreter command with `args`, run from `dir`.
-pub fn interpreter(
-    record: &RunRecord,
-    dir: &std::path::Path,
-    env: &BTreeMap<String, String>,
-    args: &[String],
-) -> Cmd {
+pub fn interpreter(record: &RunRecord, dir: &std::path::Path, env: &BTreeMap<String, String>, args: &[String]) -> Cmd {
     Cmd::new(&record.runner.program, dir, env)
         .args(record.runner.args.iter().cloned())
         .arg(record.runner.module.display().to_string())

@@ -25,26 +25,18 @@ with open(path) as f:
 print("smoke ok", sys.version.split()[0], sys.platform, sys.implementation._multiarch)
 "#;
 
-pub fn run(
-    record: &RunRecord,
-    layout: &Layout,
-    outer_env: &BTreeMap<String, String>,
-) -> anyhow::Result<()> {
+pub fn run(record: &RunRecord, layout: &Layout, outer_env: &BTreeMap<String, String>) -> anyhow::Result<()> {
     let host_dir = layout.host.join("smoke");
     let _ = fs::remove_dir_all(&host_dir);
     fs::create_dir_all(&host_dir).with_context(|| format!("create {}", host_dir.display()))?;
     let guest_dir = format!("{GUEST_BUILD_DIR}/smoke");
     let env = super::runner_env(outer_env);
     let args = ["-c".to_owned(), SCRIPT.to_owned(), guest_dir];
-    let output = super::interpreter(record, &layout.work, &env, &args)
-        .read()
-        .context("smoke test: python.wasm failed")?;
+    let output =
+        super::interpreter(record, &layout.work, &env, &args).read().context("smoke test: python.wasm failed")?;
     let written = fs::read_to_string(host_dir.join("smoke.txt")).unwrap_or_default();
     if !output.starts_with("smoke ok") || written != "written by python.wasm" {
-        bail!(
-            "smoke test: unexpected result: printed `{}`, file in the mapped dir holds `{written}`",
-            output.trim()
-        );
+        bail!("smoke test: unexpected result: printed `{}`, file in the mapped dir holds `{written}`", output.trim());
     }
     eprintln!("test: {}", output.trim());
     Ok(())

@@ -30,27 +30,18 @@ pub fn install(fetcher: &Fetcher, artifact: &Artifact) -> anyhow::Result<PathBuf
         return Ok(dir);
     }
     let fetched = fetcher.fetch(artifact)?;
-    let _lock = cache
-        .lock(artifact)
-        .with_context(|| format!("lock {}", cache.root.display()))?;
+    let _lock = cache.lock(artifact).with_context(|| format!("lock {}", cache.root.display()))?;
     if dir.join(INSTALLED).exists() {
         return Ok(dir);
     }
     if dir.exists() {
         // An interrupted install: no stamp, so nothing in it is trusted.
-        fs::remove_dir_all(&dir)
-            .with_context(|| format!("remove the incomplete install {}", dir.display()))?;
+        fs::remove_dir_all(&dir).with_context(|| format!("remove the incomplete install {}", dir.display()))?;
     }
     eprintln!("install: {artifact} into {}", dir.display());
-    extract::extract(
-        &fetched.path,
-        artifact.format,
-        artifact.strip.as_deref(),
-        &dir,
-    )
-    .with_context(|| format!("{artifact}: install from {}", fetched.path.display()))?;
-    fs::write(dir.join(INSTALLED), format!("{}\n", artifact.sha256))
-        .context("write the install stamp")?;
+    extract::extract(&fetched.path, artifact.format, artifact.strip.as_deref(), &dir)
+        .with_context(|| format!("{artifact}: install from {}", fetched.path.display()))?;
+    fs::write(dir.join(INSTALLED), format!("{}\n", artifact.sha256)).context("write the install stamp")?;
     Ok(dir)
 }
 

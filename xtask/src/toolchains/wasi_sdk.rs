@@ -53,15 +53,9 @@ impl WasiSdk {
                 root.display()
             ),
         }
-        let clang = Cmd::new(root.join("bin/clang"), root, env)
-            .arg("--version")
-            .read()?;
+        let clang = Cmd::new(root.join("bin/clang"), root, env).arg("--version").read()?;
         let clang = clang.lines().next().unwrap_or_default().trim().to_owned();
-        Ok(WasiSdk {
-            root: root.to_owned(),
-            version: version.unwrap_or_else(|| pinned.to_owned()),
-            clang,
-        })
+        Ok(WasiSdk { root: root.to_owned(), version: version.unwrap_or_else(|| pinned.to_owned()), clang })
     }
 
     pub fn sysroot(&self) -> PathBuf {
@@ -74,11 +68,7 @@ impl WasiSdk {
 
     /// A compiler command with the sysroot, as CPython's own WASI scripts pass it.
     pub fn compiler(&self, tool: &str) -> String {
-        format!(
-            "{} --sysroot={}",
-            self.bin(tool).display(),
-            self.sysroot().display()
-        )
+        format!("{} --sysroot={}", self.bin(tool).display(), self.sysroot().display())
     }
 
     /// Identifies the toolchain in cache keys.
@@ -94,10 +84,7 @@ fn sdk_version(root: &Path) -> Option<String> {
     }
     let name = root.file_name()?.to_str()?;
     let rest = name.strip_prefix("wasi-sdk-")?;
-    let version: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
-        .collect();
+    let version: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
     (!version.is_empty()).then(|| version.trim_end_matches('.').to_owned())
 }
 
@@ -129,12 +116,7 @@ mod tests {
             fs::write(root.join("bin").join(tool), "").unwrap();
         }
         fs::write(root.join("VERSION"), "27.0\n").unwrap();
-        let err = WasiSdk::open(&root, "24.0", "CPython 3.13", &BTreeMap::new())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("is version 27.0") && err.contains("pins WASI SDK 24"),
-            "{err}"
-        );
+        let err = WasiSdk::open(&root, "24.0", "CPython 3.13", &BTreeMap::new()).unwrap_err().to_string();
+        assert!(err.contains("is version 27.0") && err.contains("pins WASI SDK 24"), "{err}");
     }
 }

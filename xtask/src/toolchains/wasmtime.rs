@@ -27,16 +27,16 @@ pub struct DirMap {
 impl Wasmtime {
     pub fn open(binary: &Path, env: &BTreeMap<String, String>) -> anyhow::Result<Wasmtime> {
         if !binary.is_file() {
-            bail!("wasmtime not found at {}; pass --wasmtime PATH or drop it to use the pinned release", binary.display());
+            bail!(
+                "wasmtime not found at {}; pass --wasmtime PATH or drop it to use the pinned release",
+                binary.display()
+            );
         }
         let dir = binary.parent().unwrap_or(Path::new("/"));
         let text = Cmd::new(binary, dir, env).arg("--version").read()?;
-        let version = parse_version(&text)
-            .with_context(|| format!("unexpected `wasmtime --version` output: {}", text.trim()))?;
-        Ok(Wasmtime {
-            binary: binary.to_owned(),
-            version,
-        })
+        let version =
+            parse_version(&text).with_context(|| format!("unexpected `wasmtime --version` output: {}", text.trim()))?;
+        Ok(Wasmtime { binary: binary.to_owned(), version })
     }
 
     pub fn version_string(&self) -> String {
@@ -44,12 +44,7 @@ impl Wasmtime {
     }
 
     /// `wasmtime run …` up to (not including) the module: stack size, directories, environment.
-    pub fn runner_args(
-        &self,
-        line: PythonLine,
-        dirs: &[DirMap],
-        env: &[(String, String)],
-    ) -> Vec<String> {
+    pub fn runner_args(&self, line: PythonLine, dirs: &[DirMap], env: &[(String, String)]) -> Vec<String> {
         let mut args = vec!["run".to_owned()];
         let modern = self.version.0 >= 14;
         if modern {
@@ -89,25 +84,16 @@ mod tests {
     use super::*;
 
     fn wasmtime(major: u32) -> Wasmtime {
-        Wasmtime {
-            binary: "/w".into(),
-            version: (major, 0, 0),
-        }
+        Wasmtime { binary: "/w".into(), version: (major, 0, 0) }
     }
 
     fn dirs() -> Vec<DirMap> {
-        vec![DirMap {
-            host: "/src".into(),
-            guest: "/".into(),
-        }]
+        vec![DirMap { host: "/src".into(), guest: "/".into() }]
     }
 
     #[test]
     fn version_is_read_from_the_banner() {
-        assert_eq!(
-            parse_version("wasmtime 49.0.3 (d6b2f1b 2025-01-20)\n"),
-            Some((49, 0, 3))
-        );
+        assert_eq!(parse_version("wasmtime 49.0.3 (d6b2f1b 2025-01-20)\n"), Some((49, 0, 3)));
         assert_eq!(parse_version("wasmtime-cli 13.0.1\n"), Some((13, 0, 1)));
         assert_eq!(parse_version("nonsense"), None);
     }
@@ -115,44 +101,15 @@ mod tests {
     #[test]
     fn modern_cli_maps_host_to_guest_with_the_line_stack() {
         let env = vec![("PYTHONPATH".to_owned(), "/Lib".to_owned())];
-        let args = wasmtime(49).runner_args(
-            PythonLine {
-                major: 3,
-                minor: 13,
-            },
-            &dirs(),
-            &env,
-        );
-        assert_eq!(
-            args,
-            [
-                "run",
-                "--wasm=max-wasm-stack=8388608",
-                "--dir=/src::/",
-                "--env=PYTHONPATH=/Lib"
-            ]
-        );
-        let args = wasmtime(30).runner_args(
-            PythonLine {
-                major: 3,
-                minor: 15,
-            },
-            &dirs(),
-            &[],
-        );
+        let args = wasmtime(49).runner_args(PythonLine { major: 3, minor: 13 }, &dirs(), &env);
+        assert_eq!(args, ["run", "--wasm=max-wasm-stack=8388608", "--dir=/src::/", "--env=PYTHONPATH=/Lib"]);
+        let args = wasmtime(30).runner_args(PythonLine { major: 3, minor: 15 }, &dirs(), &[]);
         assert_eq!(args[1], "--wasm=max-wasm-stack=33554432");
     }
 
     #[test]
     fn old_cli_uses_mapdir_guest_first() {
-        let args = wasmtime(13).runner_args(
-            PythonLine {
-                major: 3,
-                minor: 12,
-            },
-            &dirs(),
-            &[],
-        );
+        let args = wasmtime(13).runner_args(PythonLine { major: 3, minor: 12 }, &dirs(), &[]);
         assert_eq!(args, ["run", "--mapdir=/::/src"]);
     }
 }

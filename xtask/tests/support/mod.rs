@@ -29,9 +29,7 @@ pub fn tar_gz(top: &str, size: usize) -> Vec<u8> {
     header.set_size(data.len() as u64);
     header.set_mode(0o644);
     header.set_cksum();
-    builder
-        .append_data(&mut header, format!("{top}/data.bin"), data.as_slice())
-        .unwrap();
+    builder.append_data(&mut header, format!("{top}/data.bin"), data.as_slice()).unwrap();
     builder.into_inner().unwrap().finish().unwrap()
 }
 
@@ -63,11 +61,7 @@ pub fn manifest(dir: &Path, entries: &[Entry]) -> PathBuf {
 /// Runs the real xtask binary with a scrubbed environment plus `env`.
 pub fn xtask(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    command
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", "/nonexistent")
-        .args(args);
+    command.env_clear().env("PATH", "/usr/bin:/bin").env("HOME", "/nonexistent").args(args);
     for (k, v) in env {
         command.env(k, v);
     }

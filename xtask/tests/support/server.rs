@@ -74,13 +74,7 @@ impl Server {
     }
 
     pub fn requests_for(&self, path: &str) -> Vec<Request> {
-        self.requests
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|r| r.path == path)
-            .cloned()
-            .collect()
+        self.requests.lock().unwrap().iter().filter(|r| r.path == path).cloned().collect()
     }
 
     fn handle(&self, stream: TcpStream) {
@@ -89,16 +83,8 @@ impl Server {
         if reader.read_line(&mut request_line).is_err() {
             return;
         }
-        let method = request_line
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_owned();
-        let target = request_line
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or("/")
-            .to_owned();
+        let method = request_line.split_whitespace().next().unwrap_or("").to_owned();
+        let target = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
         let mut range = None;
         loop {
             let mut line = String::new();
@@ -121,16 +107,8 @@ impl Server {
             return;
         }
         let absolute_form = target.starts_with("http://");
-        let path = if absolute_form {
-            format!("/{}", target.splitn(4, '/').nth(3).unwrap_or(""))
-        } else {
-            target
-        };
-        self.requests.lock().unwrap().push(Request {
-            path: path.clone(),
-            range: range.clone(),
-            absolute_form,
-        });
+        let path = if absolute_form { format!("/{}", target.splitn(4, '/').nth(3).unwrap_or("")) } else { target };
+        self.requests.lock().unwrap().push(Request { path: path.clone(), range: range.clone(), absolute_form });
         let attempt = {
             let mut served = self.served.lock().unwrap();
             let count = served.entry(path.clone()).or_insert(0);
@@ -140,23 +118,17 @@ impl Server {
         let route = self.routes.lock().unwrap().get(&path).cloned();
         let mut stream = stream;
         let Some(route) = route else {
-            let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found");
+            let _ =
+                stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found");
             return;
         };
         let fault = route.first.get(attempt).cloned();
         if let Some(Fault::Status(status)) = fault {
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status} Fault\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfault"
-            );
+            let _ = write!(stream, "HTTP/1.1 {status} Fault\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfault");
             return;
         }
         let start = match (&range, route.honour_range) {
-            (Some(r), true) => r
-                .trim_start_matches("bytes=")
-                .trim_end_matches('-')
-                .parse::<usize>()
-                .unwrap_or(0),
+            (Some(r), true) => r.trim_start_matches("bytes=").trim_end_matches('-').parse::<usize>().unwrap_or(0),
             _ => 0,
         };
         let body = &route.body[start.min(route.body.len())..];
@@ -208,8 +180,7 @@ fn tunnel(mut client: TcpStream, target: &str) {
         return;
     };
     let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
-    let (mut client_read, mut upstream_write) =
-        (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+    let (mut client_read, mut upstream_write) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
     let forward = thread::spawn(move || {
         let _ = std::io::copy(&mut client_read, &mut upstream_write);
         let _ = upstream_write.shutdown(std::net::Shutdown::Write);

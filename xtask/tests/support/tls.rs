@@ -68,11 +68,7 @@ impl TlsServer {
                 "/CN=127.0.0.1",
             ],
         );
-        std::fs::write(
-            work.join("san.ext"),
-            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-        )
-        .unwrap();
+        std::fs::write(work.join("san.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n").unwrap();
         openssl(
             work,
             &[
@@ -93,11 +89,7 @@ impl TlsServer {
                 "san.ext",
             ],
         );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new("openssl")
             .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-cert"])
             .arg(work.join("server.pem"))
@@ -111,17 +103,10 @@ impl TlsServer {
             .unwrap();
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "openssl s_server did not start"
-            );
+            assert!(started.elapsed() < Duration::from_secs(10), "openssl s_server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        TlsServer {
-            port,
-            ca: work.join("ca.pem"),
-            child,
-        }
+        TlsServer { port, ca: work.join("ca.pem"), child }
     }
 
     pub fn url(&self, path: &str) -> String {
