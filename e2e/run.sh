@@ -28,7 +28,12 @@ serve "$fixtures/mirror" "$server_log"
 mirror=http://127.0.0.1:$port
 
 cargo build --quiet -p xtask
-xtask() { cargo xtask "$@" --cache-dir "$scratch/cache" --work-dir "$scratch/work" --progress lines; }
+# The subcommand's own flags go right after its name, before any `--`.
+xtask() {
+  local sub=$1
+  shift
+  cargo xtask "$sub" --cache-dir "$scratch/cache" --work-dir "$scratch/work" --progress lines "$@"
+}
 
 step "bootstrap --target wasi from the mirror, in a fresh cache"
 xtask bootstrap --target wasi --python 3.13 --mirror "$mirror" --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/bootstrap1.log"
