@@ -99,6 +99,11 @@ impl Cmd {
 
     /// Runs the command and returns its stdout; for short queries such as `--version`.
     pub fn read(&self) -> anyhow::Result<String> {
+        Ok(self.read_both()?.0)
+    }
+
+    /// Runs the command and returns its stdout and stderr; fails if it fails.
+    pub fn read_both(&self) -> anyhow::Result<(String, String)> {
         let output =
             self.expression().stdout_capture().stderr_capture().unchecked().run().with_context(|| {
                 format!("cannot start {}; failed command: {}", self.program.display(), self.display())
@@ -111,7 +116,7 @@ impl Cmd {
                 String::from_utf8_lossy(&output.stderr).trim()
             ));
         }
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        Ok((String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned()))
     }
 
     /// Runs the command with the terminal attached (for `run`); returns its exit code.

@@ -15,9 +15,6 @@ use crate::toolchains::wasmtime::DirMap;
 
 const SYSTEM_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
-/// Where the target build directory appears inside the WASI guest.
-pub const GUEST_BUILD_DIR: &str = "/wasi-build";
-
 /// The environment shared by every step.
 pub fn base(layout: &Layout, source: &SourceTree) -> BTreeMap<String, String> {
     let home = layout.work.join("home");
@@ -53,20 +50,37 @@ impl RunnerSpec {
     }
 }
 
-/// The source at `/` (the stdlib is `/Lib`) and the build directory at [`GUEST_BUILD_DIR`]
-/// (its sysconfig data is on PYTHONPATH).
+/// The source tree and the build directory, each at its own host path inside the guest, and
+/// nothing else of the host. configure ran by absolute path, so with `--argv0` naming the module
+/// by that same path the interpreter finds its stdlib the way a build tree does
+/// (`pybuilddir.txt`, then VPATH and `Modules/Setup.local`).
+/// The guest's `/` (and initial working directory) is an empty scratch directory, so that code
+/// that returns to the starting directory, as regrtest does, finds it.
 pub fn wasi_dirs(layout: &Layout, inputs: &Inputs) -> Vec<DirMap> {
+    let source = &inputs.source.root;
     vec![
-        DirMap { host: inputs.source.root.clone(), guest: "/".into() },
-        DirMap { host: layout.host.clone(), guest: GUEST_BUILD_DIR.into() },
+        DirMap { host: guest_root(layout), guest: "/".into() },
+        DirMap { host: source.clone(), guest: source.display().to_string() },
+        DirMap { host: layout.host.clone(), guest: layout.host.display().to_string() },
     ]
+}
+
+pub fn guest_root(layout: &Layout) -> PathBuf {
+    layout.host.join("guest-root")
 }
 
 pub fn wasi_runner(layout: &Layout, inputs: &Inputs) -> RunnerSpec {
     let line = inputs.source.line;
-    let pythonpath = format!("{GUEST_BUILD_DIR}/build/lib.wasi-wasm32-{line}:/Lib");
-    let args = inputs.wasmtime.runner_args(line, &wasi_dirs(layout, inputs), &[("PYTHONPATH".to_owned(), pythonpath)]);
-    RunnerSpec { program: inputs.wasmtime.binary.clone(), args, module: layout.host.join(inputs.target.program) }
+    let module = layout.host.join(inputs.target.program);
+    // The sysconfig data, as CPython's own WASI runner passes it; a wasmtime without --argv0
+    // also needs the stdlib named.
+    let mut pythonpath = format!("{}/build/lib.wasi-wasm32-{line}", layout.host.display());
+    if !inputs.wasmtime.sets_argv0() {
+        pythonpath = format!("{pythonpath}:{}/Lib", inputs.source.root.display());
+    }
+    let env = [("PYTHONPATH".to_owned(), pythonpath)];
+    let args = inputs.wasmtime.runner_args(line, &module.display().to_string(), &wasi_dirs(layout, inputs), &env);
+    RunnerSpec { program: inputs.wasmtime.binary.clone(), args, module }
 }
 
 pub fn wasi_host(layout: &Layout, inputs: &Inputs, runner: &RunnerSpec) -> BTreeMap<String, String> {
@@ -119,6 +133,8 @@ pub struct RunRecord {
 }
 
 pub fn write_runner_files(layout: &Layout, inputs: &Inputs, runner: &RunnerSpec) -> anyhow::Result<()> {
+    let root = guest_root(layout);
+    fs::create_dir_all(&root).with_context(|| format!("create {}", root.display()))?;
     let script = layout.host.join("python.sh");
     let text = format!(
         "#!/bin/sh\nexec {} {} \"$@\"\n",

@@ -97,7 +97,7 @@ fn build_python(layout: &Layout, inputs: &Inputs, report: &mut Report) -> anyhow
     ]);
     let native_configure = Cmd::new(&configure, &layout.build_python, &native_env).arg("-C");
     step(layout, "configure build python", &key, report, |log| {
-        std::fs::create_dir_all(&layout.build_python)?;
+        fresh_config_cache(&layout.build_python)?;
         native_configure.run_logged("configure build python", log)
     })?;
     make_step(layout, "make build python", &key, &source.root, report, |log| {
@@ -117,10 +117,11 @@ fn build_host(layout: &Layout, inputs: &Inputs, build_python_key: &str, report: 
     if !inputs.target.configure_cflags.is_empty() {
         host_env.insert("CFLAGS".into(), inputs.target.configure_cflags.join(" "));
     }
-    let relative_configure = relative_path(&source.root.join("configure"), &layout.host);
     let target_args = inputs.target.configure_args.iter().chain(inputs.target.flavour_args);
     let host_configure = Cmd::new("/bin/sh", &layout.host, &host_env)
-        .arg(relative_configure.display().to_string())
+        // By absolute path: VPATH is then absolute, and the runner maps the source at its host
+        // path, so the interpreter finds its stdlib from the build tree (see env::wasi_dirs).
+        .arg(source.root.join("configure").display().to_string())
         .args([
             "-C".to_owned(),
             format!("--host={}", inputs.target.triple),
@@ -133,13 +134,24 @@ fn build_host(layout: &Layout, inputs: &Inputs, build_python_key: &str, report: 
     let dep_keys = inputs.deps.iter().map(|d| d.key.as_str());
     let key = stamp::key(parts.into_iter().chain([identity.as_str()]).chain(dep_keys));
     step(layout, "configure host", &key, report, |log| {
-        std::fs::create_dir_all(&layout.host)?;
+        fresh_config_cache(&layout.host)?;
         host_configure.run_logged("configure host", log)
     })?;
     make_step(layout, "make host", &key, &source.root, report, |log| {
         make(&layout.host, &host_env, inputs.jobs).run_logged("make host", log)
     })?;
     env::write_runner_files(layout, inputs, &runner)
+}
+
+/// Creates a build directory, or drops the `config.cache` of an earlier configure: its inputs
+/// changed (that is why configure runs again), and autoconf refuses a cache whose precious
+/// variables differ. Objects are kept, so make stays incremental.
+fn fresh_config_cache(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
+    match std::fs::remove_file(dir.join("config.cache")) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).context("remove config.cache"),
+        _ => Ok(()),
+    }
 }
 
 /// Runs `run` unless the stamp holds `key`.
@@ -192,36 +204,4 @@ fn config_guess(source: &SourceTree, env: &BTreeMap<String, String>) -> anyhow::
 
 fn file_digest(path: &Path) -> anyhow::Result<String> {
     crate::fetch::cache::sha256_file(path).with_context(|| format!("read {}", path.display()))
-}
-
-/// `path` relative to `from` (both absolute), with `..` as needed.
-pub fn relative_path(path: &Path, from: &Path) -> PathBuf {
-    let path: Vec<_> = path.components().collect();
-    let from: Vec<_> = from.components().collect();
-    let common = path.iter().zip(&from).take_while(|(a, b)| a == b).count();
-    let mut relative = PathBuf::new();
-    for _ in common..from.len() {
-        relative.push("..");
-    }
-    for part in &path[common..] {
-        relative.push(part);
-    }
-    relative
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn relative_paths_climb_to_the_common_ancestor() {
-        assert_eq!(
-            relative_path(Path::new("/w/src/P/configure"), Path::new("/w/wasi")),
-            Path::new("../src/P/configure")
-        );
-        assert_eq!(
-            relative_path(Path::new("/c/configure"), Path::new("/c/cross-build/wasm32-wasip1")),
-            Path::new("../../configure")
-        );
-    }
 }

@@ -5,12 +5,13 @@ use std::fs;
 
 use anyhow::{bail, Context};
 
-use crate::build::env::{RunRecord, GUEST_BUILD_DIR};
+use crate::build::env::RunRecord;
 use crate::build::Layout;
 
 const SCRIPT: &str = r#"
-import sys, zlib, bz2, json, decimal, binascii
+import os, sys, zlib, bz2, json, decimal, binascii
 assert sys.platform == "wasi", sys.platform
+assert os.__file__.startswith(sys.argv[2] + "/Lib/"), os.__file__
 data = b"cpython-wasm " * 1000
 assert zlib.decompress(zlib.compress(data)) == data
 assert binascii.crc32(data) == zlib.crc32(data)
@@ -29,11 +30,15 @@ pub fn run(record: &RunRecord, layout: &Layout, outer_env: &BTreeMap<String, Str
     let host_dir = layout.host.join("smoke");
     let _ = fs::remove_dir_all(&host_dir);
     fs::create_dir_all(&host_dir).with_context(|| format!("create {}", host_dir.display()))?;
-    let guest_dir = format!("{GUEST_BUILD_DIR}/smoke");
+    // The build directory is mapped at its own path, so the guest writes where the host reads.
+    let guest_dir = host_dir.display().to_string();
     let env = super::runner_env(outer_env);
-    let args = ["-c".to_owned(), SCRIPT.to_owned(), guest_dir];
-    let output =
-        super::interpreter(record, &layout.work, &env, &args).read().context("smoke test: python.wasm failed")?;
+    let args = ["-c".to_owned(), SCRIPT.to_owned(), guest_dir, record.source.display().to_string()];
+    let (output, errors) =
+        super::interpreter(record, &layout.work, &env, &args).read_both().context("smoke test: python.wasm failed")?;
+    if !errors.trim().is_empty() {
+        bail!("smoke test: python.wasm wrote to stderr: {}", errors.trim());
+    }
     let written = fs::read_to_string(host_dir.join("smoke.txt")).unwrap_or_default();
     if !output.starts_with("smoke ok") || written != "written by python.wasm" {
         bail!("smoke test: unexpected result: printed `{}`, file in the mapped dir holds `{written}`", output.trim());

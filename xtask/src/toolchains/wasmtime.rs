@@ -43,12 +43,21 @@ impl Wasmtime {
         format!("{}.{}.{}", self.version.0, self.version.1, self.version.2)
     }
 
-    /// `wasmtime run …` up to (not including) the module: stack size, directories, environment.
-    pub fn runner_args(&self, line: PythonLine, dirs: &[DirMap], env: &[(String, String)]) -> Vec<String> {
+    /// `--argv0` exists from wasmtime 24; before it the guest sees only the module's file name.
+    pub fn sets_argv0(&self) -> bool {
+        self.version.0 >= 24
+    }
+
+    /// `wasmtime run …` up to (not including) the module: stack size, argv0, directories and
+    /// environment.
+    pub fn runner_args(&self, line: PythonLine, argv0: &str, dirs: &[DirMap], env: &[(String, String)]) -> Vec<String> {
         let mut args = vec!["run".to_owned()];
         let modern = self.version.0 >= 14;
         if modern {
             args.push(format!("--wasm=max-wasm-stack={}", stack_size(line)));
+        }
+        if self.sets_argv0() {
+            args.push(format!("--argv0={argv0}"));
         }
         for dir in dirs {
             if modern {
@@ -101,15 +110,26 @@ mod tests {
     #[test]
     fn modern_cli_maps_host_to_guest_with_the_line_stack() {
         let env = vec![("PYTHONPATH".to_owned(), "/Lib".to_owned())];
-        let args = wasmtime(49).runner_args(PythonLine { major: 3, minor: 13 }, &dirs(), &env);
-        assert_eq!(args, ["run", "--wasm=max-wasm-stack=8388608", "--dir=/src::/", "--env=PYTHONPATH=/Lib"]);
-        let args = wasmtime(30).runner_args(PythonLine { major: 3, minor: 15 }, &dirs(), &[]);
+        let args = wasmtime(49).runner_args(PythonLine { major: 3, minor: 13 }, "/b/python.wasm", &dirs(), &env);
+        assert_eq!(
+            args,
+            [
+                "run",
+                "--wasm=max-wasm-stack=8388608",
+                "--argv0=/b/python.wasm",
+                "--dir=/src::/",
+                "--env=PYTHONPATH=/Lib"
+            ]
+        );
+        let args = wasmtime(30).runner_args(PythonLine { major: 3, minor: 15 }, "p", &dirs(), &[]);
         assert_eq!(args[1], "--wasm=max-wasm-stack=33554432");
+        let args = wasmtime(20).runner_args(PythonLine { major: 3, minor: 14 }, "p", &dirs(), &[]);
+        assert_eq!(args, ["run", "--wasm=max-wasm-stack=16777216", "--dir=/src::/"], "no --argv0 before 24");
     }
 
     #[test]
     fn old_cli_uses_mapdir_guest_first() {
-        let args = wasmtime(13).runner_args(PythonLine { major: 3, minor: 12 }, &dirs(), &[]);
+        let args = wasmtime(13).runner_args(PythonLine { major: 3, minor: 12 }, "p", &dirs(), &[]);
         assert_eq!(args, ["run", "--mapdir=/::/src"]);
     }
 }
