@@ -4,6 +4,7 @@
 #              (also checks: 0 bytes downloaded, deps not rebuilt)
 #   2. manual: the same configure/make by hand, on the same installed SDK and dependency builds
 #   3. no-op:  a second bootstrap with nothing changed
+#   4. reproducibility: python.wasm of the warm-up and the fresh work dir compared byte for byte
 #
 #   bench/bootstrap.sh [SCRATCH_DIR]     (default /var/tmp/xtask-bench-bootstrap)
 set -euo pipefail
@@ -60,6 +61,12 @@ xtask bootstrap --target wasi --python 3.13 --offline --work-dir "$scratch/fresh
 noop=$(echo "$(now) - $t0" | bc)
 grep -q '^build: nothing changed' "$scratch/noop.log" || { echo "bench: the second bootstrap rebuilt something" >&2; exit 1; }
 
+warm_sum=$(sha256sum <"$scratch/warm/wasi/python.wasm" | cut -d' ' -f1)
+fresh_sum=$(sha256sum <"$scratch/fresh/wasi/python.wasm" | cut -d' ' -f1)
+identical=no
+[ "$warm_sum" = "$fresh_sum" ] && identical=yes
+
 printf '| bootstrap wasi 3.13, fresh work dir, warm cache | by hand %.1fs | xtask %.1fs | ratio %.3f | downloads %s, dep builds %s |\n' \
   "$manual" "$tool" "$(echo "$tool / $manual" | bc -l)" "$downloads" "$dep_builds"
 printf '| no-op second bootstrap | %.2fs |\n' "$noop"
+printf '| python.wasm bit-identical across two work dirs | %s (%s) |\n' "$identical" "$fresh_sum"

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -50,19 +50,49 @@ impl RunnerSpec {
     }
 }
 
-/// The source tree and the build directory, each at its own host path inside the guest, and
-/// nothing else of the host. configure ran by absolute path, so with `--argv0` naming the module
-/// by that same path the interpreter finds its stdlib the way a build tree does
+/// How the target build reaches its source, and what the guest sees. Inside the guest, every
+/// directory sits at its own host path, and `/` (the starting directory, to which regrtest
+/// returns) is an empty scratch directory; nothing else of the host is visible. With `--argv0`
+/// naming the module by its path, the interpreter finds its stdlib the way a build tree does
 /// (`pybuilddir.txt`, then VPATH and `Modules/Setup.local`).
-/// The guest's `/` (and initial working directory) is an empty scratch directory, so that code
-/// that returns to the starting directory, as regrtest does, finds it.
-pub fn wasi_dirs(layout: &Layout, inputs: &Inputs) -> Vec<DirMap> {
-    let source = &inputs.source.root;
-    vec![
-        DirMap { host: guest_root(layout), guest: "/".into() },
-        DirMap { host: source.clone(), guest: source.display().to_string() },
-        DirMap { host: layout.host.clone(), guest: layout.host.display().to_string() },
-    ]
+pub struct SourceAccess {
+    /// The configure script as the host configure step calls it.
+    pub configure: PathBuf,
+    pub dirs: Vec<DirMap>,
+}
+
+/// A release extracted into the work dir is configured by a relative path, so VPATH and every
+/// compiled-in path are relative and the output does not depend on where the work dir is; the
+/// guest then sees the work dir, which holds both trees. A checkout elsewhere is configured by
+/// its absolute path and mapped next to the build directory.
+pub fn source_access(layout: &Layout, source: &SourceTree) -> SourceAccess {
+    let root = guest_root(layout);
+    let at_own_path = |dir: &Path| DirMap { host: dir.to_owned(), guest: dir.display().to_string() };
+    let mut dirs = vec![DirMap { host: root, guest: "/".into() }];
+    let configure = source.root.join("configure");
+    if source.root.starts_with(&layout.work) {
+        dirs.push(at_own_path(&layout.work));
+        SourceAccess { configure: relative_path(&configure, &layout.host), dirs }
+    } else {
+        dirs.push(at_own_path(&source.root));
+        dirs.push(at_own_path(&layout.host));
+        SourceAccess { configure, dirs }
+    }
+}
+
+/// `path` relative to `from` (both absolute), with `..` as needed.
+fn relative_path(path: &Path, from: &Path) -> PathBuf {
+    let path: Vec<_> = path.components().collect();
+    let from: Vec<_> = from.components().collect();
+    let common = path.iter().zip(&from).take_while(|(a, b)| a == b).count();
+    let mut relative = PathBuf::new();
+    for _ in common..from.len() {
+        relative.push("..");
+    }
+    for part in &path[common..] {
+        relative.push(part);
+    }
+    relative
 }
 
 pub fn guest_root(layout: &Layout) -> PathBuf {
@@ -79,7 +109,8 @@ pub fn wasi_runner(layout: &Layout, inputs: &Inputs) -> RunnerSpec {
         pythonpath = format!("{pythonpath}:{}/Lib", inputs.source.root.display());
     }
     let env = [("PYTHONPATH".to_owned(), pythonpath)];
-    let args = inputs.wasmtime.runner_args(line, &module.display().to_string(), &wasi_dirs(layout, inputs), &env);
+    let dirs = source_access(layout, inputs.source).dirs;
+    let args = inputs.wasmtime.runner_args(line, &module.display().to_string(), &dirs, &env);
     RunnerSpec { program: inputs.wasmtime.binary.clone(), args, module }
 }
 
@@ -117,6 +148,17 @@ pub fn wasi_host(layout: &Layout, inputs: &Inputs, runner: &RunnerSpec) -> BTree
     env
 }
 
+/// The target's CFLAGS plus prefix maps, so that debug information names neither the work dir
+/// nor the toolchain's location and two work dirs produce the same bytes.
+pub fn host_cflags(layout: &Layout, inputs: &Inputs) -> String {
+    let toolchain = inputs.sdk.root.parent().unwrap_or(&inputs.sdk.root);
+    let maps = [
+        format!("-ffile-prefix-map={}=/xtask-work", layout.work.display()),
+        format!("-ffile-prefix-map={}=/xtask-toolchains", toolchain.display()),
+    ];
+    inputs.target.configure_cflags.iter().map(|f| f.to_string()).chain(maps).collect::<Vec<_>>().join(" ")
+}
+
 /// A stable text of an environment, for step keys.
 pub fn describe(env: &BTreeMap<String, String>) -> String {
     env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("\n")
@@ -149,7 +191,7 @@ pub fn write_runner_files(layout: &Layout, inputs: &Inputs, runner: &RunnerSpec)
         python: inputs.source.line.to_string(),
         source: inputs.source.root.clone(),
         runner: runner.clone(),
-        dirs: wasi_dirs(layout, inputs).into_iter().map(|d| (d.host, d.guest)).collect(),
+        dirs: source_access(layout, inputs.source).dirs.into_iter().map(|d| (d.host, d.guest)).collect(),
     };
     let path = layout.host.join("run.json");
     let temp = path.with_extension("json.tmp");
@@ -167,4 +209,21 @@ pub fn read_run_record(layout: &Layout) -> anyhow::Result<RunRecord> {
         )
     })?;
     serde_json::from_slice(&bytes).with_context(|| format!("parse {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_climb_to_the_common_ancestor() {
+        assert_eq!(
+            relative_path(Path::new("/w/src/P/configure"), Path::new("/w/wasi")),
+            Path::new("../src/P/configure")
+        );
+        assert_eq!(
+            relative_path(Path::new("/c/configure"), Path::new("/c/cross-build/x")),
+            Path::new("../../configure")
+        );
+    }
 }

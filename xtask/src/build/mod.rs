@@ -114,14 +114,10 @@ fn build_host(layout: &Layout, inputs: &Inputs, build_python_key: &str, report: 
         other => anyhow::bail!("the {other:?} runner is not supported yet"),
     };
     let mut host_env = env::wasi_host(layout, inputs, &runner);
-    if !inputs.target.configure_cflags.is_empty() {
-        host_env.insert("CFLAGS".into(), inputs.target.configure_cflags.join(" "));
-    }
+    host_env.insert("CFLAGS".into(), env::host_cflags(layout, inputs));
     let target_args = inputs.target.configure_args.iter().chain(inputs.target.flavour_args);
     let host_configure = Cmd::new("/bin/sh", &layout.host, &host_env)
-        // By absolute path: VPATH is then absolute, and the runner maps the source at its host
-        // path, so the interpreter finds its stdlib from the build tree (see env::wasi_dirs).
-        .arg(source.root.join("configure").display().to_string())
+        .arg(env::source_access(layout, source).configure.display().to_string())
         .args([
             "-C".to_owned(),
             format!("--host={}", inputs.target.triple),

@@ -74,10 +74,11 @@ pub fn extract(archive: &Path, format: ArchiveFormat, strip: Option<&str>, dest:
     fs::create_dir(&root)?;
     let file = File::open(archive).with_context(|| format!("open {}", archive.display()))?;
     let reader = BufReader::with_capacity(1 << 20, file);
+    // Decompression runs on its own thread while this one writes files, as `tar xJf` pipes xz.
     match format {
-        ArchiveFormat::TarGz => unpack_tar(flate2::read::GzDecoder::new(reader), &root),
-        ArchiveFormat::TarXz => unpack_tar(xz2::read::XzDecoder::new_multi_decoder(reader), &root),
-        ArchiveFormat::TarBz2 => unpack_tar(bzip2::read::MultiBzDecoder::new(reader), &root),
+        ArchiveFormat::TarGz => unpack_tar(Pipelined::new(flate2::read::GzDecoder::new(reader)), &root),
+        ArchiveFormat::TarXz => unpack_tar(Pipelined::new(xz2::read::XzDecoder::new_multi_decoder(reader)), &root),
+        ArchiveFormat::TarBz2 => unpack_tar(Pipelined::new(bzip2::read::MultiBzDecoder::new(reader)), &root),
         ArchiveFormat::Zip => unpack_zip(archive, &root),
         ArchiveFormat::File => bail!("{} is not an archive", archive.display()),
     }
@@ -88,6 +89,66 @@ pub fn extract(archive: &Path, format: ArchiveFormat, strip: Option<&str>, dest:
     };
     fs::rename(&content, dest).with_context(|| format!("move the extracted tree to {}", dest.display()))?;
     Ok(())
+}
+
+/// A reader whose source is read on a separate thread, a few chunks ahead.
+struct Pipelined {
+    chunks: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    current: Vec<u8>,
+    offset: usize,
+}
+
+impl Pipelined {
+    const CHUNK: usize = 1 << 20;
+
+    fn new(mut source: impl Read + Send + 'static) -> Pipelined {
+        let (sender, chunks) = std::sync::mpsc::sync_channel(4);
+        std::thread::spawn(move || loop {
+            let mut chunk = vec![0; Self::CHUNK];
+            let result = read_full(&mut source, &mut chunk).map(|n| {
+                chunk.truncate(n);
+                chunk
+            });
+            let done = !matches!(&result, Ok(c) if !c.is_empty());
+            if sender.send(result).is_err() || done {
+                return;
+            }
+        });
+        Pipelined { chunks, current: Vec::new(), offset: 0 }
+    }
+}
+
+/// Reads until `buffer` is full or the source ends.
+fn read_full(source: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match source.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+impl Read for Pipelined {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.offset == self.current.len() {
+            match self.chunks.recv() {
+                Ok(Ok(chunk)) => {
+                    self.current = chunk;
+                    self.offset = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.current.len() - self.offset);
+        out[..n].copy_from_slice(&self.current[self.offset..self.offset + n]);
+        self.offset += n;
+        Ok(n)
+    }
 }
 
 fn single_top_directory(root: &Path, expected: &str) -> anyhow::Result<PathBuf> {
