@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 scratch=$(realpath -m "${1:-/var/tmp/xtask-e2e}")
 fixtures=/var/tmp/xtask-fixtures
 mkdir -p "$scratch"
-rm -rf "$scratch/cache" "$scratch/work"
+rm -rf "$scratch/cache" "$scratch/work" "$scratch/patch-work"
 
 step() { printf '\n=== e2e: %s\n' "$*" >&2; }
 fail() { printf 'e2e: FAIL: %s\n' "$*" >&2; exit 1; }

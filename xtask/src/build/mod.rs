@@ -168,7 +168,7 @@ fn step(
     eprintln!("build: {name} (log: {})", log.display());
     let started = std::time::Instant::now();
     run(&log)?;
-    eprintln!("build: {name} done in {:.0}s", started.elapsed().as_secs_f64());
+    eprintln!("build: {name} done in {:.1}s", started.elapsed().as_secs_f64());
     layout.stamps.record(name, key)?;
     report.ran.push(name.to_owned());
     Ok(())
