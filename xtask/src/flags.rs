@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Every download is checked against the sha256 and size in sdk-manifest.toml. Builds run with a
 /// scrubbed environment and are skipped when none of their inputs changed.
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask", version, max_term_width = 100)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", version, max_term_width = 100)]
 pub struct Xtask {
     #[command(flatten)]
     pub global: Global,
