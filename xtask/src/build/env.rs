@@ -15,10 +15,9 @@ use crate::toolchains::wasmtime::DirMap;
 
 const SYSTEM_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
-/// The environment shared by every step.
+/// The environment shared by every step (HOME is created by `build::build`).
 pub fn base(layout: &Layout, source: &SourceTree) -> BTreeMap<String, String> {
-    let home = layout.work.join("home");
-    let _ = fs::create_dir_all(&home);
+    let home = home(layout);
     [
         ("PATH", SYSTEM_PATH.to_owned()),
         ("HOME", home.display().to_string()),
@@ -31,8 +30,8 @@ pub fn base(layout: &Layout, source: &SourceTree) -> BTreeMap<String, String> {
     .collect()
 }
 
-pub fn native(layout: &Layout, source: &SourceTree) -> BTreeMap<String, String> {
-    base(layout, source)
+pub fn home(layout: &Layout) -> PathBuf {
+    layout.work.join("home")
 }
 
 /// The runner command line (wasmtime and its flags, without the module).
@@ -171,7 +170,6 @@ pub struct RunRecord {
     pub python: String,
     pub source: PathBuf,
     pub runner: RunnerSpec,
-    pub dirs: Vec<(PathBuf, String)>,
 }
 
 pub fn write_runner_files(layout: &Layout, inputs: &Inputs, runner: &RunnerSpec) -> anyhow::Result<()> {
@@ -191,7 +189,6 @@ pub fn write_runner_files(layout: &Layout, inputs: &Inputs, runner: &RunnerSpec)
         python: inputs.source.line.to_string(),
         source: inputs.source.root.clone(),
         runner: runner.clone(),
-        dirs: source_access(layout, inputs.source).dirs.into_iter().map(|d| (d.host, d.guest)).collect(),
     };
     let path = layout.host.join("run.json");
     let temp = path.with_extension("json.tmp");

@@ -70,6 +70,8 @@ pub struct Report {
 
 pub fn build(layout: &Layout, inputs: &Inputs) -> anyhow::Result<Report> {
     let mut report = Report::default();
+    let home = env::home(layout);
+    std::fs::create_dir_all(&home).with_context(|| format!("create {}", home.display()))?;
     let marker = inputs.source.root.join("Modules/Setup.local");
     if !marker.exists() {
         std::fs::write(&marker, "# Created by cargo xtask bootstrap (marks a WASI build tree).\n")
@@ -80,14 +82,10 @@ pub fn build(layout: &Layout, inputs: &Inputs) -> anyhow::Result<Report> {
     Ok(report)
 }
 
-fn make(dir: &Path, env: &BTreeMap<String, String>, jobs: usize) -> Cmd {
-    Cmd::new("make", dir, env).arg(format!("-j{jobs}"))
-}
-
 /// The native build Python; returns its configure key, which the host steps build on.
 fn build_python(layout: &Layout, inputs: &Inputs, report: &mut Report) -> anyhow::Result<String> {
     let source = inputs.source;
-    let native_env = env::native(layout, source);
+    let native_env = env::base(layout, source);
     let configure = source.root.join("configure");
     let key = stamp::key([
         "configure build python",
@@ -96,13 +94,7 @@ fn build_python(layout: &Layout, inputs: &Inputs, report: &mut Report) -> anyhow
         &env::describe(&native_env),
     ]);
     let native_configure = Cmd::new(&configure, &layout.build_python, &native_env).arg("-C");
-    step(layout, "configure build python", &key, report, |log| {
-        fresh_config_cache(&layout.build_python)?;
-        native_configure.run_logged("configure build python", log)
-    })?;
-    make_step(layout, "make build python", &key, &source.root, report, |log| {
-        make(&layout.build_python, &native_env, inputs.jobs).run_logged("make build python", log)
-    })?;
+    configure_and_make(layout, inputs, "build python", &layout.build_python, native_configure, &key, report)?;
     Ok(key)
 }
 
@@ -121,7 +113,7 @@ fn build_host(layout: &Layout, inputs: &Inputs, build_python_key: &str, report: 
         .args([
             "-C".to_owned(),
             format!("--host={}", inputs.target.triple),
-            format!("--build={}", config_guess(source, &env::native(layout, source))?),
+            format!("--build={}", config_guess(source, &env::base(layout, source))?),
             format!("--with-build-python={}", layout.build_python.join("python").display()),
         ])
         .args(target_args.copied());
@@ -129,14 +121,29 @@ fn build_host(layout: &Layout, inputs: &Inputs, build_python_key: &str, report: 
     let identity = inputs.sdk.identity();
     let dep_keys = inputs.deps.iter().map(|d| d.key.as_str());
     let key = stamp::key(parts.into_iter().chain([identity.as_str()]).chain(dep_keys));
-    step(layout, "configure host", &key, report, |log| {
-        fresh_config_cache(&layout.host)?;
-        host_configure.run_logged("configure host", log)
-    })?;
-    make_step(layout, "make host", &key, &source.root, report, |log| {
-        make(&layout.host, &host_env, inputs.jobs).run_logged("make host", log)
-    })?;
+    configure_and_make(layout, inputs, "host", &layout.host, host_configure, &key, report)?;
     env::write_runner_files(layout, inputs, &runner)
+}
+
+/// The `configure WHAT` step in `dir`, keyed by `key`, then `make WHAT` there with the same
+/// environment.
+fn configure_and_make(
+    layout: &Layout,
+    inputs: &Inputs,
+    what: &str,
+    dir: &Path,
+    configure: Cmd,
+    key: &str,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let configure_name = format!("configure {what}");
+    let make_name = format!("make {what}");
+    let make = Cmd::new("make", dir, &configure.env).arg(format!("-j{}", inputs.jobs));
+    step(layout, &configure_name, key, report, |log| {
+        fresh_config_cache(dir)?;
+        configure.run_logged(&configure_name, log)
+    })?;
+    make_step(layout, &make_name, key, &inputs.source.root, report, |log| make.run_logged(&make_name, log))
 }
 
 /// Creates a build directory, or drops the `config.cache` of an earlier configure: its inputs
@@ -150,17 +157,17 @@ fn fresh_config_cache(dir: &Path) -> anyhow::Result<()> {
     }
 }
 
-/// Runs `run` unless the stamp holds `key`.
+/// Runs `run` unless the stamp holds `key`; returns whether it ran.
 fn step(
     layout: &Layout,
     name: &str,
     key: &str,
     report: &mut Report,
     run: impl FnOnce(&Path) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     if layout.stamps.is_current(name, key) {
         report.skipped.push(name.to_owned());
-        return Ok(());
+        return Ok(false);
     }
     layout.stamps.invalidate(name)?;
     let log = layout.log(name);
@@ -171,7 +178,7 @@ fn step(
     eprintln!("build: {name} done in {:.1}s", started.elapsed().as_secs_f64());
     layout.stamps.record(name, key)?;
     report.ran.push(name.to_owned());
-    Ok(())
+    Ok(true)
 }
 
 /// A make step: its key also covers the source tree, so an edit in a checkout re-runs make, and
@@ -185,12 +192,10 @@ fn make_step(
     run: impl FnOnce(&Path) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let key_now = stamp::key([configure_key, &source::fingerprint(tree)?]);
-    if layout.stamps.is_current(name, &key_now) {
-        report.skipped.push(name.to_owned());
-        return Ok(());
+    if step(layout, name, &key_now, report, run)? {
+        layout.stamps.record(name, &stamp::key([configure_key, &source::fingerprint(tree)?]))?;
     }
-    step(layout, name, &key_now, report, run)?;
-    layout.stamps.record(name, &stamp::key([configure_key, &source::fingerprint(tree)?]))
+    Ok(())
 }
 
 fn config_guess(source: &SourceTree, env: &BTreeMap<String, String>) -> anyhow::Result<String> {

@@ -21,6 +21,21 @@ pub struct Hunk {
     pub lines: Vec<Line>,
 }
 
+impl Hunk {
+    /// The lines before the change (context and removed), or after it (context and added).
+    fn side(&self, after: bool) -> Vec<&str> {
+        self.lines
+            .iter()
+            .filter_map(|l| match l {
+                Line::Context(t) => Some(t.as_str()),
+                Line::Remove(t) if !after => Some(t.as_str()),
+                Line::Add(t) if after => Some(t.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct FilePatch {
     /// The path relative to the tree root (`-p1`).
@@ -187,22 +202,8 @@ pub fn apply(content: &str, hunks: &[Hunk]) -> Result<String, HunkFailure> {
     let mut floor = 0usize;
     let mut shift: isize = 0;
     for (index, hunk) in hunks.iter().enumerate() {
-        let old: Vec<&str> = hunk
-            .lines
-            .iter()
-            .filter_map(|l| match l {
-                Line::Context(t) | Line::Remove(t) => Some(t.as_str()),
-                Line::Add(_) => None,
-            })
-            .collect();
-        let new: Vec<String> = hunk
-            .lines
-            .iter()
-            .filter_map(|l| match l {
-                Line::Context(t) | Line::Add(t) => Some(t.clone()),
-                Line::Remove(_) => None,
-            })
-            .collect();
+        let old = hunk.side(false);
+        let new: Vec<String> = hunk.side(true).into_iter().map(str::to_owned).collect();
         let expected = (hunk.old_start.saturating_sub(1) as isize + shift).max(0) as usize;
         let position = find(&lines, &old, expected, floor)
             .ok_or_else(|| HunkFailure { index: index + 1, header: hunk.header.clone() })?;
