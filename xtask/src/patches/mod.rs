@@ -199,15 +199,29 @@ impl Tree<'_> {
 
     /// The state of one patch in this tree.
     pub fn state(&self, patch: &Patch) -> anyhow::Result<State> {
-        let ours = self.read_stamp().applied.iter().any(|a| a.sha256 == patch.sha256);
+        Ok(self.assess(patch, &self.read_stamp())?.0)
+    }
+
+    /// The state of a patch, and what applying it would write when it is not applied yet.
+    fn assess(&self, patch: &Patch, stamp: &Stamp) -> anyhow::Result<(State, Option<Planned>)> {
+        let ours = stamp.applied.iter().any(|a| a.sha256 == patch.sha256);
         let forward = plan(self.root, &patch.diff);
         let reverse = plan(self.root, &patch.diff.reversed());
         match (forward, reverse) {
-            (_, Ok(_)) if ours => Ok(State::Applied),
-            (Ok(_), _) => Ok(State::NotApplied),
-            (Err(_), Ok(_)) => Ok(State::AlreadyUpstream),
+            (_, Ok(_)) if ours => Ok((State::Applied, None)),
+            (Ok(planned), _) => Ok((State::NotApplied, Some(planned))),
+            (Err(_), Ok(_)) => Ok((State::AlreadyUpstream, None)),
             (Err((file, failure)), Err(_)) => Err(self.wrong_base(&patch.name, &file, &failure)),
         }
+    }
+
+    /// Undoes one patch this tool applied, from the copy kept in the stamp, and records that.
+    fn revert(&self, old: &Applied, stamp: &mut Stamp) -> anyhow::Result<()> {
+        let diff = Diff::parse(&old.text)?;
+        let planned = plan(self.root, &diff.reversed()).map_err(|(f, h)| self.wrong_base(&old.name, &f, &h))?;
+        write_all(planned)?;
+        stamp.applied.retain(|a| a.sha256 != old.sha256);
+        self.write_stamp(stamp)
     }
 
     /// Brings the tree to exactly `series`: reverts stamped patches that left the series, then
@@ -218,17 +232,12 @@ impl Tree<'_> {
         stamp.source = self.source.to_owned();
         let wanted: Vec<&str> = series.iter().map(|p| p.sha256.as_str()).collect();
         for old in stamp.applied.clone().iter().rev().filter(|a| !wanted.contains(&a.sha256.as_str())) {
-            let diff = Diff::parse(&old.text)?;
-            let planned = plan(self.root, &diff.reversed()).map_err(|(f, h)| self.wrong_base(&old.name, &f, &h))?;
-            write_all(planned)?;
-            stamp.applied.retain(|a| a.sha256 != old.sha256);
-            self.write_stamp(&stamp)?;
+            self.revert(old, &mut stamp)?;
             report.push(format!("{}: reverted (no longer in the series)", old.name));
         }
         for patch in series {
-            let state = self.state(patch)?;
-            if state == State::NotApplied {
-                let planned = plan(self.root, &patch.diff).map_err(|(f, h)| self.wrong_base(&patch.name, &f, &h))?;
+            let (state, planned) = self.assess(patch, &stamp)?;
+            if let Some(planned) = planned {
                 write_all(planned)?;
                 stamp.applied.retain(|a| a.sha256 != patch.sha256);
                 stamp.applied.push(Applied {
@@ -250,11 +259,8 @@ impl Tree<'_> {
     pub fn revert_all(&self) -> anyhow::Result<Vec<String>> {
         let mut stamp = self.read_stamp();
         let mut report = Vec::new();
-        while let Some(old) = stamp.applied.pop() {
-            let diff = Diff::parse(&old.text)?;
-            let planned = plan(self.root, &diff.reversed()).map_err(|(f, h)| self.wrong_base(&old.name, &f, &h))?;
-            write_all(planned)?;
-            self.write_stamp(&stamp)?;
+        while let Some(old) = stamp.applied.last().cloned() {
+            self.revert(&old, &mut stamp)?;
             report.push(format!("{}: reverted", old.name));
         }
         if report.is_empty() {
