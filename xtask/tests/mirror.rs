@@ -162,3 +162,24 @@ fn the_shipped_manifest_parses() {
     let err = stderr(&out);
     assert!(err.contains("no artifact `no-such-artifact`") && err.contains("cpython-3.13"), "{err}");
 }
+
+#[test]
+fn a_missing_local_file_is_named_with_the_right_hint() {
+    let (dir, _, _, _, manifest) = served_pair();
+    let cache = dir.path().join("cache").display().to_string();
+    let empty = dir.path().join("empty-mirror");
+    fs::create_dir(&empty).unwrap();
+    let out = xtask(
+        &["fetch", "a", "--manifest", &manifest, "--cache-dir", &cache, "--mirror", empty.to_str().unwrap()],
+        &[],
+    );
+    let err = stderr(&out);
+    assert!(err.contains(&format!("not in the mirror: expected file://{}/a/a-1.0.tar.gz", empty.display())), "{err}");
+
+    let body = tar_gz("c-1.0", 1000);
+    let url = format!("file://{}/c-1.0.tar.gz", dir.path().display());
+    let local = support::manifest(&empty, &[Entry { name: "c", url, body: &body, size: false }]);
+    let out = xtask(&["fetch", "--manifest", local.to_str().unwrap(), "--cache-dir", &cache], &[]);
+    let err = stderr(&out);
+    assert!(err.contains("c-1.0.tar.gz does not exist") && err.contains("check the url in the manifest"), "{err}");
+}

@@ -37,6 +37,8 @@ pub enum FetchError {
     SizeMismatch { source_name: String, expected: u64, actual: u64 },
     #[error("{source_name} sent an HTML page instead of the file")]
     Html { source_name: String },
+    #[error("{} does not exist", path.display())]
+    Missing { path: PathBuf },
     #[error("{path}: {message}")]
     Io { path: PathBuf, message: String },
 }
@@ -53,7 +55,9 @@ impl FetchError {
     /// What the user should do about it.
     pub fn hint(&self) -> &'static str {
         match self {
-            FetchError::Status { status: 404, .. } => "check the url in the manifest, or the mirror's layout (docs/mirror.md)",
+            FetchError::Status { status: 404, .. } | FetchError::Missing { .. } => {
+                "check the url in the manifest, or the mirror's layout (docs/mirror.md)"
+            }
             FetchError::Status { .. } | FetchError::Network { .. } => {
                 "check the network, proxy (HTTPS_PROXY) and CA (SSL_CERT_FILE), then run again; the partial download is kept"
             }

@@ -137,8 +137,7 @@ impl Fetcher {
 }
 
 fn describe_failure(artifact: &Artifact, source: &Source, from_mirror: bool, error: &FetchError) -> anyhow::Error {
-    let missing = matches!(error, FetchError::Status { status: 404, .. })
-        || matches!(error, FetchError::Io { message, .. } if message.contains("No such file"));
+    let missing = matches!(error, FetchError::Status { status: 404, .. } | FetchError::Missing { .. });
     if from_mirror && missing {
         return anyhow!(
             "{artifact}: not in the mirror: expected {}; add it with `cargo xtask mirror export` on a connected machine",
@@ -150,8 +149,10 @@ fn describe_failure(artifact: &Artifact, source: &Source, from_mirror: bool, err
 
 /// Reads a file from a local mirror through the same verifying stream as a download.
 fn copy_local(path: &Path, partial: &Path, expected: &Expected, bar: &Bar) -> Result<(), FetchError> {
-    let io = |e: std::io::Error| FetchError::Io { path: path.to_owned(), message: e.to_string() };
-    let mut reader = File::open(path).map_err(io)?;
+    let mut reader = File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => FetchError::Missing { path: path.to_owned() },
+        _ => FetchError::Io { path: path.to_owned(), message: e.to_string() },
+    })?;
     let mut file =
         File::create(partial).map_err(|e| FetchError::Io { path: partial.to_owned(), message: e.to_string() })?;
     let result = download::stream_and_check(
