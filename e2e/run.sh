@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # The real-build tier: builds CPython 3.13 for WASI from a local mirror of real artifacts, runs
 # it under the real wasmtime, then checks that a second bootstrap is an offline no-op that a
-# polluted environment cannot disturb.
+# polluted environment cannot disturb; applies the patch series to the real source; then builds
+# the emscripten node target, runs it under the real Node and raises KeyboardInterrupt in it from
+# the JS host.
 #
 #   e2e/run.sh [SCRATCH_DIR]      (default: /var/tmp/xtask-e2e)
 #
 # Needs root for apt-get (e2e/fixtures.sh installs clang-19 and friends). Takes about 8 minutes
-# on 2 cores.
+# on 2 cores for WASI, and about 12 more for emscripten.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . e2e/serve.sh
 scratch=$(realpath -m "${1:-/var/tmp/xtask-e2e}")
 fixtures=/var/tmp/xtask-fixtures
 mkdir -p "$scratch"
-rm -rf "$scratch/cache" "$scratch/work" "$scratch/patch-work"
+rm -rf "$scratch/cache" "$scratch/work" "$scratch/patch-work" "$scratch/em-work"
 
 step() { printf '\n=== e2e: %s\n' "$*" >&2; }
 fail() { printf 'e2e: FAIL: %s\n' "$*" >&2; exit 1; }
@@ -32,7 +34,7 @@ cargo build --quiet -p xtask
 xtask() {
   local sub=$1
   shift
-  cargo xtask "$sub" --cache-dir "$scratch/cache" --work-dir "$scratch/work" --progress lines "$@"
+  cargo xtask "$sub" --cache-dir "$scratch/cache" --work-dir "${work_dir:-$scratch/work}" --progress lines "$@"
 }
 
 step "bootstrap --target wasi from the mirror, in a fresh cache"
@@ -71,5 +73,24 @@ mkdir -p "$scratch/patch-work/configure-check"
 (cd "$scratch/patch-work/configure-check" && env -i PATH=/usr/bin:/bin "$scratch/patch-work/src/Python-3.13.5/configure" >configure.log 2>&1) \
   || fail "the patched tree does not configure (see $scratch/patch-work/configure-check/configure.log)"
 echo "the patched tree configures"
+
+step "bootstrap --target emscripten-node from the mirror (its own work dir)"
+work_dir=$scratch/em-work
+xtask bootstrap --target emscripten-node --python 3.13 --mirror "$mirror" --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/em-bootstrap1.log"
+grep -q '^test: smoke ok 3.13.5 emscripten' "$scratch/em-bootstrap1.log" || fail "the emscripten smoke test did not pass during bootstrap"
+
+step "run under node: stdout, zlib and bz2"
+out=$(xtask run --target emscripten-node -- -c "import zlib, bz2; print(zlib.crc32(b'x'))")
+[ "$out" = "2363233923" ] || fail "run under node printed '$out', expected 2363233923"
+echo "run printed $out"
+
+step "KeyboardInterrupt from the JS host (signal buffer set by the main thread, loop in a worker)"
+xtask test --target emscripten-node --suite interrupt
+
+step "second emscripten bootstrap --offline: nothing changed"
+xtask bootstrap --target emscripten-node --python 3.13 --offline --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/em-bootstrap2.log"
+grep -q '^build: nothing changed' "$scratch/em-bootstrap2.log" || fail "the second emscripten bootstrap rebuilt something"
+if grep -qE '^(fetch|deps|install|patch): ' "$scratch/em-bootstrap2.log"; then fail "the second emscripten bootstrap fetched, installed, patched or built deps"; fi
+unset work_dir
 
 step "passed"

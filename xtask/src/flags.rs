@@ -153,13 +153,23 @@ pub struct BuildSelection {
     /// Use this wasmtime binary instead of the pinned one
     #[arg(long, value_name = "PATH")]
     pub wasmtime: Option<PathBuf>,
+
+    /// Use this emscripten release instead of the pinned one: the `install` directory of emsdk's
+    /// wasm-binaries archive, holding bin/ and emscripten/ (checked against the pin's version)
+    #[arg(long, value_name = "PATH")]
+    pub emscripten: Option<PathBuf>,
+
+    /// Use this node binary instead of the pinned one (Node 18 or newer)
+    #[arg(long, value_name = "PATH")]
+    pub node: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TargetFlag {
     /// wasm32-wasip1, run under wasmtime
     Wasi,
-    /// wasm32-emscripten for Node (not yet supported)
+    /// wasm32-emscripten for Node (NODERAWFS: the interpreter sees the host's files), run
+    /// under the pinned node
     EmscriptenNode,
     /// wasm32-emscripten for the browser (not yet supported)
     EmscriptenBrowser,
@@ -190,8 +200,13 @@ pub struct Patch {
     pub check: bool,
 
     /// Revert every patch this tool applied to the source
-    #[arg(long)]
+    #[arg(long, conflicts_with = "refresh")]
     pub revert: bool,
+
+    /// After applying the series and editing the tree by hand, write each patch file again from
+    /// the tree (headers kept; a file's edits go to the last patch that touches it)
+    #[arg(long, conflicts_with = "check")]
+    pub refresh: bool,
 }
 
 #[derive(Debug, Args)]
@@ -209,7 +224,8 @@ pub struct Test {
     #[command(flatten)]
     pub selection: SourceSelection,
 
-    /// `smoke` checks the build quickly; `full` runs CPython's test suite as its CI does
+    /// `smoke` checks the build quickly; `interrupt` (emscripten-node) raises KeyboardInterrupt in
+    /// a busy loop from the JS host; `full` runs CPython's test suite as its CI does
     #[arg(long, value_enum, default_value_t = Suite::Smoke)]
     pub suite: Suite,
 
@@ -225,5 +241,6 @@ pub struct Test {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Suite {
     Smoke,
+    Interrupt,
     Full,
 }

@@ -9,11 +9,12 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use super::source::SourceTree;
+use super::target::Target;
 use super::{Inputs, Layout};
 use crate::process::{shell_join, shell_quote};
 use crate::toolchains::wasmtime::DirMap;
 
-const SYSTEM_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+pub const SYSTEM_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
 /// The environment shared by every step (HOME is created by `build::build`).
 pub fn base(layout: &Layout, source: &SourceTree) -> BTreeMap<String, String> {
@@ -34,7 +35,7 @@ pub fn home(layout: &Layout) -> PathBuf {
     layout.work.join("home")
 }
 
-/// The runner command line (wasmtime and its flags, without the module).
+/// The runner command line (wasmtime or node and their flags, without the module).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunnerSpec {
     pub program: PathBuf,
@@ -98,51 +99,56 @@ pub fn guest_root(layout: &Layout) -> PathBuf {
     layout.host.join("guest-root")
 }
 
-pub fn wasi_runner(layout: &Layout, inputs: &Inputs) -> RunnerSpec {
-    let line = inputs.source.line;
-    let module = layout.host.join(inputs.target.program);
-    // The sysconfig data, as CPython's own WASI runner passes it; a wasmtime without --argv0
-    // also needs the stdlib named.
-    let mut pythonpath = format!("{}/build/lib.wasi-wasm32-{line}", layout.host.display());
-    if !inputs.wasmtime.sets_argv0() {
-        pythonpath = format!("{pythonpath}:{}/Lib", inputs.source.root.display());
-    }
-    let env = [("PYTHONPATH".to_owned(), pythonpath)];
-    let dirs = source_access(layout, inputs.source).dirs;
-    let args = inputs.wasmtime.runner_args(line, &module.display().to_string(), &dirs, &env);
-    RunnerSpec { program: inputs.wasmtime.binary.clone(), args, module }
+/// The interpreter file make produced: the first of the target's candidates that exists (the
+/// name changed between CPython lines), else the first.
+pub fn module(layout: &Layout, target: &Target) -> PathBuf {
+    let candidates = target.programs.iter().map(|name| layout.host.join(name));
+    candidates.clone().find(|path| path.is_file()).unwrap_or_else(|| layout.host.join(target.programs[0]))
 }
 
-pub fn wasi_host(layout: &Layout, inputs: &Inputs, runner: &RunnerSpec) -> BTreeMap<String, String> {
-    let sdk = inputs.sdk;
-    let sysroot = sdk.sysroot();
-    let mut env = base(layout, inputs.source);
-    env.insert("PATH".into(), format!("{}:{SYSTEM_PATH}", sdk.root.join("bin").display()));
-    env.insert("CC".into(), sdk.compiler("clang"));
-    env.insert("CPP".into(), sdk.compiler("clang-cpp"));
-    env.insert("CXX".into(), sdk.compiler("clang++"));
-    env.insert("AR".into(), sdk.bin("llvm-ar").display().to_string());
-    env.insert("RANLIB".into(), sdk.bin("ranlib").display().to_string());
-    env.insert("PKG_CONFIG_PATH".into(), String::new());
-    env.insert(
-        "PKG_CONFIG_LIBDIR".into(),
-        format!("{}:{}", sysroot.join("lib/pkgconfig").display(), sysroot.join("share/pkgconfig").display()),
-    );
-    env.insert("PKG_CONFIG_SYSROOT_DIR".into(), sysroot.display().to_string());
-    env.insert("WASI_SDK_PATH".into(), sdk.root.display().to_string());
-    env.insert("WASI_SYSROOT".into(), sysroot.display().to_string());
-    if let Some(site) = inputs.target.config_site.iter().map(|s| inputs.source.root.join(s)).find(|p| p.is_file()) {
+/// The CONFIG_SITE file of the target, if this line has one.
+pub fn config_site(inputs: &Inputs) -> Option<PathBuf> {
+    inputs.target.config_site.iter().map(|s| inputs.source.root.join(s)).find(|p| p.is_file())
+}
+
+/// A dependency as configure sees it: the prefix of its variables (`ZLIB` for ZLIB_CFLAGS and
+/// ZLIB_LIBS), its include and library directories, and its link flag.
+pub struct DepLibrary {
+    pub variable: &'static str,
+    pub include: PathBuf,
+    pub lib_dir: PathBuf,
+    pub link: &'static str,
+}
+
+pub fn dep_libraries(inputs: &Inputs) -> Vec<DepLibrary> {
+    inputs
+        .deps
+        .iter()
+        .filter_map(|built| {
+            let (variable, link) = match built.component.as_str() {
+                "zlib" => ("ZLIB", "-lz"),
+                "bzip2" => ("BZIP2", "-lbz2"),
+                _ => return None,
+            };
+            Some(DepLibrary {
+                variable,
+                include: built.prefix.join("include"),
+                lib_dir: built.prefix.join("lib"),
+                link,
+            })
+        })
+        .collect()
+}
+
+/// CONFIG_SITE and each dependency's `<NAME>_CFLAGS` and `<NAME>_LIBS`, for the host configure.
+pub fn dep_flags(inputs: &Inputs) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    if let Some(site) = config_site(inputs) {
         env.insert("CONFIG_SITE".into(), site.display().to_string());
     }
-    env.insert("HOSTRUNNER".into(), runner.command_line());
-    for built in inputs.deps {
-        let (cflags, libs) = match built.component.as_str() {
-            "zlib" => ("ZLIB_CFLAGS", ("ZLIB_LIBS", "-lz")),
-            "bzip2" => ("BZIP2_CFLAGS", ("BZIP2_LIBS", "-lbz2")),
-            _ => continue,
-        };
-        env.insert(cflags.into(), format!("-I{}", built.prefix.join("include").display()));
-        env.insert(libs.0.into(), format!("-L{} {}", built.prefix.join("lib").display(), libs.1));
+    for library in dep_libraries(inputs) {
+        env.insert(format!("{}_CFLAGS", library.variable), format!("-I{}", library.include.display()));
+        env.insert(format!("{}_LIBS", library.variable), format!("-L{} {}", library.lib_dir.display(), library.link));
     }
     env
 }
@@ -150,7 +156,7 @@ pub fn wasi_host(layout: &Layout, inputs: &Inputs, runner: &RunnerSpec) -> BTree
 /// The target's CFLAGS plus prefix maps, so that debug information names neither the work dir
 /// nor the toolchain's location and two work dirs produce the same bytes.
 pub fn host_cflags(layout: &Layout, inputs: &Inputs) -> String {
-    let toolchain = inputs.sdk.root.parent().unwrap_or(&inputs.sdk.root);
+    let toolchain = inputs.tools.compiler_root();
     let maps = [
         format!("-ffile-prefix-map={}=/xtask-work", layout.work.display()),
         format!("-ffile-prefix-map={}=/xtask-toolchains", toolchain.display()),
@@ -173,8 +179,10 @@ pub struct RunRecord {
 }
 
 pub fn write_runner_files(layout: &Layout, inputs: &Inputs, runner: &RunnerSpec) -> anyhow::Result<()> {
-    let root = guest_root(layout);
-    fs::create_dir_all(&root).with_context(|| format!("create {}", root.display()))?;
+    if inputs.target.runner == super::target::Runner::Wasmtime {
+        let root = guest_root(layout);
+        fs::create_dir_all(&root).with_context(|| format!("create {}", root.display()))?;
+    }
     let script = layout.host.join("python.sh");
     let text = format!(
         "#!/bin/sh\nexec {} {} \"$@\"\n",

@@ -9,10 +9,12 @@
 //! WORK/stamps/             one stamp per step
 //! ```
 
+pub mod emscripten;
 pub mod env;
 pub mod source;
 pub mod stamp;
 pub mod target;
+pub mod wasi;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,8 +23,8 @@ use anyhow::Context;
 
 use crate::deps::Built;
 use crate::process::Cmd;
-use crate::toolchains::wasi_sdk::WasiSdk;
-use crate::toolchains::wasmtime::Wasmtime;
+use crate::toolchains::Tools;
+use env::RunnerSpec;
 use source::SourceTree;
 use stamp::Stamps;
 use target::Target;
@@ -55,8 +57,7 @@ impl Layout {
 pub struct Inputs<'a> {
     pub target: &'static Target,
     pub source: &'a SourceTree,
-    pub sdk: &'a WasiSdk,
-    pub wasmtime: &'a Wasmtime,
+    pub tools: &'a Tools,
     pub deps: &'a [Built],
     pub jobs: usize,
 }
@@ -101,27 +102,38 @@ fn build_python(layout: &Layout, inputs: &Inputs, report: &mut Report) -> anyhow
 /// configure and make for the target, then the runner files.
 fn build_host(layout: &Layout, inputs: &Inputs, build_python_key: &str, report: &mut Report) -> anyhow::Result<()> {
     let source = inputs.source;
-    let runner = match inputs.target.runner {
-        target::Runner::Wasmtime => env::wasi_runner(layout, inputs),
-        other => anyhow::bail!("the {other:?} runner is not supported yet"),
+    let (mut host_env, configure_program, runner) = match inputs.tools {
+        Tools::Wasi { sdk, wasmtime } => {
+            let runner = wasi::runner(layout, inputs, wasmtime);
+            (wasi::host_env(layout, inputs, sdk, &runner), None, runner)
+        }
+        Tools::Emscripten { emscripten, node } => {
+            let runner = emscripten::runner(layout, inputs, node);
+            let env = emscripten::host_env(layout, inputs, emscripten, node, &runner);
+            (env, Some(emscripten.tool("emconfigure")), runner)
+        }
     };
-    let mut host_env = env::wasi_host(layout, inputs, &runner);
     host_env.insert("CFLAGS".into(), env::host_cflags(layout, inputs));
     let target_args = inputs.target.configure_args.iter().chain(inputs.target.flavour_args);
-    let host_configure = Cmd::new("/bin/sh", &layout.host, &host_env)
-        .arg(env::source_access(layout, source).configure.display().to_string())
-        .args([
-            "-C".to_owned(),
-            format!("--host={}", inputs.target.triple),
-            format!("--build={}", config_guess(source, &env::base(layout, source))?),
-            format!("--with-build-python={}", layout.build_python.join("python").display()),
-        ])
-        .args(target_args.copied());
+    let host_configure = match &configure_program {
+        Some(wrapper) => Cmd::new(wrapper, &layout.host, &host_env).arg("/bin/sh"),
+        None => Cmd::new("/bin/sh", &layout.host, &host_env),
+    }
+    .arg(env::source_access(layout, source).configure.display().to_string())
+    .args([
+        "-C".to_owned(),
+        format!("--host={}", inputs.target.triple),
+        format!("--build={}", config_guess(source, &env::base(layout, source))?),
+        format!("--with-build-python={}", layout.build_python.join("python").display()),
+    ])
+    .args(target_args.copied());
     let parts = ["configure host", build_python_key, &host_configure.display(), &env::describe(&host_env)];
-    let identity = inputs.sdk.identity();
+    let identity = inputs.tools.identity();
     let dep_keys = inputs.deps.iter().map(|d| d.key.as_str());
     let key = stamp::key(parts.into_iter().chain([identity.as_str()]).chain(dep_keys));
     configure_and_make(layout, inputs, "host", &layout.host, host_configure, &key, report)?;
+    // The module's name is known once make has run.
+    let runner = RunnerSpec { module: env::module(layout, inputs.target), ..runner };
     env::write_runner_files(layout, inputs, &runner)
 }
 
@@ -138,7 +150,12 @@ fn configure_and_make(
 ) -> anyhow::Result<()> {
     let configure_name = format!("configure {what}");
     let make_name = format!("make {what}");
-    let make = Cmd::new("make", dir, &configure.env).arg(format!("-j{}", inputs.jobs));
+    // configure wrote these into the Makefile; passed again, make would add them a second time.
+    let mut make_env = configure.env.clone();
+    for written in ["CFLAGS", "CPPFLAGS", "LDFLAGS", "LIBS"] {
+        make_env.remove(written);
+    }
+    let make = Cmd::new("make", dir, &make_env).arg(format!("-j{}", inputs.jobs));
     step(layout, &configure_name, key, report, |log| {
         fresh_config_cache(dir)?;
         configure.run_logged(&configure_name, log)

@@ -36,8 +36,9 @@ pub struct Target {
     /// (the file moved between CPython lines).
     pub config_site: &'static [&'static str],
     pub runner: Runner,
-    /// The interpreter file make produces in the build directory.
-    pub program: &'static str,
+    /// The interpreter file make produces in the build directory; the first that exists is
+    /// used (the name changed between CPython lines).
+    pub programs: &'static [&'static str],
 }
 
 pub const WASI: Target = Target {
@@ -55,7 +56,7 @@ pub const WASI: Target = Target {
         "Tools/wasm/config.site-wasm32-wasi",
     ],
     runner: Runner::Wasmtime,
-    program: "python.wasm",
+    programs: &["python.wasm"],
 };
 
 /// What CPython's own emscripten build passes (Tools/wasm/emscripten, 3.14+).
@@ -78,7 +79,8 @@ pub const EMSCRIPTEN_NODE: Target = Target {
     flavour_args: &["--with-emscripten-target=node"],
     config_site: &["Tools/wasm/emscripten/config.site-wasm32-emscripten", "Tools/wasm/config.site-wasm32-emscripten"],
     runner: Runner::Node,
-    program: "python.mjs",
+    // 3.13 links python.js; 3.14 and later an ES module.
+    programs: &["python.mjs", "python.js"],
 };
 
 pub const EMSCRIPTEN_BROWSER: Target = Target {

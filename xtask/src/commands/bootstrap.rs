@@ -2,11 +2,11 @@ use std::time::Instant;
 
 use crate::build::{self, source::SourceTree, target, Layout};
 use crate::context::Context;
-use crate::deps::{self, Built, Compiler};
+use crate::deps::{self, Built};
 use crate::fetch::Fetcher;
 use crate::flags;
 use crate::run::smoke;
-use crate::toolchains::{self, wasi_sdk::WasiSdk, wasmtime::Wasmtime};
+use crate::toolchains::Tools;
 
 impl flags::Bootstrap {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
@@ -16,8 +16,7 @@ impl flags::Bootstrap {
         let inputs = build::Inputs {
             target: prepared.target,
             source: &prepared.source,
-            sdk: &prepared.sdk,
-            wasmtime: &prepared.wasmtime,
+            tools: &prepared.tools,
             deps: &prepared.deps,
             jobs,
         };
@@ -44,72 +43,31 @@ pub struct Prepared {
     pub target: &'static target::Target,
     pub layout: Layout,
     pub source: SourceTree,
-    pub sdk: WasiSdk,
-    pub wasmtime: Wasmtime,
+    pub tools: Tools,
     pub deps: Vec<Built>,
 }
 
-/// fetch → toolchains → sources → deps, for the selected target and CPython line.
+/// fetch → toolchains → sources → patches → deps, for the selected target and CPython line.
 pub fn prepare(context: &Context, selection: &flags::BuildSelection) -> anyhow::Result<Prepared> {
     let target = target::target(selection.source.target);
-    if target.toolchain != target::Toolchain::WasiSdk {
+    if target.runner == target::Runner::Browser {
         anyhow::bail!(
-            "target `{}` is not yet supported by bootstrap (the emscripten toolchain is not pinned yet); use --target wasi",
+            "target `{}` is not yet supported by bootstrap (the browser runner and server are not written yet); use --target emscripten-node or --target wasi",
             target.name
         );
     }
     let layout = Layout::new(&work_dir(context, &selection.source), target);
     let fetcher = context.fetcher()?;
-    let manifest = &context.manifest;
-    let host = &context.host;
     let source = resolve_source(context, &selection.source, &fetcher, &layout)?;
     super::patch::apply_series(context, &source, target, &layout)?;
-    let line = source.line.to_string();
-    let sdk_pin = match &source.checkout_wasi_sdk {
-        Some(major) => manifest
-            .for_host(host)
-            .filter(|a| a.component == "wasi-sdk" && toolchains::major(&a.version) == major)
-            .last()
-            .cloned()
-            .ok_or_else(|| anyhow::anyhow!("the checkout pins WASI SDK {major}, but the manifest has no wasi-sdk {major}; add one with --overlay FILE"))?,
-        None => manifest.component("wasi-sdk", &line, host)?,
-    };
-    let why = format!("CPython {line}");
-    let sdk_root = match &selection.wasi_sdk {
-        Some(path) => crate::context::absolute(path),
-        None => toolchains::install(&fetcher, &sdk_pin)?,
-    };
-    let sdk = WasiSdk::open(&sdk_root, &sdk_pin.version, &why, &context.env)?;
-    let wasmtime_pin = manifest.component("wasmtime", &line, host)?;
-    let wasmtime_binary = match &selection.wasmtime {
-        Some(path) => crate::context::absolute(path),
-        None => toolchains::install(&fetcher, &wasmtime_pin)?.join("wasmtime"),
-    };
-    let wasmtime = Wasmtime::open(&wasmtime_binary, &context.env)?;
-    if wasmtime.version_string() != wasmtime_pin.version {
-        eprintln!(
-            "warning: wasmtime {} at {} is not the pinned {}; the runner follows {}'s CLI",
-            wasmtime.version_string(),
-            wasmtime_binary.display(),
-            wasmtime_pin.version,
-            wasmtime.version_string()
-        );
-    }
-    eprintln!("toolchains: {} ({}), wasmtime {}", sdk.identity(), sdk.root.display(), wasmtime.version_string());
-    let compiler = Compiler {
-        cc: vec![sdk.bin("clang").display().to_string(), format!("--sysroot={}", sdk.sysroot().display())],
-        ar: sdk.bin("llvm-ar"),
-        cflags: target.dep_cflags.iter().map(|f| f.to_string()).collect(),
-        triple: target.triple.to_owned(),
-        identity: sdk.identity(),
-        env: build::env::base(&layout, &source),
-    };
+    let tools = super::tools::open(context, selection, target, &source, &layout, &fetcher)?;
+    let compiler = super::tools::dep_compiler(&tools, target, &layout, &source);
     let deps = target
         .deps
         .iter()
-        .map(|recipe| deps::build(recipe, &fetcher, manifest, host, &compiler, &layout.logs))
+        .map(|recipe| deps::build(recipe, &fetcher, &context.manifest, &context.host, &compiler, &layout.logs))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Prepared { target, layout, source, sdk, wasmtime, deps })
+    Ok(Prepared { target, layout, source, tools, deps })
 }
 
 /// The release tarball of the chosen line, extracted into the work dir, or the checkout.

@@ -6,3 +6,4 @@ mod mirror;
 mod patch;
 mod run;
 mod test;
+mod tools;

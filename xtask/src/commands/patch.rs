@@ -20,6 +20,12 @@ impl flags::Patch {
             }
             return Ok(());
         }
+        if self.refresh {
+            for line in tree.refresh(&series)? {
+                println!("{line}");
+            }
+            return Ok(());
+        }
         if self.check {
             if series.is_empty() {
                 println!("no patches for CPython {} ({})", source.line, target.name);

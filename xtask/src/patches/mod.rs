@@ -6,7 +6,10 @@
 //! so a patch that leaves the series is reverted even after the series file changed.
 
 pub mod diff;
+mod refresh;
+pub mod unified;
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -21,6 +24,7 @@ use diff::Diff;
 #[derive(Debug, Clone)]
 pub struct Patch {
     pub name: String,
+    pub path: PathBuf,
     pub text: String,
     pub diff: Diff,
     pub sha256: String,
@@ -88,6 +92,7 @@ pub fn read_patch(path: &Path) -> anyhow::Result<Patch> {
     let diff = Diff::parse(&text).with_context(|| format!("parse the patch {}", path.display()))?;
     Ok(Patch {
         name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        path: path.to_owned(),
         sha256: hex::encode(Sha256::digest(text.as_bytes())),
         text,
         diff,
@@ -146,11 +151,25 @@ fn write_all(planned: Planned) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The stamp: which patches (with a copy of each) were applied to which source.
+/// The stamp: which patches (with a copy of each) were applied to which source, and each touched
+/// file as it was before the first of them (`None`: it did not exist), for `--refresh`.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Stamp {
     source: String,
     applied: Vec<Applied>,
+    #[serde(default)]
+    originals: BTreeMap<String, Option<String>>,
+}
+
+impl Stamp {
+    /// Keeps the pristine text of every file `diff` touches that no earlier patch touched.
+    fn remember_originals(&mut self, root: &Path, diff: &Diff) {
+        for file in &diff.files {
+            if !self.originals.contains_key(&file.path) {
+                self.originals.insert(file.path.clone(), fs::read_to_string(root.join(&file.path)).ok());
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -221,6 +240,9 @@ impl Tree<'_> {
         let planned = plan(self.root, &diff.reversed()).map_err(|(f, h)| self.wrong_base(&old.name, &f, &h))?;
         write_all(planned)?;
         stamp.applied.retain(|a| a.sha256 != old.sha256);
+        if stamp.applied.is_empty() {
+            stamp.originals.clear();
+        }
         self.write_stamp(stamp)
     }
 
@@ -238,6 +260,7 @@ impl Tree<'_> {
         for patch in series {
             let (state, planned) = self.assess(patch, &stamp)?;
             if let Some(planned) = planned {
+                stamp.remember_originals(self.root, &patch.diff);
                 write_all(planned)?;
                 stamp.applied.retain(|a| a.sha256 != patch.sha256);
                 stamp.applied.push(Applied {

@@ -120,3 +120,46 @@ fn every_shipped_series_parses_and_every_patch_has_a_header() {
     }
     assert!(seen > 0, "no shipped patches found under {}", root.display());
 }
+
+#[test]
+fn refresh_rewrites_a_patch_from_the_edited_tree_and_keeps_its_header() {
+    let f = Fixture::new(ORIGINAL);
+    f.tree().apply_series(&[f.patch()]).unwrap();
+    fs::write(f.root.join("src/greet.c"), "int main(void) {\n    puts(\"HELLO, WORLD\");\n}\n").unwrap();
+    assert_eq!(
+        f.tree().refresh(&[f.patch()]).unwrap()[0],
+        format!("0001-greet.patch: refreshed ({})", f.patch().path.display())
+    );
+    let text = fs::read_to_string(f.dir.path().join("0001-greet.patch")).unwrap();
+    assert!(text.starts_with("What: greet louder\nLines: 3.13\nUpstream: no\n\n--- a/src/greet.c\n"), "{text}");
+    assert!(text.contains("-    puts(\"hello\");\n+    puts(\"HELLO, WORLD\");\n"), "{text}");
+    // The refreshed patch is the applied one: nothing to re-apply, and it reverts to the original.
+    assert_eq!(f.tree().apply_series(&[f.patch()]).unwrap(), ["0001-greet.patch: applied, skipped"]);
+    assert_eq!(f.tree().refresh(&[f.patch()]).unwrap(), ["0001-greet.patch: unchanged"]);
+    f.tree().revert_all().unwrap();
+    assert_eq!(f.content(), ORIGINAL);
+}
+
+#[test]
+fn refresh_gives_a_file_s_edits_to_the_last_patch_that_touches_it() {
+    let f = Fixture::new(ORIGINAL);
+    let second = "What: end louder\n\n--- a/src/greet.c\n+++ b/src/greet.c\n@@ -1,3 +1,4 @@\n int main(void) {\n     puts(\"HELLO\");\n+    puts(\"!\");\n }\n";
+    fs::write(f.dir.path().join("0002-end.patch"), second).unwrap();
+    let series = || [f.patch(), read_patch(&f.dir.path().join("0002-end.patch")).unwrap()];
+    f.tree().apply_series(&series()).unwrap();
+    fs::write(f.root.join("src/greet.c"), f.content().replace("\"!\"", "\"!!\"")).unwrap();
+    let report = f.tree().refresh(&series()).unwrap();
+    assert_eq!(report[0], "0001-greet.patch: unchanged");
+    assert!(report[1].starts_with("0002-end.patch: refreshed"), "{report:?}");
+    assert!(fs::read_to_string(f.dir.path().join("0002-end.patch")).unwrap().contains("+    puts(\"!!\");\n"));
+    f.tree().revert_all().unwrap();
+    assert_eq!(f.content(), ORIGINAL);
+}
+
+#[test]
+fn refresh_needs_the_series_applied() {
+    let f = Fixture::new(ORIGINAL);
+    let err = f.tree().refresh(&[f.patch()]).unwrap_err().to_string();
+    assert!(err.contains("run `cargo xtask patch`"), "{err}");
+    assert_eq!(fs::read_to_string(f.dir.path().join("0001-greet.patch")).unwrap(), PATCH);
+}

@@ -1,6 +1,8 @@
-//! Running the built interpreter: the smoke test and CPython's own test suite.
+//! Running the built interpreter: the smoke test, the keyboard-interrupt test and CPython's own
+//! test suite.
 
 pub mod full;
+pub mod interrupt;
 pub mod smoke;
 
 use std::collections::BTreeMap;

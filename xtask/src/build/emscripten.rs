@@ -1,0 +1,58 @@
+//! The emscripten host build: emconfigure and make with the pinned emscripten, Node as the
+//! runner. With `--with-emscripten-target=node` CPython links with NODERAWFS, so the interpreter
+//! sees the host's files and finds its stdlib in the build tree, as a native build does.
+
+use std::collections::BTreeMap;
+
+use super::env::{base, config_site, dep_libraries, module, RunnerSpec};
+use super::{Inputs, Layout};
+use crate::toolchains::emscripten::Emscripten;
+use crate::toolchains::node::Node;
+
+pub fn runner(layout: &Layout, inputs: &Inputs, node: &Node) -> RunnerSpec {
+    RunnerSpec { program: node.binary.clone(), args: Vec::new(), module: module(layout, inputs.target) }
+}
+
+pub fn host_env(
+    layout: &Layout,
+    inputs: &Inputs,
+    emscripten: &Emscripten,
+    node: &Node,
+    runner: &RunnerSpec,
+) -> BTreeMap<String, String> {
+    let mut env = emscripten.env(node, &base(layout, inputs.source));
+    env.insert("HOSTRUNNER".into(), runner.command_line());
+    // emconfigure puts the sysroot's pkg-config directories first; nothing of the host's.
+    env.insert("EM_PKG_CONFIG_PATH".into(), String::new());
+    env.insert("PKG_CONFIG_PATH".into(), String::new());
+    // Without these, configure asks for emscripten's sqlite3 port, which emcc downloads at
+    // build time: a network access in the middle of a hermetic build. USE_SQLITE3=0 says "not
+    // the port"; configure then finds no sqlite3.h and leaves _sqlite3 out.
+    env.insert("LIBSQLITE3_CFLAGS".into(), "-sUSE_SQLITE3=0".into());
+    env.insert("LIBSQLITE3_LIBS".into(), "-sUSE_SQLITE3=0".into());
+    env.extend(dep_flags(inputs));
+    env
+}
+
+/// The dependencies for a MAIN_MODULE link. `--enable-wasm-dynamic-linking` links python.js with
+/// -sMAIN_MODULE, and emcc then wraps the whole link line in --whole-archive: an archive named
+/// twice defines each of its symbols twice, and zlib is named by both the zlib and the binascii
+/// module (configure copies ZLIB_LIBS into BINASCII_LIBS). So every library is named once, in
+/// LIBS, with its directory in LDFLAGS; `<NAME>_CFLAGS` point at the headers, and an empty
+/// `<NAME>_LIBS` (set, so configure uses neither pkg-config's answer nor emscripten's port)
+/// keeps the modules from naming it again.
+fn dep_flags(inputs: &Inputs) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    if let Some(site) = config_site(inputs) {
+        env.insert("CONFIG_SITE".into(), site.display().to_string());
+    }
+    let libraries = dep_libraries(inputs);
+    for library in &libraries {
+        env.insert(format!("{}_CFLAGS", library.variable), format!("-I{}", library.include.display()));
+        env.insert(format!("{}_LIBS", library.variable), String::new());
+    }
+    let dirs: Vec<String> = libraries.iter().map(|l| format!("-L{}", l.lib_dir.display())).collect();
+    env.insert("LDFLAGS".into(), dirs.join(" "));
+    env.insert("LIBS".into(), libraries.iter().map(|l| l.link).collect::<Vec<_>>().join(" "));
+    env
+}

@@ -1,0 +1,140 @@
+//! Emscripten from an emsdk release archive, activated without emsdk.
+//!
+//! Release layout (`wasm-binaries.tar.xz`, top directory `install/`): `bin/` holds clang, wasm-ld
+//! and binaryen's tools; `emscripten/` holds emcc and `emscripten-version.txt`. emsdk's `activate`
+//! writes a `.emscripten` config naming LLVM, binaryen and Node; `write_config` does the same for
+//! one work dir, and `env` points emcc at it, so no file in the user's home is read or written.
+//! emcc's own cache (the sysroot and the system libraries it builds on demand) stays inside the
+//! install, as with emsdk: it depends only on the release.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+
+use super::node::Node;
+
+#[derive(Debug, Clone)]
+pub struct Emscripten {
+    /// The release's `install/` directory.
+    pub root: PathBuf,
+    /// From `emscripten/emscripten-version.txt`.
+    pub version: String,
+    /// The `.emscripten` config written for this work dir.
+    pub config: PathBuf,
+}
+
+impl Emscripten {
+    /// Opens a release tree and checks that its version is the pinned one.
+    pub fn open(root: &Path, pinned: &str, why_pinned: &str, config: &Path) -> anyhow::Result<Emscripten> {
+        for required in ["bin/clang", "bin/wasm-ld", "bin/wasm-opt", "emscripten/emcc"] {
+            if !root.join(required).exists() {
+                bail!(
+                    "{} is not an emscripten release: `{required}` is missing; expected emsdk's wasm-binaries layout (install/bin, install/emscripten) for emscripten {pinned}",
+                    root.display()
+                );
+            }
+        }
+        let version_file = root.join("emscripten/emscripten-version.txt");
+        let text = fs::read_to_string(&version_file).with_context(|| format!("read {}", version_file.display()))?;
+        let version = text.trim().trim_matches('"').to_owned();
+        if version != pinned {
+            bail!(
+                "the emscripten release at {} is version {version}, but {why_pinned} pins emscripten {pinned}; install the pinned release or fix the manifest",
+                root.display()
+            );
+        }
+        Ok(Emscripten { root: root.to_owned(), version, config: config.to_owned() })
+    }
+
+    pub fn identity(&self) -> String {
+        format!("emscripten {}", self.version)
+    }
+
+    pub fn emcc_dir(&self) -> PathBuf {
+        self.root.join("emscripten")
+    }
+
+    pub fn tool(&self, name: &str) -> PathBuf {
+        self.emcc_dir().join(name)
+    }
+
+    /// Writes the `.emscripten` config (atomically, only when its text changes).
+    pub fn write_config(&self, node: &Node) -> anyhow::Result<()> {
+        let text = config_text(&self.root, &node.binary);
+        if fs::read_to_string(&self.config).ok().as_deref() == Some(text.as_str()) {
+            return Ok(());
+        }
+        let dir = self.config.parent().context("the emscripten config has no parent directory")?;
+        fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
+        let temp = self.config.with_extension("tmp");
+        fs::write(&temp, text).with_context(|| format!("write {}", temp.display()))?;
+        fs::rename(&temp, &self.config).with_context(|| format!("write {}", self.config.display()))
+    }
+
+    /// What every emcc, emconfigure and emmake call needs: emcc and Node first on PATH, the config,
+    /// and the python emcc runs on.
+    pub fn env(&self, node: &Node, base: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let mut env = base.clone();
+        let path = base.get("PATH").cloned().unwrap_or_default();
+        let node_dir = node.binary.parent().unwrap_or(Path::new("/"));
+        env.insert("PATH".into(), format!("{}:{}:{path}", self.emcc_dir().display(), node_dir.display()));
+        env.insert("EM_CONFIG".into(), self.config.display().to_string());
+        env.insert("EMSDK_PYTHON".into(), "/usr/bin/python3".into());
+        env
+    }
+}
+
+fn config_text(root: &Path, node: &Path) -> String {
+    let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\\', "\\\\").replace('\'', "\\'"));
+    format!(
+        "# Written by cargo xtask bootstrap for emscripten in {root}.\n\
+         LLVM_ROOT = {llvm}\n\
+         BINARYEN_ROOT = {binaryen}\n\
+         NODE_JS = {node}\n\
+         CACHE = {cache}\n\
+         FROZEN_CACHE = False\n",
+        root = root.display(),
+        llvm = quote(&root.join("bin")),
+        binaryen = quote(root),
+        node = quote(node),
+        cache = quote(&root.join("emscripten/cache")),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn release(dir: &Path, version: &str) {
+        for file in ["bin/clang", "bin/wasm-ld", "bin/wasm-opt", "emscripten/emcc"] {
+            fs::create_dir_all(dir.join(file).parent().unwrap()).unwrap();
+            fs::write(dir.join(file), "").unwrap();
+        }
+        fs::write(dir.join("emscripten/emscripten-version.txt"), format!("\"{version}\"\n")).unwrap();
+    }
+
+    #[test]
+    fn opens_the_pinned_version_and_refuses_another() {
+        let dir = tempfile::tempdir().unwrap();
+        release(dir.path(), "3.1.58");
+        let config = dir.path().join("work/.emscripten");
+        let found = Emscripten::open(dir.path(), "3.1.58", "CPython 3.13", &config).unwrap();
+        assert_eq!(found.identity(), "emscripten 3.1.58");
+        let err = Emscripten::open(dir.path(), "4.0.12", "CPython 3.14", &config).unwrap_err().to_string();
+        assert!(err.contains("is version 3.1.58") && err.contains("pins emscripten 4.0.12"), "{err}");
+        fs::remove_file(dir.path().join("bin/wasm-opt")).unwrap();
+        let err = Emscripten::open(dir.path(), "3.1.58", "CPython 3.13", &config).unwrap_err().to_string();
+        assert!(err.contains("`bin/wasm-opt` is missing"), "{err}");
+    }
+
+    #[test]
+    fn config_names_the_release_tools_and_node() {
+        let text = config_text(Path::new("/c/em"), Path::new("/c/node/bin/node"));
+        assert!(text.contains("LLVM_ROOT = '/c/em/bin'\n"), "{text}");
+        assert!(text.contains("BINARYEN_ROOT = '/c/em'\n"), "{text}");
+        assert!(text.contains("NODE_JS = '/c/node/bin/node'\n"), "{text}");
+        assert!(text.contains("CACHE = '/c/em/emscripten/cache'\n"), "{text}");
+    }
+}
