@@ -60,14 +60,24 @@ requests_after=$(grep -c '"GET ' "$server_log" || true)
 grep -q '^build: nothing changed' "$scratch/bootstrap2.log" || fail "the second bootstrap rebuilt something"
 if grep -qE '^(fetch|deps|install): ' "$scratch/bootstrap2.log"; then fail "the second bootstrap fetched, installed or built deps"; fi
 
-step "patches: the 3.13 series on the real 3.13.5 source: check, apply, apply again, revert, configure"
+step "patches: the 3.13 series on the real 3.13.5 source: check, apply, apply again, refresh, revert, configure"
 px() { target/debug/xtask patch "$@" --python 3.13 --work-dir "$scratch/patch-work" --cache-dir "$scratch/cache" --offline --overlay "$fixtures/overlay.toml"; }
-px --check --target emscripten-node | tee "$scratch/patch.log"
-grep -q ': not applied$' "$scratch/patch.log" || fail "the series should start out not applied"
-px --target emscripten-node | grep -q ': applied$' || fail "the series did not apply"
-px --target emscripten-node | grep -q ': applied, skipped$' || fail "a second apply was not a no-op"
-px --check --target emscripten-node | grep -q ': applied$' || fail "--check does not see the applied series"
-px --revert --target emscripten-node | grep -q ': reverted$' || fail "revert failed"
+# Every patch of the series (all are for emscripten) must report the expected state.
+patches=$(grep -c '^\[\[patch\]\]' patches/3.13/series.toml)
+expect_each() { # WHAT SUFFIX ARGS…: run `patch ARGS…`; each of the $patches lines must end in SUFFIX
+  local what=$1 suffix=$2 out
+  shift 2
+  out=$(px "$@" --target emscripten-node) || fail "$what: the patch command failed"
+  echo "$out"
+  [ "$(grep -c -- "$suffix\$" <<<"$out")" = "$patches" ] || fail "$what: expected $patches lines ending in '$suffix'"
+}
+expect_each "check before applying" ': not applied' --check
+expect_each "apply" ': applied'
+expect_each "apply again" ': applied, skipped'
+expect_each "check after applying" ': applied' --check
+# Refresh re-diffs each patch from the tree; with no edits it must reproduce every patch exactly.
+expect_each "refresh an unedited tree" ': unchanged' --refresh
+expect_each "revert" ': reverted' --revert
 px --target emscripten-node >/dev/null
 mkdir -p "$scratch/patch-work/configure-check"
 (cd "$scratch/patch-work/configure-check" && env -i PATH=/usr/bin:/bin "$scratch/patch-work/src/Python-3.13.5/configure" >configure.log 2>&1) \

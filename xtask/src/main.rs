@@ -19,6 +19,12 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so printing to a closed pipe panics; a command-line filter should end
+    // quietly instead, as Unix tools do.
+    // SAFETY: at the start of main, before any thread exists; restores the default action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let flags = flags::Xtask::parse();
     let env = std::env::vars().collect();
     match run(flags, env) {
