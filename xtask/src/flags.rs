@@ -83,11 +83,11 @@ pub enum Command {
     Mirror(MirrorCommand),
     /// Fetch, install toolchains, build dependencies and CPython, then smoke-test the result
     Bootstrap(Bootstrap),
-    /// Run the built interpreter with the target's runner (wasmtime for wasi)
+    /// Run the built interpreter with the target's runner (wasmtime for wasi, node for emscripten-node)
     Run(Run),
-    /// Run the smoke test, or CPython's own test suite with `--suite full`
+    /// Run the smoke test, the KeyboardInterrupt test (`--suite interrupt`) or CPython's own test suite (`--suite full`)
     Test(Test),
-    /// Apply, check or revert the CPython patch series of a line (patches/X.Y/series.toml)
+    /// Apply, check, revert or refresh the CPython patch series of a line (patches/X.Y/series.toml)
     Patch(Patch),
 }
 
