@@ -73,15 +73,14 @@ impl Emscripten {
         fs::rename(&temp, &self.config).with_context(|| format!("write {}", self.config.display()))
     }
 
-    /// What every emcc, emconfigure and emmake call needs: emcc and Node first on PATH, the config,
-    /// and the python emcc runs on.
+    /// What every emcc and emconfigure call needs: emcc and Node first on PATH (emcc runs on the
+    /// python3 found there), and the config.
     pub fn env(&self, node: &Node, base: &BTreeMap<String, String>) -> BTreeMap<String, String> {
         let mut env = base.clone();
         let path = base.get("PATH").cloned().unwrap_or_default();
         let node_dir = node.binary.parent().unwrap_or(Path::new("/"));
         env.insert("PATH".into(), format!("{}:{}:{path}", self.emcc_dir().display(), node_dir.display()));
         env.insert("EM_CONFIG".into(), self.config.display().to_string());
-        env.insert("EMSDK_PYTHON".into(), "/usr/bin/python3".into());
         env
     }
 }
