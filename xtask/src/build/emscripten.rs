@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::env::{base, config_site, dep_libraries, module, RunnerSpec};
+use super::env::{self, base, dep_libraries, module, RunnerSpec};
 use super::{Inputs, Layout};
 use crate::toolchains::emscripten::Emscripten;
 use crate::toolchains::node::Node;
@@ -42,17 +42,13 @@ pub fn host_env(
 /// `<NAME>_LIBS` (set, so configure uses neither pkg-config's answer nor emscripten's port)
 /// keeps the modules from naming it again.
 fn dep_flags(inputs: &Inputs) -> BTreeMap<String, String> {
-    let mut env = BTreeMap::new();
-    if let Some(site) = config_site(inputs) {
-        env.insert("CONFIG_SITE".into(), site.display().to_string());
-    }
+    let mut flags = env::dep_flags(inputs);
     let libraries = dep_libraries(inputs);
     for library in &libraries {
-        env.insert(format!("{}_CFLAGS", library.variable), format!("-I{}", library.include.display()));
-        env.insert(format!("{}_LIBS", library.variable), String::new());
+        flags.insert(format!("{}_LIBS", library.variable), String::new());
     }
     let dirs: Vec<String> = libraries.iter().map(|l| format!("-L{}", l.lib_dir.display())).collect();
-    env.insert("LDFLAGS".into(), dirs.join(" "));
-    env.insert("LIBS".into(), libraries.iter().map(|l| l.link).collect::<Vec<_>>().join(" "));
-    env
+    flags.insert("LDFLAGS".into(), dirs.join(" "));
+    flags.insert("LIBS".into(), libraries.iter().map(|l| l.link).collect::<Vec<_>>().join(" "));
+    flags
 }

@@ -102,8 +102,9 @@ pub fn guest_root(layout: &Layout) -> PathBuf {
 /// The interpreter file make produced: the first of the target's candidates that exists (the
 /// name changed between CPython lines), else the first.
 pub fn module(layout: &Layout, target: &Target) -> PathBuf {
-    let candidates = target.programs.iter().map(|name| layout.host.join(name));
-    candidates.clone().find(|path| path.is_file()).unwrap_or_else(|| layout.host.join(target.programs[0]))
+    let mut candidates = target.programs.iter().map(|name| layout.host.join(name));
+    let first = layout.host.join(target.programs[0]);
+    candidates.find(|path| path.is_file()).unwrap_or(first)
 }
 
 /// The CONFIG_SITE file of the target, if this line has one.
@@ -140,12 +141,9 @@ pub fn dep_libraries(inputs: &Inputs) -> Vec<DepLibrary> {
         .collect()
 }
 
-/// CONFIG_SITE and each dependency's `<NAME>_CFLAGS` and `<NAME>_LIBS`, for the host configure.
+/// Each dependency's `<NAME>_CFLAGS` and `<NAME>_LIBS`, for the host configure.
 pub fn dep_flags(inputs: &Inputs) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
-    if let Some(site) = config_site(inputs) {
-        env.insert("CONFIG_SITE".into(), site.display().to_string());
-    }
     for library in dep_libraries(inputs) {
         env.insert(format!("{}_CFLAGS", library.variable), format!("-I{}", library.include.display()));
         env.insert(format!("{}_LIBS", library.variable), format!("-L{} {}", library.lib_dir.display(), library.link));

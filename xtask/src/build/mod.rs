@@ -114,6 +114,9 @@ fn build_host(layout: &Layout, inputs: &Inputs, build_python_key: &str, report: 
         }
     };
     host_env.insert("CFLAGS".into(), env::host_cflags(layout, inputs));
+    if let Some(site) = env::config_site(inputs) {
+        host_env.insert("CONFIG_SITE".into(), site.display().to_string());
+    }
     let target_args = inputs.target.configure_args.iter().chain(inputs.target.flavour_args);
     let host_configure = match &configure_program {
         Some(wrapper) => Cmd::new(wrapper, &layout.host, &host_env).arg("/bin/sh"),
