@@ -34,6 +34,12 @@ impl Fixture {
         read_patch(&self.dir.path().join("0001-greet.patch")).unwrap()
     }
 
+    /// Writes another patch file next to the first and reads it.
+    fn extra_patch(&self, name: &str, text: &str) -> Patch {
+        fs::write(self.dir.path().join(name), text).unwrap();
+        read_patch(&self.dir.path().join(name)).unwrap()
+    }
+
     fn content(&self) -> String {
         fs::read_to_string(self.dir.path().join("tree/src/greet.c")).unwrap()
     }
@@ -93,8 +99,7 @@ fn a_patch_that_leaves_the_series_is_reverted() {
 fn new_files_can_be_created() {
     let f = Fixture::new(ORIGINAL);
     let text = "What: add a file\n\n--- /dev/null\n+++ b/src/new.h\n@@ -0,0 +1,2 @@\n+#define NEW 1\n+#define OLD 0\n";
-    fs::write(f.dir.path().join("0002-new.patch"), text).unwrap();
-    let patch = read_patch(&f.dir.path().join("0002-new.patch")).unwrap();
+    let patch = f.extra_patch("0002-new.patch", text);
     f.tree().apply_series(std::slice::from_ref(&patch)).unwrap();
     assert_eq!(fs::read_to_string(f.root.join("src/new.h")).unwrap(), "#define NEW 1\n#define OLD 0\n");
     assert_eq!(f.tree().state(&patch).unwrap(), State::Applied);
@@ -144,8 +149,8 @@ fn refresh_rewrites_a_patch_from_the_edited_tree_and_keeps_its_header() {
 fn refresh_gives_a_file_s_edits_to_the_last_patch_that_touches_it() {
     let f = Fixture::new(ORIGINAL);
     let second = "What: end louder\n\n--- a/src/greet.c\n+++ b/src/greet.c\n@@ -1,3 +1,4 @@\n int main(void) {\n     puts(\"HELLO\");\n+    puts(\"!\");\n }\n";
-    fs::write(f.dir.path().join("0002-end.patch"), second).unwrap();
-    let series = || [f.patch(), read_patch(&f.dir.path().join("0002-end.patch")).unwrap()];
+    let second = f.extra_patch("0002-end.patch", second);
+    let series = || [f.patch(), second.clone()];
     f.tree().apply_series(&series()).unwrap();
     fs::write(f.root.join("src/greet.c"), f.content().replace("\"!\"", "\"!!\"")).unwrap();
     let report = f.tree().refresh(&series()).unwrap();

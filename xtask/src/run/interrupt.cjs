@@ -5,10 +5,11 @@
 //
 // The main thread starts the interpreter in a worker with a SharedArrayBuffer as
 // Module.Py_EmscriptenSignalBuffer and signal handling switched on (the embedder's half of
-// bpo-47176). Python enters `while True: pass` after creating a marker file; the main thread, which
+// bpo-47176). Python creates a marker file and enters `while True: n += 1`; the main thread, which
 // stays free while the worker spins, then writes SIGINT into the buffer. The loop must end with
-// KeyboardInterrupt, which Python records in a result file, within the time limit. The worker also reads the exported signal-clock
-// countdown (patch 0001), which a host zeroes to make the next check read the buffer.
+// KeyboardInterrupt, which Python records in a result file, within the time limit. The worker also
+// reads the exported signal-clock countdown (patch 0001), which a host zeroes to make the next
+// check read the buffer.
 'use strict';
 const { Worker, isMainThread, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
