@@ -23,12 +23,6 @@ emsdk_fetch() {
   command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm >&2
 }
 
-# A script in bin/ that runs a host program with the same arguments.
-emsdk_wrap() { # path program
-  printf '#!/bin/sh\nexec %s "$@"\n' "$2" >"$1"
-  chmod +x "$1"
-}
-
 make_emsdk() {
   local d=$work/emsdk/install
   rm -rf "$work/emsdk" "$work/emsdk-debs"
@@ -46,9 +40,9 @@ make_emsdk() {
 
   for tool in clang clang++ wasm-ld llvm-ar llvm-nm llvm-ranlib llvm-objcopy llvm-dwarfdump llvm-strip \
     llvm-symbolizer llvm-readobj; do
-    emsdk_wrap "$d/bin/$tool" "/usr/bin/$tool-19"
+    wrap "$d/bin/$tool" "/usr/bin/$tool-19"
   done
-  emsdk_wrap "$d/bin/clang-cpp" "/usr/bin/clang-cpp-19"
+  wrap "$d/bin/clang-cpp" "/usr/bin/clang-cpp-19"
 
   local rt=$d/lib/binaryen-rt
   for deb in binaryen libc6 libstdc++6 libgcc-s1; do

@@ -19,6 +19,12 @@ mkdir -p "$out/mirror" "$work"
 
 log() { printf 'fixtures: %s\n' "$*" >&2; }
 
+# A script at PATH that runs COMMAND with the same arguments.
+wrap() { # PATH COMMAND
+  printf '#!/bin/sh\nexec %s "$@"\n' "$2" >"$1"
+  chmod +x "$1"
+}
+
 # apt-get against another Debian suite, with a private config; the archive URI comes from the
 # machine's own apt sources.
 suite_apt() {
@@ -69,14 +75,12 @@ make_wasi_sdk() {
   cp -a "$work/wasi-libc/usr/include/wasm32-wasi" "$d/share/wasi-sysroot/include/"
   cp -a "$work/wasi-libc/usr/lib/wasm32-wasi" "$d/share/wasi-sysroot/lib/"
   for t in clang:clang-19 clang++:clang++-19 clang-cpp:clang-cpp-19; do
-    printf '#!/bin/sh\nexec %s --target=wasm32-wasi "$@"\n' "${t#*:}" >"$d/bin/${t%%:*}"
-    chmod +x "$d/bin/${t%%:*}"
+    wrap "$d/bin/${t%%:*}" "${t#*:} --target=wasm32-wasi"
   done
   # Scripts, not symlinks: a release tarball must not hold links that point outside it.
   for t in llvm-ar:llvm-ar-19 ranlib:llvm-ranlib-19 llvm-ranlib:llvm-ranlib-19 llvm-nm:llvm-nm-19 \
     wasm-ld:wasm-ld-19 llvm-strip:llvm-strip-19; do
-    printf '#!/bin/sh\nexec /usr/bin/%s "$@"\n' "${t#*:}" >"$d/bin/${t%%:*}"
-    chmod +x "$d/bin/${t%%:*}"
+    wrap "$d/bin/${t%%:*}" "/usr/bin/${t#*:}"
   done
   echo "24.0 (clang-19 + wasi-libc 0.0~git20241209, assembled by e2e/fixtures.sh)" >"$d/VERSION"
   mkdir -p "$out/mirror/wasi-sdk-24"
