@@ -1,4 +1,5 @@
-//! The edge: flags and the environment are read here, once, and turned into plain values.
+//! The edge: flags and the environment are read here, once, and turned into plain values that
+//! commands pass to the stages. Nothing below this reads the process environment.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -8,11 +9,12 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::fetch::cache::Cache;
+use crate::fetch::mirror::Mirror;
 use crate::fetch::progress::ProgressMode;
-use crate::fetch::source::Mirror;
-use crate::fetch::{FetchSettings, Fetcher, NetworkSettings};
+use crate::fetch::{FetchSettings, Fetched, Fetcher, NetworkSettings};
 use crate::flags::{Global, MessageFormat, ProgressFlag};
 use crate::manifest::Manifest;
+use crate::process::Env;
 
 /// Everything a command needs from the outside world.
 pub struct Context {
@@ -20,9 +22,14 @@ pub struct Context {
     pub manifest: Manifest,
     pub fetch: FetchSettings,
     pub message_format: MessageFormat,
+    /// The machine this runs on, as the manifest's `host` names it (`x86_64-linux`).
     pub host: String,
-    /// The process environment at start, for the few commands that pass parts of it on.
-    pub env: BTreeMap<String, String>,
+    /// The environment of the interpreter under `run` and `test`: a minimal PATH and the
+    /// terminal's TERM.
+    pub runner_env: Env,
+    /// Parallel jobs when `--jobs` is not given: the number of cores.
+    pub cores: usize,
+    pub current_dir: PathBuf,
 }
 
 impl Context {
@@ -37,26 +44,54 @@ impl Context {
             Some(dir) => dir.clone(),
             None => default_cache_dir(&env)?,
         };
-        let progress = match global.progress {
-            Some(ProgressFlag::Bar) => ProgressMode::Bar,
-            Some(ProgressFlag::Lines) => ProgressMode::Lines,
-            Some(ProgressFlag::Quiet) => ProgressMode::Quiet,
-            None if std::io::stderr().is_terminal() => ProgressMode::Bar,
-            None => ProgressMode::Lines,
-        };
         let fetch = FetchSettings {
             cache: Cache::new(absolute(&cache_root)),
             mirror: global.mirror.as_deref().filter(|m| !m.is_empty()).map(Mirror::parse),
             offline: global.offline,
             verify: global.verify,
             network: network_settings(&env, Duration::from_secs(global.timeout.max(1))),
-            progress,
+            progress: progress_mode(global.progress, std::io::stderr().is_terminal()),
         };
-        Ok(Context { workspace, manifest, fetch, message_format: global.message_format, host: host_triple(), env })
+        Ok(Context {
+            workspace,
+            manifest,
+            fetch,
+            message_format: global.message_format,
+            host: host_triple(),
+            runner_env: runner_env(&env),
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            current_dir: std::env::current_dir().context("read the current directory")?,
+        })
     }
 
     pub fn fetcher(&self) -> anyhow::Result<Fetcher> {
         Fetcher::new(self.fetch.clone())
+    }
+
+    /// A path from the command line, made absolute against the current directory.
+    pub fn absolute(&self, path: &Path) -> PathBuf {
+        absolute(&self.current_dir.join(path))
+    }
+
+    /// Prints one fetched artifact on stdout, as `--message-format` asks.
+    pub fn print_fetched(&self, fetched: &Fetched) {
+        match self.message_format {
+            MessageFormat::Json => println!("{}", serde_json::to_string(fetched).expect("fetched serializes")),
+            MessageFormat::Human => {
+                let how = if fetched.cached { "cached" } else { "fetched" };
+                println!("{} {} {how} {}", fetched.name, fetched.version, fetched.path.display());
+            }
+        }
+    }
+}
+
+fn progress_mode(flag: Option<ProgressFlag>, terminal: bool) -> ProgressMode {
+    match flag {
+        Some(ProgressFlag::Bar) => ProgressMode::Bar,
+        Some(ProgressFlag::Lines) => ProgressMode::Lines,
+        Some(ProgressFlag::Quiet) => ProgressMode::Quiet,
+        None if terminal => ProgressMode::Bar,
+        None => ProgressMode::Lines,
     }
 }
 
@@ -71,6 +106,15 @@ pub fn network_settings(env: &BTreeMap<String, String>, timeout: Duration) -> Ne
         ca_file: get("SSL_CERT_FILE").map(PathBuf::from),
         timeout,
     }
+}
+
+/// The interpreter's environment: a minimal PATH and, for the terminal, TERM. Nothing else.
+fn runner_env(env: &BTreeMap<String, String>) -> Env {
+    let mut runner = Env::from([("PATH".to_owned(), "/usr/bin:/bin".to_owned())]);
+    if let Some(term) = env.get("TERM") {
+        runner.insert("TERM".into(), term.clone());
+    }
+    runner
 }
 
 fn default_cache_dir(env: &BTreeMap<String, String>) -> anyhow::Result<PathBuf> {
@@ -91,7 +135,7 @@ pub fn host_triple() -> String {
     format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS)
 }
 
-pub fn absolute(path: &Path) -> PathBuf {
+fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }
 
@@ -99,17 +143,30 @@ pub fn absolute(path: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
     #[test]
     fn proxies_are_read_in_either_case() {
-        let env: BTreeMap<String, String> =
-            [("https_proxy", "http://p:3128"), ("NO_PROXY", "localhost"), ("SSL_CERT_FILE", "/ca.pem")]
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect();
+        let env = env(&[("https_proxy", "http://p:3128"), ("NO_PROXY", "localhost"), ("SSL_CERT_FILE", "/ca.pem")]);
         let n = network_settings(&env, Duration::from_secs(3));
         assert_eq!(n.https_proxy.as_deref(), Some("http://p:3128"));
         assert_eq!(n.http_proxy, None);
         assert_eq!(n.no_proxy.as_deref(), Some("localhost"));
         assert_eq!(n.ca_file, Some(PathBuf::from("/ca.pem")));
+    }
+
+    #[test]
+    fn the_interpreter_gets_term_and_nothing_else_of_the_user() {
+        let runner = runner_env(&env(&[("TERM", "xterm"), ("PYTHONPATH", "/x"), ("LD_LIBRARY_PATH", "/y")]));
+        assert_eq!(runner.keys().collect::<Vec<_>>(), ["PATH", "TERM"]);
+    }
+
+    #[test]
+    fn progress_is_a_bar_only_on_a_terminal_unless_asked() {
+        assert_eq!(progress_mode(None, true), ProgressMode::Bar);
+        assert_eq!(progress_mode(None, false), ProgressMode::Lines);
+        assert_eq!(progress_mode(Some(ProgressFlag::Quiet), true), ProgressMode::Quiet);
     }
 }

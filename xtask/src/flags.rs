@@ -81,7 +81,8 @@ pub enum Command {
     /// Work with offline mirrors
     #[command(subcommand)]
     Mirror(MirrorCommand),
-    /// Fetch, install toolchains, build dependencies and CPython, then smoke-test the result
+    /// Build CPython for a target: source → patches → toolchains → dependencies → configure/make →
+    /// smoke test, each step skipped when its inputs are unchanged
     Bootstrap(Bootstrap),
     /// Run the built interpreter with the target's runner (wasmtime for wasi, node for emscripten-node)
     Run(Run),
@@ -180,6 +181,16 @@ pub struct Bootstrap {
     #[command(flatten)]
     pub selection: BuildSelection,
 
+    /// The patch series directory, holding X.Y/series.toml per CPython line [default: patches/ in
+    /// the workspace]
+    #[arg(long, value_name = "DIR")]
+    pub patches: Option<PathBuf>,
+
+    /// An extra argument for the target's configure (for example `--with-pydebug`); repeatable.
+    /// Changing it re-runs configure and make for the target only
+    #[arg(long, value_name = "ARG", allow_hyphen_values = true)]
+    pub configure_arg: Vec<String>,
+
     /// Parallel make jobs [default: the number of cores]
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -193,6 +204,11 @@ pub struct Bootstrap {
 pub struct Patch {
     #[command(flatten)]
     pub selection: SourceSelection,
+
+    /// The patch series directory, holding X.Y/series.toml per CPython line [default: patches/ in
+    /// the workspace]
+    #[arg(long, value_name = "DIR")]
+    pub patches: Option<PathBuf>,
 
     /// Report each patch's state (not applied, applied, already applied upstream) and change
     /// nothing; fails if a patch does not apply

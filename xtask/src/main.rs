@@ -1,18 +1,33 @@
 //! `cargo xtask`: builds CPython for WebAssembly from pinned, verified inputs.
 //!
-//! The layout follows the pipeline: manifest → fetch → toolchains → deps → patches → build → run.
+//! The stages, in pipeline order (docs/architecture.md):
+//! manifest → fetch → source → patches → toolchains → deps → cpython → run.
+//! Beneath them: process (every external command), files, once (install once), target (targets
+//! as data), workdir (the work dir and run record). Above them: the edge (flags, context,
+//! selection) and one file per command.
 
-mod build;
+// The edge.
 mod commands;
 mod context;
+mod flags;
+mod selection;
+
+// The stages.
+mod cpython;
 mod deps;
 mod fetch;
-mod flags;
 mod manifest;
 mod patches;
-mod process;
 mod run;
+mod source;
 mod toolchains;
+
+// What every stage may use.
+mod files;
+mod once;
+mod process;
+mod target;
+mod workdir;
 
 use std::process::ExitCode;
 

@@ -5,12 +5,26 @@
 //! and on failure shows the command, the log's last lines and the log's path.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context};
+use fs_err::{self as fs, File};
+
+/// A complete process environment: nothing else is inherited.
+pub type Env = BTreeMap<String, String>;
+
+/// The PATH every command starts from.
+pub const SYSTEM_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
+/// The smallest environment a tool runs with: the system PATH, a C locale and UTC.
+pub fn system_env() -> Env {
+    [("PATH", SYSTEM_PATH), ("LC_ALL", "C"), ("TZ", "UTC")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
 
 const HEARTBEAT: Duration = Duration::from_secs(60);
 const TAIL_LINES: usize = 30;
@@ -21,11 +35,11 @@ pub struct Cmd {
     pub program: PathBuf,
     pub args: Vec<String>,
     pub dir: PathBuf,
-    pub env: BTreeMap<String, String>,
+    pub env: Env,
 }
 
 impl Cmd {
-    pub fn new(program: impl Into<PathBuf>, dir: &Path, env: &BTreeMap<String, String>) -> Cmd {
+    pub fn new(program: impl Into<PathBuf>, dir: &Path, env: &Env) -> Cmd {
         Cmd { program: program.into(), args: Vec::new(), dir: dir.to_owned(), env: env.clone() }
     }
 
@@ -64,8 +78,8 @@ impl Cmd {
     /// command, shows the log's tail and its path.
     pub fn run_logged(&self, step: &str, log: &Path) -> anyhow::Result<()> {
         append_log_header(log, self)?;
-        let output = File::options().append(true).open(log).with_context(|| format!("open {}", log.display()))?;
-        let errors = output.try_clone()?;
+        let output = File::options().append(true).open(log)?.into_parts().0;
+        let errors = output.try_clone().with_context(|| format!("open {}", log.display()))?;
         let started = Instant::now();
         let handle =
             self.expression().stdout_file(output).stderr_file(errors).unchecked().start().with_context(|| {
@@ -129,10 +143,9 @@ impl Cmd {
 
 fn append_log_header(log: &Path, cmd: &Cmd) -> anyhow::Result<()> {
     if let Some(parent) = log.parent() {
-        fs::create_dir_all(parent).with_context(|| format!("create {}", parent.display()))?;
+        fs::create_dir_all(parent)?;
     }
-    let mut file =
-        File::options().create(true).append(true).open(log).with_context(|| format!("open {}", log.display()))?;
+    let mut file = File::options().create(true).append(true).open(log)?;
     writeln!(file, "$ cd {} && {}", shell_quote(&cmd.dir.display().to_string()), cmd.display())?;
     Ok(())
 }
@@ -167,7 +180,7 @@ pub fn shell_quote(word: &str) -> String {
 mod tests {
     use super::*;
 
-    fn env() -> BTreeMap<String, String> {
+    fn env() -> Env {
         [("PATH".to_owned(), "/usr/bin:/bin".to_owned())].into_iter().collect()
     }
 
@@ -194,7 +207,7 @@ mod tests {
         assert!(err.contains("failed command: /bin/sh -c"), "{err}");
         assert!(err.contains("  | boom"), "{err}");
         assert!(err.contains(&log.display().to_string()), "{err}");
-        let text = fs::read_to_string(&log).unwrap();
+        let text = std::fs::read_to_string(&log).unwrap();
         assert!(text.starts_with("$ cd ") && text.contains("first\nboom\n"), "{text}");
     }
 }

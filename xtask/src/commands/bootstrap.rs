@@ -1,98 +1,76 @@
 use std::time::Instant;
 
-use crate::build::{self, source::SourceTree, target, Layout};
+use anyhow::bail;
+
 use crate::context::Context;
-use crate::deps::{self, Built};
-use crate::fetch::Fetcher;
+use crate::cpython::{self, BuildPlan};
+use crate::deps::{self, LibraryBuild};
 use crate::flags;
-use crate::run::smoke;
-use crate::toolchains::Tools;
+use crate::patches::{self, PatchableTree};
+use crate::selection::patches_dir;
+use crate::target::Runner;
+use crate::{run, source, toolchains};
 
 impl flags::Bootstrap {
+    /// source → patches → toolchains → deps → CPython build → smoke test.
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
         let started = Instant::now();
-        let prepared = prepare(context, &self.selection)?;
-        let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let inputs = build::Inputs {
-            target: prepared.target,
-            source: &prepared.source,
-            tools: &prepared.tools,
-            deps: &prepared.deps,
-            jobs,
+        let selection = &self.selection.source;
+        let target = selection.target();
+        if target.runner == Runner::Browser {
+            bail!(
+                "target `{}` is not yet supported by bootstrap (the browser runner and server are not written yet); use --target emscripten-node or --target wasi",
+                target.name
+            );
+        }
+        let work = selection.work_dir(context);
+        let fetcher = context.fetcher()?;
+        let (manifest, host) = (&context.manifest, context.host.as_str());
+        let tool_env = work.tool_env();
+
+        let choice = selection.source_choice(context)?;
+        let source = source::resolve(&choice, &fetcher, manifest, host, &work, &tool_env)?;
+        let line = source.line.to_string();
+
+        let patches_dir = patches_dir(context, self.patches.as_deref());
+        let series = patches::load_series(&patches_dir, &line, target.toolchain.series_name())?;
+        for report in PatchableTree::new(&source, work.patch_stamp()).apply_series(&series)? {
+            if !report.ends_with("skipped") {
+                eprintln!("patch: {report}");
+            }
+        }
+
+        let pins = toolchains::pins(manifest, host, target.toolchain, &source)?;
+        let overrides = self.selection.overrides(context);
+        let toolchain = toolchains::open(target.toolchain, &pins, &overrides, &fetcher, &work, &line)?;
+
+        let compiler = toolchain.compiler(&tool_env);
+        let how =
+            LibraryBuild { compiler: &compiler, cflags: target.dep_cflags, triple: target.triple, logs: &work.logs };
+        let libraries = deps::build_all(target.libraries, &fetcher, manifest, host, &how)?;
+
+        let plan = BuildPlan {
+            target,
+            source: &source,
+            toolchain: &toolchain,
+            libraries: &libraries,
+            jobs: self.jobs.unwrap_or(context.cores),
+            configure_args: &self.configure_arg,
         };
-        let report = build::build(&prepared.layout, &inputs)?;
+        let report = cpython::build(&work, &plan)?;
         if report.ran.is_empty() {
             eprintln!("build: nothing changed ({} steps up to date)", report.skipped.len());
         }
+
         if !self.no_test {
-            let record = build::env::read_run_record(&prepared.layout)?;
-            smoke::run(&record, &prepared.layout, &context.env)?;
+            run::smoke::run(&work.read_run_record()?, &work, &context.runner_env)?;
         }
         eprintln!(
-            "bootstrap: {} for CPython {} ready in {:.1}s: {}",
-            prepared.target.name,
-            prepared.source.line,
+            "bootstrap: {} for CPython {line} ready in {:.1}s: {}",
+            target.name,
             started.elapsed().as_secs_f64(),
-            prepared.layout.host.join("python.sh").display()
+            work.target_build.join("python.sh").display()
         );
         Ok(())
-    }
-}
-
-pub struct Prepared {
-    pub target: &'static target::Target,
-    pub layout: Layout,
-    pub source: SourceTree,
-    pub tools: Tools,
-    pub deps: Vec<Built>,
-}
-
-/// fetch → toolchains → sources → patches → deps, for the selected target and CPython line.
-pub fn prepare(context: &Context, selection: &flags::BuildSelection) -> anyhow::Result<Prepared> {
-    let target = target::target(selection.source.target);
-    if target.runner == target::Runner::Browser {
-        anyhow::bail!(
-            "target `{}` is not yet supported by bootstrap (the browser runner and server are not written yet); use --target emscripten-node or --target wasi",
-            target.name
-        );
-    }
-    let layout = Layout::new(&work_dir(context, &selection.source), target);
-    let fetcher = context.fetcher()?;
-    let source = resolve_source(context, &selection.source, &fetcher, &layout)?;
-    super::patch::apply_series(context, &source, target, &layout)?;
-    let tools = super::tools::open(context, selection, target, &source, &layout, &fetcher)?;
-    let compiler = super::tools::dep_compiler(&tools, target, &layout, &source);
-    let deps = target
-        .deps
-        .iter()
-        .map(|recipe| deps::build(recipe, &fetcher, &context.manifest, &context.host, &compiler, &layout.logs))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Prepared { target, layout, source, tools, deps })
-}
-
-/// The release tarball of the chosen line, extracted into the work dir, or the checkout.
-pub fn resolve_source(
-    context: &Context,
-    selection: &flags::SourceSelection,
-    fetcher: &Fetcher,
-    layout: &Layout,
-) -> anyhow::Result<SourceTree> {
-    let manifest = &context.manifest;
-    match &selection.python_source {
-        Some(dir) => build::source::checkout(&crate::context::absolute(dir), &context.env),
-        None => {
-            let line = match &selection.python {
-                Some(line) => build::source::PythonLine::parse(line)?,
-                None => build::source::newest_line(manifest, &context.host)?,
-            };
-            build::source::release(fetcher, manifest, &context.host, line, &layout.work)
-        }
-    }
-}
-
-pub fn work_dir(context: &Context, selection: &flags::SourceSelection) -> std::path::PathBuf {
-    match &selection.work_dir {
-        Some(dir) => crate::context::absolute(dir),
-        None => context.workspace.join("target/bootstrap"),
     }
 }

@@ -1,8 +1,7 @@
 use crate::context::Context;
-use crate::fetch::extract::ArchiveFormat;
 use crate::fetch::{Fetched, Fetcher};
-use crate::flags::{self, MessageFormat};
-use crate::manifest::Artifact;
+use crate::flags;
+use crate::manifest::{ArchiveFormat, Artifact};
 use crate::toolchains;
 
 impl flags::Fetch {
@@ -12,7 +11,7 @@ impl flags::Fetch {
         let mut failures = Vec::new();
         for artifact in &artifacts {
             match fetch_one(&fetcher, artifact, self.install) {
-                Ok(fetched) => report(context.message_format, &fetched),
+                Ok(fetched) => context.print_fetched(&fetched),
                 Err(error) => {
                     eprintln!("error: {error:#}");
                     failures.push(artifact.name.clone());
@@ -32,14 +31,4 @@ fn fetch_one(fetcher: &Fetcher, artifact: &Artifact, install: bool) -> anyhow::R
         fetched.installed = Some(toolchains::install(fetcher, artifact)?);
     }
     Ok(fetched)
-}
-
-pub fn report(format: MessageFormat, fetched: &Fetched) {
-    match format {
-        MessageFormat::Json => println!("{}", serde_json::to_string(fetched).expect("fetched serializes")),
-        MessageFormat::Human => {
-            let how = if fetched.cached { "cached" } else { "fetched" };
-            println!("{} {} {how} {}", fetched.name, fetched.version, fetched.path.display());
-        }
-    }
 }

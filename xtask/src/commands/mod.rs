@@ -1,4 +1,5 @@
-//! One file per command.
+//! One file per command. A command turns its flags into values (selection.rs) and calls the
+//! stages in pipeline order; it owns no stage and calls no other command.
 
 mod bootstrap;
 mod fetch;
@@ -6,4 +7,3 @@ mod mirror;
 mod patch;
 mod run;
 mod test;
-mod tools;

@@ -1,87 +1,55 @@
 use anyhow::bail;
 
-use crate::build::source::SourceTree;
-use crate::build::{target, Layout};
 use crate::context::Context;
 use crate::flags;
-use crate::patches::{self, Tree};
+use crate::patches::{self, Patch, PatchableTree};
+use crate::selection::patches_dir;
+use crate::source;
 
 impl flags::Patch {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
-        let target = target::target(self.selection.target);
-        let layout = Layout::new(&super::bootstrap::work_dir(context, &self.selection), target);
+        let target = self.selection.target();
+        let work = self.selection.work_dir(context);
         let fetcher = context.fetcher()?;
-        let source = super::bootstrap::resolve_source(context, &self.selection, &fetcher, &layout)?;
-        let series = series_for(context, &source, target)?;
-        let tree = tree(&source, &layout);
-        if self.revert {
-            for line in tree.revert_all()? {
-                println!("{line}");
-            }
-            return Ok(());
-        }
-        if self.refresh {
-            for line in tree.refresh(&series)? {
-                println!("{line}");
-            }
-            return Ok(());
-        }
-        if self.check {
+        let choice = self.selection.source_choice(context)?;
+        let source = source::resolve(&choice, &fetcher, &context.manifest, &context.host, &work, &work.tool_env())?;
+        let patches_dir = patches_dir(context, self.patches.as_deref());
+        let series = patches::load_series(&patches_dir, &source.line.to_string(), target.toolchain.series_name())?;
+        let tree = PatchableTree::new(&source, work.patch_stamp());
+        let lines = if self.revert {
+            tree.revert_all()?
+        } else if self.refresh {
+            tree.refresh(&series)?
+        } else if self.check {
             if series.is_empty() {
                 println!("no patches for CPython {} ({})", source.line, target.name);
             }
-            let mut failed = 0;
-            for patch in &series {
-                match tree.state(patch) {
-                    Ok(state) => println!("{}: {}", patch.name, state.describe()),
-                    Err(error) => {
-                        println!("{}: does not apply", patch.name);
-                        eprintln!("error: {error:#}");
-                        failed += 1;
-                    }
-                }
-            }
-            if failed > 0 {
-                bail!("{failed} of {} patches do not apply to {}", series.len(), source.root.display());
-            }
-            return Ok(());
-        }
-        for line in tree.apply_series(&series)? {
+            return check(&tree, &series);
+        } else {
+            tree.apply_series(&series)?
+        };
+        for line in lines {
             println!("{line}");
         }
         Ok(())
     }
 }
 
-fn series_for(context: &Context, source: &SourceTree, target: &target::Target) -> anyhow::Result<Vec<patches::Patch>> {
-    patches::load_series(
-        &context.workspace.join("patches"),
-        &source.line.to_string(),
-        patches::toolchain_name(target.toolchain),
-    )
-}
-
-fn tree<'a>(source: &'a SourceTree, layout: &Layout) -> Tree<'a> {
-    Tree {
-        root: &source.root,
-        source: &source.identity,
-        stamp: layout.work.join("stamps/patches.json"),
-        line: source.line.to_string(),
-    }
-}
-
-/// The bootstrap's patch step: bring the source to the series of its line and target.
-pub fn apply_series(
-    context: &Context,
-    source: &SourceTree,
-    target: &target::Target,
-    layout: &Layout,
-) -> anyhow::Result<()> {
-    let series = series_for(context, source, target)?;
-    for line in tree(source, layout).apply_series(&series)? {
-        if !line.ends_with("skipped") {
-            eprintln!("patch: {line}");
+/// Prints each patch's state; fails if any does not apply.
+fn check(tree: &PatchableTree, series: &[Patch]) -> anyhow::Result<()> {
+    let mut failed = 0;
+    for patch in series {
+        match tree.state(patch) {
+            Ok(state) => println!("{}: {}", patch.name, state.label()),
+            Err(error) => {
+                println!("{}: does not apply", patch.name);
+                eprintln!("error: {error:#}");
+                failed += 1;
+            }
         }
+    }
+    if failed > 0 {
+        bail!("{failed} of {} patches do not apply to {}", series.len(), tree.root.display());
     }
     Ok(())
 }

@@ -4,11 +4,13 @@ use crate::run::{full, interrupt, smoke};
 
 impl flags::Test {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
-        let (layout, record) = super::run::built(context, &self.selection)?;
+        let work = self.selection.work_dir(context);
+        let record = work.read_run_record()?;
+        let env = &context.runner_env;
         match self.suite {
-            Suite::Smoke => smoke::run(&record, &layout, &context.env),
-            Suite::Interrupt => interrupt::run(&record, &layout, &context.env),
-            Suite::Full => full::run(&record, &layout, &context.env, self.per_test_timeout, &self.args),
+            Suite::Smoke => smoke::run(&record, &work, env),
+            Suite::Interrupt => interrupt::run(&record, &work, env),
+            Suite::Full => full::run(&record, &work, env, self.per_test_timeout, &self.args),
         }
     }
 }

@@ -10,14 +10,13 @@
 //! A cache hit is trusted when the stamp's size and mtime still match the file; otherwise, or with
 //! `--verify`, the file is hashed again.
 
-use std::fs::{self, File};
-use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
+use fs_err as fs;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use crate::files::{self, remove_file_if_exists, sha256_file};
 use crate::manifest::Artifact;
 
 #[derive(Debug, Clone)]
@@ -30,11 +29,6 @@ struct Stamp {
     sha256: String,
     size: u64,
     mtime_ns: u128,
-}
-
-/// Holds an exclusive lock on one cache entry until dropped.
-pub struct EntryLock {
-    _file: File,
 }
 
 impl Cache {
@@ -58,27 +52,20 @@ impl Cache {
         self.entry_dir(artifact).join("stamp.json")
     }
 
-    /// Blocks until this process holds the entry's lock (another process may be fetching it).
-    pub fn lock(&self, artifact: &Artifact) -> io::Result<EntryLock> {
-        let dir = self.entry_dir(artifact);
-        fs::create_dir_all(&dir)?;
-        let file = File::options().create(true).truncate(false).write(true).open(dir.join(".lock"))?;
-        if file.try_lock().is_err() {
-            eprintln!("fetch: {artifact}: waiting for another process that is fetching it");
-            file.lock()?;
-        }
-        Ok(EntryLock { _file: file })
+    /// The lock held while one process fetches the entry.
+    pub fn lock_path(&self, artifact: &Artifact) -> PathBuf {
+        self.entry_dir(artifact).join(".lock")
     }
 
     /// The verified file, if the cache holds it. With `full`, the file is hashed again; a file that
     /// fails the check is removed so that it is fetched again.
-    pub fn lookup(&self, artifact: &Artifact, full: bool) -> io::Result<Option<PathBuf>> {
+    pub fn lookup(&self, artifact: &Artifact, full: bool) -> anyhow::Result<Option<PathBuf>> {
         let path = self.file_path(artifact);
-        let Ok(meta) = fs::metadata(&path) else {
+        let Ok(meta) = std::fs::metadata(&path) else {
             return Ok(None);
         };
         let stamp: Option<Stamp> =
-            fs::read(self.stamp_path(artifact)).ok().and_then(|b| serde_json::from_slice(&b).ok());
+            std::fs::read(self.stamp_path(artifact)).ok().and_then(|b| serde_json::from_slice(&b).ok());
         let cheap_match = stamp.as_ref().is_some_and(|s| {
             s.sha256 == artifact.sha256 && s.size == meta.len() && Some(s.mtime_ns) == mtime_ns(&path)
         });
@@ -96,51 +83,31 @@ impl Cache {
     }
 
     /// Moves a verified partial file into place, then writes the stamp (last).
-    pub fn commit(&self, artifact: &Artifact, verified: &Path) -> io::Result<PathBuf> {
+    pub fn commit(&self, artifact: &Artifact, verified: &Path) -> anyhow::Result<PathBuf> {
         let path = self.file_path(artifact);
         fs::rename(verified, &path)?;
         self.write_stamp(artifact)?;
         Ok(path)
     }
 
-    pub fn remove(&self, artifact: &Artifact) -> io::Result<()> {
+    pub fn remove(&self, artifact: &Artifact) -> anyhow::Result<()> {
         for path in [self.stamp_path(artifact), self.file_path(artifact), self.partial_path(artifact)] {
-            match fs::remove_file(&path) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
+            remove_file_if_exists(&path)?;
         }
         Ok(())
     }
 
-    fn write_stamp(&self, artifact: &Artifact) -> io::Result<()> {
+    fn write_stamp(&self, artifact: &Artifact) -> anyhow::Result<()> {
         let path = self.file_path(artifact);
         let stamp = Stamp {
             sha256: artifact.sha256.clone(),
             size: fs::metadata(&path)?.len(),
             mtime_ns: mtime_ns(&path).unwrap_or(0),
         };
-        let stamp_path = self.stamp_path(artifact);
-        let temp = stamp_path.with_extension("json.tmp");
-        fs::write(&temp, serde_json::to_vec(&stamp).expect("stamp serializes"))?;
-        fs::rename(temp, stamp_path)
+        files::write_atomic(&self.stamp_path(artifact), serde_json::to_vec(&stamp)?)
     }
 }
 
 fn mtime_ns(path: &Path) -> Option<u128> {
-    fs::metadata(path).ok()?.modified().ok()?.duration_since(UNIX_EPOCH).ok().map(|d| d.as_nanos())
-}
-
-pub fn sha256_file(path: &Path) -> io::Result<String> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0; 1 << 20];
-    loop {
-        let n = file.read(&mut buffer)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
-    Ok(hex::encode(hasher.finalize()))
+    std::fs::metadata(path).ok()?.modified().ok()?.duration_since(UNIX_EPOCH).ok().map(|d| d.as_nanos())
 }

@@ -15,6 +15,7 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, RANGE};
 use sha2::{Digest, Sha256};
 
 use super::progress::Bar;
+use crate::files::{hex, remove_file_if_exists};
 
 /// What the bytes must be.
 #[derive(Debug, Clone)]
@@ -114,7 +115,8 @@ pub fn download(
             }
             Err(e) => {
                 if !e.is_transient() {
-                    let _ = fs::remove_file(partial);
+                    // The bytes are known bad; if they cannot be removed, the next run checks them again.
+                    remove_file_if_exists(partial).ok();
                 }
                 return Err(e);
             }
@@ -135,7 +137,7 @@ fn download_once(client: &Client, url: &str, partial: &Path, expected: &Expected
     let resumed = resume_from > 0 && status == 206 && content_range_starts_at(&response, resume_from);
     if status == 416 || (status == 206 && !resumed) {
         // The server cannot continue this partial file: start again from zero.
-        let _ = fs::remove_file(partial);
+        remove_file_if_exists(partial).ok();
         return Err(FetchError::Network {
             url: url.to_owned(),
             message: format!("HTTP {status} on resume; restarting"),
@@ -236,7 +238,7 @@ pub fn stream_and_check(
     if let Some(size) = expected.size.filter(|&s| s != total) {
         return Err(FetchError::SizeMismatch { source_name: source_name.to_owned(), expected: size, actual: total });
     }
-    let actual = hex::encode(hasher.finalize());
+    let actual = hex(&hasher.finalize());
     if actual != expected.sha256 {
         return Err(FetchError::HashMismatch {
             source_name: source_name.to_owned(),

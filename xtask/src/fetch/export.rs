@@ -5,14 +5,14 @@
 //! DIR/manifest.toml      the effective manifest (base + overlays) of the exported artifacts
 //! ```
 
-use std::fs;
 use std::path::Path;
 
 use anyhow::Context;
 use serde::Serialize;
 
-use super::source::mirror_relative_path;
+use super::mirror::mirror_relative_path;
 use super::Fetched;
+use crate::files;
 use crate::manifest::{Artifact, SCHEMA};
 
 #[derive(Serialize)]
@@ -42,18 +42,10 @@ struct ExportedArtifact<'a> {
 /// Copies one verified file into the mirror; an existing identical copy is kept.
 pub fn export_file(dir: &Path, artifact: &Artifact, fetched: &Fetched) -> anyhow::Result<()> {
     let target = dir.join(mirror_relative_path(artifact));
-    let parent = target.parent().expect("mirror paths have a parent");
-    fs::create_dir_all(parent).with_context(|| format!("create {}", parent.display()))?;
-    if target.exists() && super::cache::sha256_file(&target)? == artifact.sha256 {
+    if target.is_file() && files::sha256_file(&target)? == artifact.sha256 {
         return Ok(());
     }
-    let temp = parent.join(format!(".{}.partial", artifact.file_name()));
-    if fs::hard_link(&fetched.path, &temp).is_err() {
-        fs::copy(&fetched.path, &temp)
-            .with_context(|| format!("copy {} to {}", fetched.path.display(), temp.display()))?;
-    }
-    fs::rename(&temp, &target).with_context(|| format!("move {} into place", target.display()))?;
-    Ok(())
+    files::copy_atomic(&fetched.path, &target)
 }
 
 /// Writes `DIR/manifest.toml`, listing the exported artifacts with their upstream URLs.
@@ -81,9 +73,5 @@ pub fn write_manifest(dir: &Path, artifacts: &[Artifact]) -> anyhow::Result<()> 
         dir.display(),
         toml::to_string(&manifest).context("serialize the mirror manifest")?
     );
-    let path = dir.join("manifest.toml");
-    let temp = dir.join(".manifest.toml.partial");
-    fs::write(&temp, text).with_context(|| format!("write {}", temp.display()))?;
-    fs::rename(&temp, &path).with_context(|| format!("write {}", path.display()))?;
-    Ok(())
+    files::write_atomic(&dir.join("manifest.toml"), text)
 }

@@ -4,75 +4,26 @@
 //! inside the destination, and device files are refused. The archive is unpacked into a temporary
 //! directory beside the destination and renamed into place, so a failed extraction leaves nothing.
 
-use std::fs::{self, File};
 use std::io::{self, BufReader, Read};
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context};
+use fs_err::{self as fs, File};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArchiveFormat {
-    TarGz,
-    TarXz,
-    TarBz2,
-    Zip,
-    /// A single file used as is (a wheel, a script).
-    File,
-}
-
-impl ArchiveFormat {
-    pub fn from_name(name: &str) -> Option<ArchiveFormat> {
-        Some(match name {
-            "tar.gz" | "tgz" => ArchiveFormat::TarGz,
-            "tar.xz" | "txz" => ArchiveFormat::TarXz,
-            "tar.bz2" | "tbz2" => ArchiveFormat::TarBz2,
-            "zip" => ArchiveFormat::Zip,
-            "file" => ArchiveFormat::File,
-            _ => return None,
-        })
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ArchiveFormat::TarGz => "tar.gz",
-            ArchiveFormat::TarXz => "tar.xz",
-            ArchiveFormat::TarBz2 => "tar.bz2",
-            ArchiveFormat::Zip => "zip",
-            ArchiveFormat::File => "file",
-        }
-    }
-
-    pub fn from_file_name(name: &str) -> ArchiveFormat {
-        let lower = name.to_ascii_lowercase();
-        for (suffix, format) in [
-            (".tar.gz", ArchiveFormat::TarGz),
-            (".tgz", ArchiveFormat::TarGz),
-            (".tar.xz", ArchiveFormat::TarXz),
-            (".txz", ArchiveFormat::TarXz),
-            (".tar.bz2", ArchiveFormat::TarBz2),
-            (".tbz2", ArchiveFormat::TarBz2),
-            (".zip", ArchiveFormat::Zip),
-        ] {
-            if lower.ends_with(suffix) {
-                return format;
-            }
-        }
-        ArchiveFormat::File
-    }
-}
+use crate::manifest::ArchiveFormat;
 
 /// Extracts `archive` into `dest`, which must not exist yet. With `strip`, the archive must hold
 /// exactly that one top-level directory, and its contents become `dest`.
 pub fn extract(archive: &Path, format: ArchiveFormat, strip: Option<&str>, dest: &Path) -> anyhow::Result<()> {
-    let parent = dest.parent().context("destination has no parent directory")?;
-    fs::create_dir_all(parent).with_context(|| format!("create {}", parent.display()))?;
+    let parent = crate::files::parent(dest)?;
+    fs::create_dir_all(parent)?;
     let temp = tempfile::Builder::new()
         .prefix(".extract-")
         .tempdir_in(parent)
         .with_context(|| format!("create a temporary directory in {}", parent.display()))?;
     let root = temp.path().join("root");
     fs::create_dir(&root)?;
-    let file = File::open(archive).with_context(|| format!("open {}", archive.display()))?;
+    let file = File::open(archive)?;
     let reader = BufReader::with_capacity(1 << 20, file);
     // Decompression runs on its own thread while this one writes files, as `tar xJf` pipes xz.
     match format {
@@ -87,7 +38,7 @@ pub fn extract(archive: &Path, format: ArchiveFormat, strip: Option<&str>, dest:
         Some(top) => single_top_directory(&root, top).with_context(|| format!("extract {}", archive.display()))?,
         None => root,
     };
-    fs::rename(&content, dest).with_context(|| format!("move the extracted tree to {}", dest.display()))?;
+    fs::rename(&content, dest)?;
     Ok(())
 }
 
@@ -258,7 +209,7 @@ fn unpack_zip(archive: &Path, root: &Path) -> anyhow::Result<()> {
         io::copy(&mut file, &mut out)?;
         if let Some(mode) = file.unix_mode() {
             use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(&target, fs::Permissions::from_mode(mode & 0o777))?;
+            fs::set_permissions(&target, std::fs::Permissions::from_mode(mode & 0o777))?;
         }
     }
     Ok(())

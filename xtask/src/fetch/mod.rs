@@ -2,7 +2,7 @@
 //!
 //! - `download`: the streaming, verifying HTTP transfer (where the sha256 is checked);
 //! - `cache`: the content-addressed cache, stamps and locks;
-//! - `source`: the mirror rewrite;
+//! - `mirror`: where an artifact's bytes come from (upstream or a mirror);
 //! - `extract`: safe archive extraction;
 //! - `export`: `mirror export`;
 //! - `progress`: bars and heartbeat lines.
@@ -11,10 +11,9 @@ pub mod cache;
 pub mod download;
 pub mod export;
 pub mod extract;
+pub mod mirror;
 pub mod progress;
-pub mod source;
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -23,10 +22,11 @@ use reqwest::blocking::Client;
 use sha2::{Digest, Sha256};
 
 use crate::manifest::Artifact;
+use crate::once;
 use cache::Cache;
 use download::{Expected, FetchError, RetryPolicy};
+use mirror::{Mirror, Source};
 use progress::{Bar, ProgressMode};
-use source::{Mirror, Source};
 
 /// Network settings read once at the edge (flags and environment).
 #[derive(Debug, Clone, Default)]
@@ -88,38 +88,42 @@ impl Fetcher {
     /// artifact, the URL or path, and what to do.
     pub fn fetch(&self, artifact: &Artifact) -> anyhow::Result<Fetched> {
         let cache = &self.settings.cache;
-        let source = source::source_for(artifact, self.settings.mirror.as_ref());
+        let source = mirror::source_for(artifact, self.settings.mirror.as_ref());
         let fetched = |path: PathBuf, cached| Fetched {
             name: artifact.name.clone(),
             version: artifact.version.clone(),
             sha256: artifact.sha256.clone(),
             path,
-            source: source.describe(),
+            source: source.location(),
             cached,
             installed: None,
         };
-        let cache_error = |e: std::io::Error| {
-            anyhow!("{artifact}: cache {}: {e}; check free space and permissions", cache.root.display())
-        };
-        if let Some(path) = cache.lookup(artifact, self.settings.verify).map_err(cache_error)? {
-            return Ok(fetched(path, true));
+        if self.settings.verify {
+            if let Some(path) = cache.lookup(artifact, true)? {
+                return Ok(fetched(path, true));
+            }
         }
-        let _lock = cache.lock(artifact).map_err(cache_error)?;
-        // Another process may have finished the same download while we waited for the lock.
-        if let Some(path) = cache.lookup(artifact, false).map_err(cache_error)? {
-            return Ok(fetched(path, true));
-        }
+        let current = || cache.lookup(artifact, false);
+        let ensured = once::ensure(&cache.lock_path(artifact), &artifact.to_string(), current, || {
+            self.transfer(artifact, &source)
+        })?;
+        Ok(fetched(ensured.value, !ensured.made))
+    }
+
+    /// Downloads or copies the artifact into the cache, verified; called under the entry's lock.
+    fn transfer(&self, artifact: &Artifact, source: &Source) -> anyhow::Result<PathBuf> {
+        let cache = &self.settings.cache;
         if self.settings.offline && source.needs_network() {
             return Err(anyhow!(
                 "{artifact}: not in the cache {} and --offline forbids downloading {}; fetch it on a connected machine or use a file:// mirror",
                 cache.root.display(),
-                source.describe()
+                source.location()
             ));
         }
         let partial = cache.partial_path(artifact);
         let expected = Expected { sha256: artifact.sha256.clone(), size: artifact.size };
-        let bar = Bar::start(self.settings.progress, &artifact.name, artifact.size, &source.describe());
-        let result = match &source {
+        let bar = Bar::start(self.settings.progress, &artifact.name, artifact.size, &source.location());
+        let result = match source {
             Source::Url(url) => {
                 let client = self.client.as_ref().expect("a client exists when not offline");
                 download::download(client, url, &partial, &expected, &self.retry, &bar)
@@ -128,20 +132,20 @@ impl Fetcher {
         };
         if let Err(error) = result {
             bar.abandon();
-            return Err(describe_failure(artifact, &source, self.settings.mirror.is_some(), &error));
+            return Err(failure_message(artifact, source, self.settings.mirror.is_some(), &error));
         }
-        let path = cache.commit(artifact, &partial).map_err(cache_error)?;
+        let path = cache.commit(artifact, &partial)?;
         bar.finish("verified");
-        Ok(fetched(path, false))
+        Ok(path)
     }
 }
 
-fn describe_failure(artifact: &Artifact, source: &Source, from_mirror: bool, error: &FetchError) -> anyhow::Error {
+fn failure_message(artifact: &Artifact, source: &Source, from_mirror: bool, error: &FetchError) -> anyhow::Error {
     let missing = matches!(error, FetchError::Status { status: 404, .. } | FetchError::Missing { .. });
     if from_mirror && missing {
         return anyhow!(
             "{artifact}: not in the mirror: expected {}; add it with `cargo xtask mirror export` on a connected machine",
-            source.describe()
+            source.location()
         );
     }
     anyhow!("{artifact}: {error}; {}", error.hint())
@@ -149,12 +153,12 @@ fn describe_failure(artifact: &Artifact, source: &Source, from_mirror: bool, err
 
 /// Reads a file from a local mirror through the same verifying stream as a download.
 fn copy_local(path: &Path, partial: &Path, expected: &Expected, bar: &Bar) -> Result<(), FetchError> {
-    let mut reader = File::open(path).map_err(|e| match e.kind() {
+    let mut reader = std::fs::File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => FetchError::Missing { path: path.to_owned() },
         _ => FetchError::Io { path: path.to_owned(), message: e.to_string() },
     })?;
-    let mut file =
-        File::create(partial).map_err(|e| FetchError::Io { path: partial.to_owned(), message: e.to_string() })?;
+    let mut file = std::fs::File::create(partial)
+        .map_err(|e| FetchError::Io { path: partial.to_owned(), message: e.to_string() })?;
     let result = download::stream_and_check(
         &mut reader,
         &mut file,
@@ -166,7 +170,8 @@ fn copy_local(path: &Path, partial: &Path, expected: &Expected, bar: &Bar) -> Re
         bar,
     );
     if result.is_err() {
-        let _ = std::fs::remove_file(partial);
+        // The copy is worthless; a failure to remove it changes nothing for the caller.
+        crate::files::remove_file_if_exists(partial).ok();
     }
     result
 }

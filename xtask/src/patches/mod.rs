@@ -10,14 +10,15 @@ mod refresh;
 pub mod unified;
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use fs_err as fs;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::build::target::Toolchain;
+use crate::files::{self, hex};
+use crate::source::SourceTree;
 use diff::Diff;
 
 /// One patch of a series, read and parsed.
@@ -54,7 +55,7 @@ pub enum State {
 }
 
 impl State {
-    pub fn describe(self) -> &'static str {
+    pub fn label(self) -> &'static str {
         match self {
             State::NotApplied => "not applied",
             State::Applied => "applied",
@@ -63,21 +64,15 @@ impl State {
     }
 }
 
-pub fn toolchain_name(toolchain: Toolchain) -> &'static str {
-    match toolchain {
-        Toolchain::WasiSdk => "wasi",
-        Toolchain::Emscripten => "emscripten",
-    }
-}
-
-/// The series of `line` for a target; a line without a series directory has no patches.
+/// The series of `line` for the targets named `target` (`wasi`, `emscripten`), from
+/// `PATCHES/<line>/series.toml`; a line without a series has no patches.
 pub fn load_series(patches_dir: &Path, line: &str, target: &str) -> anyhow::Result<Vec<Patch>> {
     let dir = patches_dir.join(line);
     let series_path = dir.join("series.toml");
     if !series_path.exists() {
         return Ok(Vec::new());
     }
-    let text = fs::read_to_string(&series_path).with_context(|| format!("read {}", series_path.display()))?;
+    let text = fs::read_to_string(&series_path)?;
     let raw: RawSeries =
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", series_path.display(), e.message()))?;
     raw.patch
@@ -93,7 +88,7 @@ pub fn read_patch(path: &Path) -> anyhow::Result<Patch> {
     Ok(Patch {
         name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         path: path.to_owned(),
-        sha256: hex::encode(Sha256::digest(text.as_bytes())),
+        sha256: hex(&Sha256::digest(text.as_bytes())),
         text,
         diff,
     })
@@ -134,19 +129,10 @@ fn plan(tree: &Path, diff: &Diff) -> Result<Planned, Mismatch> {
 
 fn write_all(planned: Planned) -> anyhow::Result<()> {
     for (path, text) in planned {
-        let Some(text) = text else {
-            fs::remove_file(&path).with_context(|| format!("remove {}", path.display()))?;
-            continue;
-        };
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
+        match text {
+            Some(text) => files::write_atomic(&path, text)?,
+            None => fs::remove_file(&path)?,
         }
-        let temp = path.with_extension("xtask-patch-tmp");
-        fs::write(&temp, text).with_context(|| format!("write {}", temp.display()))?;
-        if let Ok(meta) = fs::metadata(&path) {
-            fs::set_permissions(&temp, meta.permissions())?;
-        }
-        fs::rename(&temp, &path).with_context(|| format!("write {}", path.display()))?;
     }
     Ok(())
 }
@@ -166,7 +152,7 @@ impl Stamp {
     fn remember_originals(&mut self, root: &Path, diff: &Diff) {
         for file in &diff.files {
             if !self.originals.contains_key(&file.path) {
-                self.originals.insert(file.path.clone(), fs::read_to_string(root.join(&file.path)).ok());
+                self.originals.insert(file.path.clone(), std::fs::read_to_string(root.join(&file.path)).ok());
             }
         }
     }
@@ -179,7 +165,9 @@ struct Applied {
     text: String,
 }
 
-pub struct Tree<'a> {
+/// A source tree as the patch engine sees it: its root, its identity, and the stamp recording
+/// what this tool applied to it.
+pub struct PatchableTree<'a> {
     pub root: &'a Path,
     /// The source's identity (release sha256, or `checkout`).
     pub source: &'a str,
@@ -188,9 +176,13 @@ pub struct Tree<'a> {
     pub line: String,
 }
 
-impl Tree<'_> {
+impl PatchableTree<'_> {
+    pub fn new(source: &SourceTree, stamp: PathBuf) -> PatchableTree<'_> {
+        PatchableTree { root: &source.root, source: &source.identity, stamp, line: source.line.to_string() }
+    }
+
     fn read_stamp(&self) -> Stamp {
-        fs::read(&self.stamp)
+        std::fs::read(&self.stamp)
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .filter(|s: &Stamp| s.source == self.source)
@@ -198,12 +190,7 @@ impl Tree<'_> {
     }
 
     fn write_stamp(&self, stamp: &Stamp) -> anyhow::Result<()> {
-        if let Some(parent) = self.stamp.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        let temp = self.stamp.with_extension("tmp");
-        fs::write(&temp, serde_json::to_vec_pretty(stamp)?)?;
-        fs::rename(&temp, &self.stamp).context("write the patch stamp")
+        files::write_atomic(&self.stamp, serde_json::to_vec_pretty(stamp)?).context("write the patch stamp")
     }
 
     fn wrong_base(&self, patch: &str, file: &str, failure: &diff::HunkFailure) -> anyhow::Error {
@@ -271,7 +258,7 @@ impl Tree<'_> {
                 self.write_stamp(&stamp)?;
                 report.push(format!("{}: applied", patch.name));
             } else {
-                report.push(format!("{}: {}, skipped", patch.name, state.describe()));
+                report.push(format!("{}: {}, skipped", patch.name, state.label()));
             }
         }
         self.write_stamp(&stamp)?;

@@ -7,15 +7,16 @@
 //! not picked up (add them to a patch by hand once, then refresh).
 
 use std::collections::BTreeMap;
-use std::fs;
 
 use anyhow::{bail, Context};
+use fs_err as fs;
 use sha2::{Digest, Sha256};
 
 use super::diff::{self, Diff};
-use super::{unified, Patch, Tree};
+use super::{unified, Patch, PatchableTree};
+use crate::files::{hex, write_atomic};
 
-impl Tree<'_> {
+impl PatchableTree<'_> {
     /// Rewrites the patch files of `series` from the tree; returns a line per patch.
     pub fn refresh(&self, series: &[Patch]) -> anyhow::Result<Vec<String>> {
         let mut stamp = self.read_stamp();
@@ -52,7 +53,7 @@ impl Tree<'_> {
                 let base = current[&file.path].clone();
                 let new = if last_patch[file.path.as_str()] == index {
                     let path = self.root.join(&file.path);
-                    fs::read_to_string(&path).with_context(|| format!("read {}", path.display()))?
+                    fs::read_to_string(&path)?
                 } else {
                     diff::apply(&base, &file.hunks).map_err(|f| self.wrong_base(&patch.name, &file.path, &f))?
                 };
@@ -74,11 +75,9 @@ impl Tree<'_> {
                 report.push(format!("{}: unchanged", patch.name));
                 continue;
             }
-            let temp = patch.path.with_extension("patch.tmp");
-            fs::write(&temp, &text).with_context(|| format!("write {}", temp.display()))?;
-            fs::rename(&temp, &patch.path).with_context(|| format!("write {}", patch.path.display()))?;
+            write_atomic(&patch.path, &text)?;
             stamp.applied[index].text = text.clone();
-            stamp.applied[index].sha256 = hex::encode(Sha256::digest(text.as_bytes()));
+            stamp.applied[index].sha256 = hex(&Sha256::digest(text.as_bytes()));
             self.write_stamp(&stamp)?;
             report.push(format!("{}: refreshed ({})", patch.name, patch.path.display()));
         }

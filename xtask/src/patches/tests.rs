@@ -21,8 +21,8 @@ impl Fixture {
         Fixture { dir, root }
     }
 
-    fn tree(&self) -> Tree<'_> {
-        Tree {
+    fn tree(&self) -> PatchableTree<'_> {
+        PatchableTree {
             root: &self.root,
             source: "sha-of-source",
             stamp: self.dir.path().join("stamps/patches.json"),

@@ -1,26 +1,16 @@
-//! Running the built interpreter: the smoke test, the keyboard-interrupt test and CPython's own
-//! test suite.
+//! The run stage: the built interpreter under its runner, the smoke test, the keyboard-interrupt
+//! test and CPython's own test suite. Everything here reads the run record the build wrote.
 
 pub mod full;
 pub mod interrupt;
 pub mod smoke;
 
-use std::collections::BTreeMap;
+use crate::process::{Cmd, Env};
+use crate::workdir::RunRecord;
 
-use crate::build::env::RunRecord;
-use crate::process::Cmd;
-
-/// The runner's environment: a minimal PATH and, for the terminal, TERM. Nothing else leaks in.
-pub fn runner_env(outer: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    let mut env = BTreeMap::from([("PATH".to_owned(), "/usr/bin:/bin".to_owned())]);
-    if let Some(term) = outer.get("TERM") {
-        env.insert("TERM".into(), term.clone());
-    }
-    env
-}
-
-/// The interpreter command with `args`, run from `dir`.
-pub fn interpreter(record: &RunRecord, dir: &std::path::Path, env: &BTreeMap<String, String>, args: &[String]) -> Cmd {
+/// The interpreter command with `args`, run from `dir` in `env` (the runner's environment, made at
+/// the edge: a minimal PATH and the terminal's TERM).
+pub fn interpreter(record: &RunRecord, dir: &std::path::Path, env: &Env, args: &[String]) -> Cmd {
     Cmd::new(&record.runner.program, dir, env)
         .args(record.runner.args.iter().cloned())
         .arg(record.runner.module.display().to_string())

@@ -1,12 +1,11 @@
 //! The smoke test: the modules a packaged build must have, and file I/O in a mapped directory.
 
-use std::collections::BTreeMap;
-use std::fs;
-
 use anyhow::{bail, Context};
+use fs_err as fs;
 
-use crate::build::env::RunRecord;
-use crate::build::Layout;
+use crate::files::remove_tree_if_exists;
+use crate::process::Env;
+use crate::workdir::{RunRecord, WorkDir};
 
 const SCRIPT: &str = r#"
 import os, sys, zlib, bz2, json, decimal, binascii
@@ -26,23 +25,21 @@ with open(path) as f:
 print("smoke ok", sys.version.split()[0], sys.platform, sys.implementation._multiarch)
 "#;
 
-pub fn run(record: &RunRecord, layout: &Layout, outer_env: &BTreeMap<String, String>) -> anyhow::Result<()> {
-    let host_dir = layout.host.join("smoke");
-    let _ = fs::remove_dir_all(&host_dir);
-    fs::create_dir_all(&host_dir).with_context(|| format!("create {}", host_dir.display()))?;
+pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> {
+    let host_dir = work.target_build.join("smoke");
+    remove_tree_if_exists(&host_dir)?;
+    fs::create_dir_all(&host_dir)?;
     // The build directory is mapped at its own path, so the guest writes where the host reads.
     let guest_dir = host_dir.display().to_string();
-    let env = super::runner_env(outer_env);
     let platform = if record.target.starts_with("emscripten") { "emscripten" } else { "wasi" };
     let args =
         ["-c".to_owned(), SCRIPT.to_owned(), guest_dir, record.source.display().to_string(), platform.to_owned()];
-    let (output, errors) = super::interpreter(record, &layout.work, &env, &args)
-        .read_both()
-        .context("smoke test: the interpreter failed")?;
+    let (output, errors) =
+        super::interpreter(record, &work.root, env, &args).read_both().context("smoke test: the interpreter failed")?;
     if !errors.trim().is_empty() {
         bail!("smoke test: the interpreter wrote to stderr: {}", errors.trim());
     }
-    let written = fs::read_to_string(host_dir.join("smoke.txt")).unwrap_or_default();
+    let written = std::fs::read_to_string(host_dir.join("smoke.txt")).unwrap_or_default();
     if !output.starts_with("smoke ok") || written != "written by the interpreter" {
         bail!("smoke test: unexpected result: printed `{}`, file in the mapped dir holds `{written}`", output.trim());
     }

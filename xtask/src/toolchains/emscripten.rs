@@ -7,13 +7,14 @@
 //! emcc's own cache (the sysroot and the system libraries it builds on demand) stays inside the
 //! install, as with emsdk: it depends only on the release.
 
-use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
+use anyhow::bail;
+use fs_err as fs;
 
 use super::node::Node;
+use crate::files;
+use crate::process::Env;
 
 #[derive(Debug, Clone)]
 pub struct Emscripten {
@@ -37,7 +38,7 @@ impl Emscripten {
             }
         }
         let version_file = root.join("emscripten/emscripten-version.txt");
-        let text = fs::read_to_string(&version_file).with_context(|| format!("read {}", version_file.display()))?;
+        let text = fs::read_to_string(&version_file)?;
         let version = text.trim().trim_matches('"').to_owned();
         if version != pinned {
             bail!(
@@ -63,19 +64,15 @@ impl Emscripten {
     /// Writes the `.emscripten` config (atomically, only when its text changes).
     pub fn write_config(&self, node: &Node) -> anyhow::Result<()> {
         let text = config_text(&self.root, &node.binary);
-        if fs::read_to_string(&self.config).ok().as_deref() == Some(text.as_str()) {
+        if std::fs::read_to_string(&self.config).ok().as_deref() == Some(text.as_str()) {
             return Ok(());
         }
-        let dir = self.config.parent().context("the emscripten config has no parent directory")?;
-        fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
-        let temp = self.config.with_extension("tmp");
-        fs::write(&temp, text).with_context(|| format!("write {}", temp.display()))?;
-        fs::rename(&temp, &self.config).with_context(|| format!("write {}", self.config.display()))
+        files::write_atomic(&self.config, text)
     }
 
     /// What every emcc and emconfigure call needs: emcc and Node first on PATH (emcc runs on the
     /// python3 found there), and the config.
-    pub fn env(&self, node: &Node, base: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    pub fn env(&self, node: &Node, base: &Env) -> Env {
         let mut env = base.clone();
         let path = base.get("PATH").cloned().unwrap_or_default();
         let node_dir = node.binary.parent().unwrap_or(Path::new("/"));
@@ -108,10 +105,10 @@ mod tests {
 
     fn release(dir: &Path, version: &str) {
         for file in ["bin/clang", "bin/wasm-ld", "bin/wasm-opt", "emscripten/emcc"] {
-            fs::create_dir_all(dir.join(file).parent().unwrap()).unwrap();
-            fs::write(dir.join(file), "").unwrap();
+            std::fs::create_dir_all(dir.join(file).parent().unwrap()).unwrap();
+            std::fs::write(dir.join(file), "").unwrap();
         }
-        fs::write(dir.join("emscripten/emscripten-version.txt"), format!("\"{version}\"\n")).unwrap();
+        std::fs::write(dir.join("emscripten/emscripten-version.txt"), format!("\"{version}\"\n")).unwrap();
     }
 
     #[test]
@@ -123,7 +120,7 @@ mod tests {
         assert_eq!(found.identity(), "emscripten 3.1.58");
         let err = Emscripten::open(dir.path(), "4.0.12", "CPython 3.14", &config).unwrap_err().to_string();
         assert!(err.contains("is version 3.1.58") && err.contains("pins emscripten 4.0.12"), "{err}");
-        fs::remove_file(dir.path().join("bin/wasm-opt")).unwrap();
+        std::fs::remove_file(dir.path().join("bin/wasm-opt")).unwrap();
         let err = Emscripten::open(dir.path(), "3.1.58", "CPython 3.13", &config).unwrap_err().to_string();
         assert!(err.contains("`bin/wasm-opt` is missing"), "{err}");
     }

@@ -1,85 +1,108 @@
-//! Toolchains: pinned archives extracted once into the cache, per version.
+//! The toolchain stage: the compiler and runner of a target, pinned in the manifest, installed
+//! once into the cache (or given by the user), opened and checked.
 //!
-//! `CACHE/toolchains/<name>-<version>-<sha256[..12]>/` holds the tree and `.installed`, written
-//! last. The install runs under the download's lock, so concurrent bootstraps share one install.
+//! `CACHE/toolchains/<name>-<version>-<sha256[..12]>/` holds each installed archive, with
+//! `.installed` written last.
 
 pub mod emscripten;
 pub mod node;
+mod open;
 pub mod wasi_sdk;
 pub mod wasmtime;
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-
-use crate::fetch::extract;
-use crate::fetch::Fetcher;
+use crate::fetch::{extract, Fetcher};
 use crate::manifest::Artifact;
-
-const INSTALLED: &str = ".installed";
+use crate::once::Slot;
+use crate::process::Env;
+pub use open::{open, pins, Overrides};
 
 /// The toolchain of one target, opened and checked: a compiler and a runner.
-pub enum Tools {
+pub enum Toolchain {
     Wasi { sdk: wasi_sdk::WasiSdk, wasmtime: wasmtime::Wasmtime },
     Emscripten { emscripten: emscripten::Emscripten, node: node::Node },
 }
 
-impl Tools {
+/// How to compile C for the target: what the dependency builds need.
+pub struct Compiler {
+    /// The compiler and its fixed arguments (the sysroot for the WASI SDK).
+    pub cc: Vec<String>,
+    pub ar: PathBuf,
+    /// Names the compiler in cache keys.
+    pub identity: String,
+    pub env: Env,
+}
+
+impl Toolchain {
     /// Names the compiler in step keys and dependency cache keys.
     pub fn identity(&self) -> String {
         match self {
-            Tools::Wasi { sdk, .. } => sdk.identity(),
-            Tools::Emscripten { emscripten, .. } => emscripten.identity(),
+            Toolchain::Wasi { sdk, .. } => sdk.identity(),
+            Toolchain::Emscripten { emscripten, .. } => emscripten.identity(),
         }
     }
 
     /// The directory the compiler lives under, mapped away in debug information.
     pub fn compiler_root(&self) -> &Path {
         match self {
-            Tools::Wasi { sdk, .. } => sdk.root.parent().unwrap_or(&sdk.root),
-            Tools::Emscripten { emscripten, .. } => emscripten.root.parent().unwrap_or(&emscripten.root),
+            Toolchain::Wasi { sdk, .. } => sdk.root.parent().unwrap_or(&sdk.root),
+            Toolchain::Emscripten { emscripten, .. } => emscripten.root.parent().unwrap_or(&emscripten.root),
         }
     }
 
     /// One line for the log: which compiler and runner, and where.
-    pub fn describe(&self) -> String {
+    pub fn summary(&self) -> String {
         match self {
-            Tools::Wasi { sdk, wasmtime } => {
+            Toolchain::Wasi { sdk, wasmtime } => {
                 format!("{} ({}), wasmtime {}", sdk.identity(), sdk.root.display(), wasmtime.version_string())
             }
-            Tools::Emscripten { emscripten, node } => {
+            Toolchain::Emscripten { emscripten, node } => {
                 format!("{} ({}), node {}", emscripten.identity(), emscripten.root.display(), node.version)
             }
         }
     }
+
+    /// The compiler for libraries, run in `tool_env` (plus what emcc needs).
+    pub fn compiler(&self, tool_env: &Env) -> Compiler {
+        let identity = self.identity();
+        match self {
+            Toolchain::Wasi { sdk, .. } => Compiler {
+                cc: vec![sdk.bin("clang").display().to_string(), format!("--sysroot={}", sdk.sysroot().display())],
+                ar: sdk.bin("llvm-ar"),
+                identity,
+                env: tool_env.clone(),
+            },
+            Toolchain::Emscripten { emscripten, node } => Compiler {
+                cc: vec![emscripten.tool("emcc").display().to_string()],
+                ar: emscripten.tool("emar"),
+                identity,
+                env: emscripten.env(node, tool_env),
+            },
+        }
+    }
 }
 
-/// Fetches (if needed) and extracts an artifact; returns its root directory.
+/// Fetches (if needed) and extracts an artifact once; returns its root directory. With
+/// `verify`, the cached archive is hashed again first.
 pub fn install(fetcher: &Fetcher, artifact: &Artifact) -> anyhow::Result<PathBuf> {
-    let cache = fetcher.cache();
-    let dir = cache.root.join("toolchains").join(format!(
+    let dir = fetcher.cache().root.join("toolchains").join(format!(
         "{}-{}-{}",
         artifact.name,
         artifact.version,
         &artifact.sha256[..12]
     ));
-    if dir.join(INSTALLED).exists() && !fetcher.verifies_everything() {
-        return Ok(dir);
+    if fetcher.verifies_everything() {
+        fetcher.fetch(artifact)?;
     }
-    let fetched = fetcher.fetch(artifact)?;
-    let _lock = cache.lock(artifact).with_context(|| format!("lock {}", cache.root.display()))?;
-    if dir.join(INSTALLED).exists() {
-        return Ok(dir);
-    }
-    if dir.exists() {
-        // An interrupted install: no stamp, so nothing in it is trusted.
-        fs::remove_dir_all(&dir).with_context(|| format!("remove the incomplete install {}", dir.display()))?;
-    }
-    eprintln!("install: {artifact} into {}", dir.display());
-    extract::extract(&fetched.path, artifact.format, artifact.strip.as_deref(), &dir)
-        .with_context(|| format!("{artifact}: install from {}", fetched.path.display()))?;
-    fs::write(dir.join(INSTALLED), format!("{}\n", artifact.sha256)).context("write the install stamp")?;
+    let stamp = dir.join(".installed");
+    let slot = Slot { dest: &dir, stamp: &stamp, key: &artifact.sha256 };
+    slot.fill(&artifact.to_string(), |staging| {
+        let fetched = fetcher.fetch(artifact)?;
+        eprintln!("install: {artifact} into {}", dir.display());
+        extract::extract(&fetched.path, artifact.format, artifact.strip.as_deref(), staging)
+            .map_err(|e| anyhow::anyhow!("{artifact}: install from {}: {e:#}", fetched.path.display()))
+    })?;
     Ok(dir)
 }
 

@@ -3,12 +3,11 @@
 //! Release layout (`node-vX.Y.Z-linux-x64.tar.gz`): `bin/node`. CPython's node entry needs
 //! Node ≥ 18.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use crate::process::Cmd;
+use crate::process::{Cmd, Env};
 
 const MINIMUM_MAJOR: u32 = 18;
 
@@ -20,12 +19,12 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn open(binary: &Path, env: &BTreeMap<String, String>) -> anyhow::Result<Node> {
+    pub fn open(binary: &Path, probe_env: &Env) -> anyhow::Result<Node> {
         if !binary.is_file() {
             bail!("node not found at {}; pass --node PATH or drop it to use the pinned release", binary.display());
         }
         let dir = binary.parent().unwrap_or(Path::new("/"));
-        let text = Cmd::new(binary, dir, env).arg("--version").read()?;
+        let text = Cmd::new(binary, dir, probe_env).arg("--version").read()?;
         let version = text.trim().trim_start_matches('v').to_owned();
         let major: u32 = version
             .split('.')

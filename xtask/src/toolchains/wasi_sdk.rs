@@ -4,14 +4,12 @@
 //! `bin/clang`, `share/wasi-sysroot` and, from SDK 25, a `VERSION` file. SDKs are neither forward
 //! nor backward compatible, so an SDK whose major version differs from the pin is refused.
 
-use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::bail;
 
 use super::major;
-use crate::process::Cmd;
+use crate::process::{Cmd, Env};
 
 #[derive(Debug, Clone)]
 pub struct WasiSdk {
@@ -24,12 +22,7 @@ pub struct WasiSdk {
 
 impl WasiSdk {
     /// Opens an SDK tree, checks its layout and that its major version is `pinned`'s.
-    pub fn open(
-        root: &Path,
-        pinned: &str,
-        why_pinned: &str,
-        env: &BTreeMap<String, String>,
-    ) -> anyhow::Result<WasiSdk> {
+    pub fn open(root: &Path, pinned: &str, why_pinned: &str, probe_env: &Env) -> anyhow::Result<WasiSdk> {
         for required in ["bin/clang", "bin/llvm-ar", "share/wasi-sysroot"] {
             if !root.join(required).exists() {
                 bail!(
@@ -53,7 +46,7 @@ impl WasiSdk {
                 root.display()
             ),
         }
-        let clang = Cmd::new(root.join("bin/clang"), root, env).arg("--version").read()?;
+        let clang = Cmd::new(root.join("bin/clang"), root, probe_env).arg("--version").read()?;
         let clang = clang.lines().next().unwrap_or_default().trim().to_owned();
         Ok(WasiSdk { root: root.to_owned(), version: version.unwrap_or_else(|| pinned.to_owned()), clang })
     }
@@ -79,7 +72,7 @@ impl WasiSdk {
 
 /// The version from the VERSION file (SDK ≥ 25) or from a `wasi-sdk-N.M…` directory name.
 fn sdk_version(root: &Path) -> Option<String> {
-    if let Ok(text) = fs::read_to_string(root.join("VERSION")) {
+    if let Ok(text) = std::fs::read_to_string(root.join("VERSION")) {
         return text.split_whitespace().next().map(str::to_owned);
     }
     let name = root.file_name()?.to_str()?;
@@ -91,6 +84,7 @@ fn sdk_version(root: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn version_comes_from_the_file_or_the_directory_name() {
@@ -116,7 +110,7 @@ mod tests {
             fs::write(root.join("bin").join(tool), "").unwrap();
         }
         fs::write(root.join("VERSION"), "27.0\n").unwrap();
-        let err = WasiSdk::open(&root, "24.0", "CPython 3.13", &BTreeMap::new()).unwrap_err().to_string();
+        let err = WasiSdk::open(&root, "24.0", "CPython 3.13", &Env::new()).unwrap_err().to_string();
         assert!(err.contains("is version 27.0") && err.contains("pins WASI SDK 24"), "{err}");
     }
 }

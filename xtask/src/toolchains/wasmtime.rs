@@ -3,13 +3,12 @@
 //! Eras: ≤13 `--mapdir GUEST::HOST`; 14+ `--dir HOST::GUEST` and `-W/--wasm` options. The stack
 //! size follows what each CPython line's own runner passes.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use crate::build::source::PythonLine;
-use crate::process::Cmd;
+use crate::process::{Cmd, Env};
+use crate::source::PythonLine;
 
 #[derive(Debug, Clone)]
 pub struct Wasmtime {
@@ -25,7 +24,7 @@ pub struct DirMap {
 }
 
 impl Wasmtime {
-    pub fn open(binary: &Path, env: &BTreeMap<String, String>) -> anyhow::Result<Wasmtime> {
+    pub fn open(binary: &Path, probe_env: &Env) -> anyhow::Result<Wasmtime> {
         if !binary.is_file() {
             bail!(
                 "wasmtime not found at {}; pass --wasmtime PATH or drop it to use the pinned release",
@@ -33,7 +32,7 @@ impl Wasmtime {
             );
         }
         let dir = binary.parent().unwrap_or(Path::new("/"));
-        let text = Cmd::new(binary, dir, env).arg("--version").read()?;
+        let text = Cmd::new(binary, dir, probe_env).arg("--version").read()?;
         let version =
             parse_version(&text).with_context(|| format!("unexpected `wasmtime --version` output: {}", text.trim()))?;
         Ok(Wasmtime { binary: binary.to_owned(), version })

@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use sha2::{Digest, Sha256};
 
 pub fn sha256(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A real .tar.gz holding `top/` with one file of `size` pseudo-random bytes.

@@ -1,13 +1,21 @@
-//! Targets are data: triple, toolchain, dependencies, configure flags and runner. The emscripten
-//! targets (node, browser, dynamic linking, pthreads) are new values here, not new drivers.
-
-use crate::deps::{self, Recipe};
-use crate::flags::TargetFlag;
+//! Targets are data: triple, toolchain kind, dependencies, configure flags and runner. The
+//! emscripten targets (node, browser, dynamic linking, pthreads) are new values here, not new
+//! drivers. Every stage reads this; it imports none of them.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Toolchain {
+pub enum ToolchainKind {
     WasiSdk,
     Emscripten,
+}
+
+impl ToolchainKind {
+    /// The name patch series use for the targets of this toolchain (`targets = ["emscripten"]`).
+    pub fn series_name(self) -> &'static str {
+        match self {
+            ToolchainKind::WasiSdk => "wasi",
+            ToolchainKind::Emscripten => "emscripten",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,8 +29,9 @@ pub struct Target {
     /// The name used for the build directory and in messages.
     pub name: &'static str,
     pub triple: &'static str,
-    pub toolchain: Toolchain,
-    pub deps: &'static [&'static Recipe],
+    pub toolchain: ToolchainKind,
+    /// The libraries built for this target, by manifest component (recipes in `deps`).
+    pub libraries: &'static [&'static str],
     /// Compiler flags for the dependencies.
     pub dep_cflags: &'static [&'static str],
     /// CFLAGS for the host configure. Emscripten needs PY_CALL_TRAMPOLINE (bpo-47162), so that
@@ -44,8 +53,8 @@ pub struct Target {
 pub const WASI: Target = Target {
     name: "wasi",
     triple: "wasm32-wasip1",
-    toolchain: Toolchain::WasiSdk,
-    deps: &[&deps::ZLIB, &deps::BZIP2],
+    toolchain: ToolchainKind::WasiSdk,
+    libraries: &["zlib", "bzip2"],
     dep_cflags: &["-O2", "-fPIC"],
     configure_cflags: &[],
     configure_args: &[],
@@ -71,8 +80,8 @@ const EMSCRIPTEN_CONFIGURE_ARGS: &[&str] = &[
 pub const EMSCRIPTEN_NODE: Target = Target {
     name: "emscripten-node",
     triple: "wasm32-emscripten",
-    toolchain: Toolchain::Emscripten,
-    deps: &[&deps::ZLIB, &deps::BZIP2],
+    toolchain: ToolchainKind::Emscripten,
+    libraries: &["zlib", "bzip2"],
     dep_cflags: &["-O2", "-fPIC", "-DWASM_BIGINT"],
     configure_cflags: &["-DPY_CALL_TRAMPOLINE"],
     configure_args: EMSCRIPTEN_CONFIGURE_ARGS,
@@ -90,10 +99,16 @@ pub const EMSCRIPTEN_BROWSER: Target = Target {
     ..EMSCRIPTEN_NODE
 };
 
-pub fn target(flag: TargetFlag) -> &'static Target {
-    match flag {
-        TargetFlag::Wasi => &WASI,
-        TargetFlag::EmscriptenNode => &EMSCRIPTEN_NODE,
-        TargetFlag::EmscriptenBrowser => &EMSCRIPTEN_BROWSER,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [&Target; 3] = [&WASI, &EMSCRIPTEN_NODE, &EMSCRIPTEN_BROWSER];
+
+    #[test]
+    fn target_names_are_unique_and_name_their_build_directory() {
+        let names: std::collections::BTreeSet<_> = ALL.iter().map(|t| t.name).collect();
+        assert_eq!(names.len(), ALL.len());
+        assert!(ALL.iter().all(|t| !t.programs.is_empty() && !t.libraries.is_empty()));
     }
 }

@@ -1,30 +1,30 @@
-//! The WASI host build: the SDK's clang for configure and make, wasmtime as the runner.
+//! The WASI target build: the SDK's clang for configure and make, wasmtime as the runner.
 
-use std::collections::BTreeMap;
-
-use super::env::{base, dep_flags, module, source_access, RunnerSpec, SYSTEM_PATH};
-use super::{Inputs, Layout};
+use super::env::{base, library_flags, module, source_access};
+use super::BuildPlan;
+use crate::process::{Env, SYSTEM_PATH};
 use crate::toolchains::wasi_sdk::WasiSdk;
 use crate::toolchains::wasmtime::Wasmtime;
+use crate::workdir::{RunnerCommand, WorkDir};
 
-pub fn runner(layout: &Layout, inputs: &Inputs, wasmtime: &Wasmtime) -> RunnerSpec {
-    let line = inputs.source.line;
-    let module = module(layout, inputs.target);
+pub fn runner(work: &WorkDir, plan: &BuildPlan, wasmtime: &Wasmtime) -> RunnerCommand {
+    let line = plan.source.line;
+    let module = module(work, plan);
     // The sysconfig data, as CPython's own WASI runner passes it; a wasmtime without --argv0
     // also needs the stdlib named.
-    let mut pythonpath = format!("{}/build/lib.wasi-wasm32-{line}", layout.host.display());
+    let mut pythonpath = format!("{}/build/lib.wasi-wasm32-{line}", work.target_build.display());
     if !wasmtime.sets_argv0() {
-        pythonpath = format!("{pythonpath}:{}/Lib", inputs.source.root.display());
+        pythonpath = format!("{pythonpath}:{}/Lib", plan.source.root.display());
     }
     let env = [("PYTHONPATH".to_owned(), pythonpath)];
-    let dirs = source_access(layout, inputs.source).dirs;
+    let dirs = source_access(work, plan).dirs;
     let args = wasmtime.runner_args(line, &module.display().to_string(), &dirs, &env);
-    RunnerSpec { program: wasmtime.binary.clone(), args, module }
+    RunnerCommand { program: wasmtime.binary.clone(), args, module }
 }
 
-pub fn host_env(layout: &Layout, inputs: &Inputs, sdk: &WasiSdk, runner: &RunnerSpec) -> BTreeMap<String, String> {
+pub fn configure_env(work: &WorkDir, plan: &BuildPlan, sdk: &WasiSdk, runner: &RunnerCommand) -> Env {
     let sysroot = sdk.sysroot();
-    let mut env = base(layout, inputs.source);
+    let mut env = base(work, plan);
     env.insert("PATH".into(), format!("{}:{SYSTEM_PATH}", sdk.root.join("bin").display()));
     env.insert("CC".into(), sdk.compiler("clang"));
     env.insert("CPP".into(), sdk.compiler("clang-cpp"));
@@ -40,6 +40,6 @@ pub fn host_env(layout: &Layout, inputs: &Inputs, sdk: &WasiSdk, runner: &Runner
     env.insert("WASI_SDK_PATH".into(), sdk.root.display().to_string());
     env.insert("WASI_SYSROOT".into(), sysroot.display().to_string());
     env.insert("HOSTRUNNER".into(), runner.command_line());
-    env.extend(dep_flags(inputs));
+    env.extend(library_flags(plan));
     env
 }

@@ -32,7 +32,8 @@ pub enum Source {
 }
 
 impl Source {
-    pub fn describe(&self) -> String {
+    /// The URL, or a file:// URL for a local file.
+    pub fn location(&self) -> String {
         match self {
             Source::Url(url) => url.clone(),
             Source::File(path) => format!("file://{}", path.display()),
@@ -64,7 +65,7 @@ pub fn source_for(artifact: &Artifact, mirror: Option<&Mirror>) -> Source {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fetch::extract::ArchiveFormat;
+    use crate::manifest::ArchiveFormat;
 
     fn artifact(url: &str) -> Artifact {
         Artifact {

@@ -1,26 +1,26 @@
-//! The emscripten host build: emconfigure and make with the pinned emscripten, Node as the
+//! The emscripten target build: emconfigure and make with the pinned emscripten, Node as the
 //! runner. With `--with-emscripten-target=node` CPython links with NODERAWFS, so the interpreter
 //! sees the host's files and finds its stdlib in the build tree, as a native build does.
 
-use std::collections::BTreeMap;
-
-use super::env::{self, base, dep_libraries, module, RunnerSpec};
-use super::{Inputs, Layout};
+use super::env::{base, configure_libraries, library_flags, module};
+use super::BuildPlan;
+use crate::process::Env;
 use crate::toolchains::emscripten::Emscripten;
 use crate::toolchains::node::Node;
+use crate::workdir::{RunnerCommand, WorkDir};
 
-pub fn runner(layout: &Layout, inputs: &Inputs, node: &Node) -> RunnerSpec {
-    RunnerSpec { program: node.binary.clone(), args: Vec::new(), module: module(layout, inputs.target) }
+pub fn runner(work: &WorkDir, plan: &BuildPlan, node: &Node) -> RunnerCommand {
+    RunnerCommand { program: node.binary.clone(), args: Vec::new(), module: module(work, plan) }
 }
 
-pub fn host_env(
-    layout: &Layout,
-    inputs: &Inputs,
+pub fn configure_env(
+    work: &WorkDir,
+    plan: &BuildPlan,
     emscripten: &Emscripten,
     node: &Node,
-    runner: &RunnerSpec,
-) -> BTreeMap<String, String> {
-    let mut env = emscripten.env(node, &base(layout, inputs.source));
+    runner: &RunnerCommand,
+) -> Env {
+    let mut env = emscripten.env(node, &base(work, plan));
     env.insert("HOSTRUNNER".into(), runner.command_line());
     // emconfigure puts the sysroot's pkg-config directories first; nothing of the host's.
     env.insert("EM_PKG_CONFIG_PATH".into(), String::new());
@@ -30,20 +30,20 @@ pub fn host_env(
     // the port"; configure then finds no sqlite3.h and leaves _sqlite3 out.
     env.insert("LIBSQLITE3_CFLAGS".into(), "-sUSE_SQLITE3=0".into());
     env.insert("LIBSQLITE3_LIBS".into(), "-sUSE_SQLITE3=0".into());
-    env.extend(dep_flags(inputs));
+    env.extend(main_module_library_flags(plan));
     env
 }
 
-/// The dependencies for a MAIN_MODULE link. `--enable-wasm-dynamic-linking` links python.js with
+/// The libraries for a MAIN_MODULE link. `--enable-wasm-dynamic-linking` links python.js with
 /// -sMAIN_MODULE, and emcc then wraps the whole link line in --whole-archive: an archive named
 /// twice defines each of its symbols twice, and zlib is named by both the zlib and the binascii
 /// module (configure copies ZLIB_LIBS into BINASCII_LIBS). So every library is named once, in
 /// LIBS, with its directory in LDFLAGS; `<NAME>_CFLAGS` point at the headers, and an empty
 /// `<NAME>_LIBS` (set, so configure uses neither pkg-config's answer nor emscripten's port)
 /// keeps the modules from naming it again.
-fn dep_flags(inputs: &Inputs) -> BTreeMap<String, String> {
-    let mut flags = env::dep_flags(inputs);
-    let libraries = dep_libraries(inputs);
+fn main_module_library_flags(plan: &BuildPlan) -> Env {
+    let mut flags = library_flags(plan);
+    let libraries = configure_libraries(plan);
     for library in &libraries {
         flags.insert(format!("{}_LIBS", library.variable), String::new());
     }

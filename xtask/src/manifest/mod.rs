@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::fetch::extract::ArchiveFormat;
+mod check;
+mod format;
+
+pub use format::ArchiveFormat;
 
 pub const SCHEMA: u32 = 1;
 
@@ -73,18 +76,18 @@ struct RawManifest {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawArtifact {
-    name: Spanned<String>,
-    version: Spanned<String>,
-    url: Spanned<String>,
-    sha256: Spanned<String>,
-    size: Option<Spanned<u64>>,
-    host: Option<Spanned<String>>,
-    component: Option<Spanned<String>>,
+pub(super) struct RawArtifact {
+    pub(super) name: Spanned<String>,
+    pub(super) version: Spanned<String>,
+    pub(super) url: Spanned<String>,
+    pub(super) sha256: Spanned<String>,
+    pub(super) size: Option<Spanned<u64>>,
+    pub(super) host: Option<Spanned<String>>,
+    pub(super) component: Option<Spanned<String>>,
     #[serde(default)]
-    python: Vec<Spanned<String>>,
-    strip: Option<Spanned<String>>,
-    format: Option<Spanned<String>>,
+    pub(super) python: Vec<Spanned<String>>,
+    pub(super) strip: Option<Spanned<String>>,
+    pub(super) format: Option<Spanned<String>>,
 }
 
 impl Manifest {
@@ -118,7 +121,7 @@ impl Manifest {
         let mut seen: BTreeMap<(String, Option<String>), usize> = BTreeMap::new();
         for entry in raw.artifact {
             let start = entry.span().start;
-            let artifact = check_artifact(entry.into_inner(), file).map_err(|(offset, m)| error_at(offset, m))?;
+            let artifact = check::artifact(entry.into_inner(), file).map_err(|(offset, m)| error_at(offset, m))?;
             let key = (artifact.name.clone(), artifact.host.clone());
             if let Some(first) = seen.insert(key, start) {
                 return Err(error_at(
@@ -186,88 +189,6 @@ impl Manifest {
             anyhow::anyhow!("the manifest pins no `{component}` for {host}; add one with --overlay FILE")
         })
     }
-}
-
-type FieldError = (usize, String);
-
-fn check_artifact(raw: RawArtifact, file: &Path) -> Result<Artifact, FieldError> {
-    let name = raw.name.get_ref().clone();
-    let field_error = |span: std::ops::Range<usize>, field: &str, problem: String| {
-        (span.start, format!("artifact `{name}`: field `{field}`: {problem}"))
-    };
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
-        return Err(field_error(raw.name.span(), "name", "use letters, digits, `.`, `_` and `-` only".into()));
-    }
-    let sha256 = raw.sha256.get_ref();
-    if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)) {
-        return Err(field_error(
-            raw.sha256.span(),
-            "sha256",
-            format!("expected 64 lowercase hex digits, got `{sha256}`"),
-        ));
-    }
-    let url = raw.url.get_ref();
-    if let Err(problem) = check_url(url) {
-        return Err(field_error(raw.url.span(), "url", problem));
-    }
-    let format = match &raw.format {
-        Some(f) => ArchiveFormat::from_name(f.get_ref())
-            .ok_or_else(|| field_error(f.span(), "format", format!("unknown format `{}`", f.get_ref())))?,
-        None => ArchiveFormat::from_file_name(url),
-    };
-    for line in &raw.python {
-        if !is_python_line(line.get_ref()) {
-            return Err(field_error(
-                line.span(),
-                "python",
-                format!("expected a line like \"3.13\", got `{}`", line.get_ref()),
-            ));
-        }
-    }
-    Ok(Artifact {
-        component: raw.component.map(Spanned::into_inner).unwrap_or_else(|| name.clone()),
-        version: raw.version.into_inner(),
-        url: url.clone(),
-        sha256: sha256.clone(),
-        size: raw.size.map(Spanned::into_inner),
-        host: raw.host.map(Spanned::into_inner),
-        python: raw.python.into_iter().map(Spanned::into_inner).collect(),
-        strip: raw.strip.map(Spanned::into_inner),
-        format,
-        origin: file.to_owned(),
-        name,
-    })
-}
-
-/// https everywhere; file:// and plain http to a loopback address are allowed for local mirrors.
-fn check_url(url: &str) -> Result<(), String> {
-    if url.starts_with("https://") || url.starts_with("file://") {
-        return Ok(());
-    }
-    if let Some(rest) = url.strip_prefix("http://") {
-        let host = rest.split(['/', '?']).next().unwrap_or("");
-        let host = host.rsplit_once(':').map_or(
-            host,
-            |(h, port)| {
-                if port.chars().all(|c| c.is_ascii_digit()) {
-                    h
-                } else {
-                    host
-                }
-            },
-        );
-        if matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
-            return Ok(());
-        }
-        return Err(format!("`{url}` is plain http; use https (plain http is allowed only for loopback)"));
-    }
-    Err(format!("`{url}` is not an https:// or file:// URL"))
-}
-
-fn is_python_line(line: &str) -> bool {
-    let mut parts = line.split('.');
-    matches!((parts.next(), parts.next(), parts.next()), (Some(a), Some(b), None)
-        if !a.is_empty() && !b.is_empty() && a.chars().chain(b.chars()).all(|c| c.is_ascii_digit()))
 }
 
 fn line_of(text: &str, offset: usize) -> usize {

@@ -1,11 +1,11 @@
 //! Per-step stamps: a step is skipped when the key of its inputs equals the stamp's. The stamp is
 //! removed before a step runs and written (atomically) only after it succeeds.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use sha2::{Digest, Sha256};
+
+use crate::files::{hex, remove_file_if_exists, write_atomic};
 
 pub struct Stamps {
     dir: PathBuf,
@@ -21,22 +21,15 @@ impl Stamps {
     }
 
     pub fn is_current(&self, step: &str, key: &str) -> bool {
-        fs::read_to_string(self.path(step)).is_ok_and(|stored| stored.trim() == key)
+        std::fs::read_to_string(self.path(step)).is_ok_and(|stored| stored.trim() == key)
     }
 
     pub fn invalidate(&self, step: &str) -> anyhow::Result<()> {
-        match fs::remove_file(self.path(step)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).context("remove a step stamp"),
-            _ => Ok(()),
-        }
+        remove_file_if_exists(&self.path(step))
     }
 
     pub fn record(&self, step: &str, key: &str) -> anyhow::Result<()> {
-        fs::create_dir_all(&self.dir).with_context(|| format!("create {}", self.dir.display()))?;
-        let path = self.path(step);
-        let temp = path.with_extension("tmp");
-        fs::write(&temp, format!("{key}\n"))?;
-        fs::rename(&temp, &path).with_context(|| format!("write {}", path.display()))
+        write_atomic(&self.path(step), format!("{key}\n"))
     }
 }
 
@@ -47,7 +40,7 @@ pub fn key<I: IntoIterator<Item = S>, S: AsRef<str>>(parts: I) -> String {
         hasher.update(part.as_ref());
         hasher.update([0]);
     }
-    hex::encode(hasher.finalize())
+    hex(&hasher.finalize())
 }
 
 #[cfg(test)]

@@ -1,0 +1,200 @@
+//! The CPython build stage: a native build Python, then configure and make for the target, each
+//! step skipped when its inputs are unchanged; then the run record that `run` and `test` read.
+//!
+//! Steps (their names are CPython's own: `host` is autoconf's --host, the target):
+//! `configure build python`, `make build python`, `configure host`, `make host`.
+
+mod emscripten;
+mod env;
+mod stamp;
+mod wasi;
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+use fs_err as fs;
+
+use crate::deps::Library;
+use crate::files::{self, remove_file_if_exists, sha256_file};
+use crate::process::Cmd;
+use crate::source::{fingerprint, SourceTree};
+use crate::target::Target;
+use crate::toolchains::Toolchain;
+use crate::workdir::{RunRecord, RunnerCommand, WorkDir};
+use stamp::Stamps;
+
+/// Everything configure and make need, resolved by the earlier stages.
+pub struct BuildPlan<'a> {
+    pub target: &'static Target,
+    pub source: &'a SourceTree,
+    pub toolchain: &'a Toolchain,
+    pub libraries: &'a [Library],
+    pub jobs: usize,
+    /// Extra arguments for the target's configure (`--configure-arg`).
+    pub configure_args: &'a [String],
+}
+
+/// Which steps ran and which were up to date.
+#[derive(Debug, Default)]
+pub struct StepReport {
+    pub ran: Vec<String>,
+    pub skipped: Vec<String>,
+}
+
+pub fn build(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<StepReport> {
+    fs::create_dir_all(work.home())?;
+    let marker = plan.source.root.join("Modules/Setup.local");
+    if !marker.exists() {
+        files::write_atomic(&marker, "# Created by cargo xtask bootstrap (marks a WASI build tree).\n")?;
+    }
+    let mut steps = Steps { work, plan, stamps: Stamps::new(&work.stamps), report: StepReport::default() };
+    let build_python_key = steps.build_python()?;
+    steps.build_target(&build_python_key)?;
+    Ok(steps.report)
+}
+
+struct Steps<'a> {
+    work: &'a WorkDir,
+    plan: &'a BuildPlan<'a>,
+    stamps: Stamps,
+    report: StepReport,
+}
+
+impl Steps<'_> {
+    /// The native build Python; returns its configure key, which the target's steps build on.
+    fn build_python(&mut self) -> anyhow::Result<String> {
+        let (work, source) = (self.work, self.plan.source);
+        let native_env = env::base(work, self.plan);
+        let configure = source.root.join("configure");
+        let configure_digest = sha256_file(&configure).with_context(|| format!("read {}", configure.display()))?;
+        let key =
+            stamp::key(["configure build python", &source.identity, &configure_digest, &env::key_text(&native_env)]);
+        let native_configure = Cmd::new(&configure, &work.build_python, &native_env).arg("-C");
+        self.configure_and_make("build python", &work.build_python, native_configure, &key)?;
+        Ok(key)
+    }
+
+    /// configure and make for the target, then the run record.
+    fn build_target(&mut self, build_python_key: &str) -> anyhow::Result<()> {
+        let (work, plan) = (self.work, self.plan);
+        let (runner, configure) = target_configure(work, plan)?;
+        let parts = ["configure host", build_python_key, &configure.display(), &env::key_text(&configure.env)];
+        let identity = plan.toolchain.identity();
+        let library_keys = plan.libraries.iter().map(|library| library.key.as_str());
+        let key = stamp::key(parts.into_iter().chain([identity.as_str()]).chain(library_keys));
+        self.configure_and_make("host", &work.target_build, configure, &key)?;
+        // The module's name is known once make has run.
+        let runner = RunnerCommand { module: env::module(work, plan), ..runner };
+        if plan.target.runner == crate::target::Runner::Wasmtime {
+            fs::create_dir_all(work.guest_root())?;
+        }
+        let source = plan.source;
+        let record = RunRecord {
+            target: plan.target.name.to_owned(),
+            python: source.line.to_string(),
+            source: source.root.clone(),
+            runner,
+        };
+        work.write_run_record(&record)
+    }
+
+    /// The `configure WHAT` step in `dir`, keyed by `key`, then `make WHAT` there with the same
+    /// environment.
+    fn configure_and_make(&mut self, what: &str, dir: &Path, configure: Cmd, key: &str) -> anyhow::Result<()> {
+        let configure_name = format!("configure {what}");
+        let make_name = format!("make {what}");
+        // configure wrote these into the Makefile; passed again, make would add them a second time.
+        let mut make_env = configure.env.clone();
+        for written in ["CFLAGS", "CPPFLAGS", "LDFLAGS", "LIBS"] {
+            make_env.remove(written);
+        }
+        let make = Cmd::new("make", dir, &make_env).arg(format!("-j{}", self.plan.jobs));
+        self.step(&configure_name, key, |log| {
+            fresh_config_cache(dir)?;
+            configure.run_logged(&configure_name, log)
+        })?;
+        self.make_step(&make_name, key, |log| make.run_logged(&make_name, log))
+    }
+
+    /// Runs `run` unless the stamp holds `key`; returns whether it ran.
+    fn step(&mut self, name: &str, key: &str, run: impl FnOnce(&Path) -> anyhow::Result<()>) -> anyhow::Result<bool> {
+        if self.stamps.is_current(name, key) {
+            self.report.skipped.push(name.to_owned());
+            return Ok(false);
+        }
+        self.stamps.invalidate(name)?;
+        let log = self.work.log(name);
+        remove_file_if_exists(&log)?;
+        eprintln!("build: {name} (log: {})", log.display());
+        let started = Instant::now();
+        run(&log)?;
+        eprintln!("build: {name} done in {:.1}s", started.elapsed().as_secs_f64());
+        self.stamps.record(name, key)?;
+        self.report.ran.push(name.to_owned());
+        Ok(true)
+    }
+
+    /// A make step: its key also covers the source tree, so an edit in a checkout re-runs make, and
+    /// nothing else does. The fingerprint is taken again after make, which may touch the tree.
+    fn make_step(
+        &mut self,
+        name: &str,
+        configure_key: &str,
+        run: impl FnOnce(&Path) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let tree = &self.plan.source.root;
+        let key_now = stamp::key([configure_key, &fingerprint(tree)?]);
+        if self.step(name, &key_now, run)? {
+            self.stamps.record(name, &stamp::key([configure_key, &fingerprint(tree)?]))?;
+        }
+        Ok(())
+    }
+}
+
+/// The target's runner (without the module's final name) and its configure command.
+fn target_configure(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<(RunnerCommand, Cmd)> {
+    let (mut configure_env, wrapper, runner) = match plan.toolchain {
+        Toolchain::Wasi { sdk, wasmtime } => {
+            let runner = wasi::runner(work, plan, wasmtime);
+            (wasi::configure_env(work, plan, sdk, &runner), None, runner)
+        }
+        Toolchain::Emscripten { emscripten, node } => {
+            let runner = emscripten::runner(work, plan, node);
+            let env = emscripten::configure_env(work, plan, emscripten, node, &runner);
+            (env, Some(emscripten.tool("emconfigure")), runner)
+        }
+    };
+    configure_env.insert("CFLAGS".into(), env::target_cflags(work, plan));
+    if let Some(site) = env::config_site(plan) {
+        configure_env.insert("CONFIG_SITE".into(), site.display().to_string());
+    }
+    let target = plan.target;
+    let configure = match &wrapper {
+        Some(wrapper) => Cmd::new(wrapper, &work.target_build, &configure_env).arg("/bin/sh"),
+        None => Cmd::new("/bin/sh", &work.target_build, &configure_env),
+    }
+    .arg(env::source_access(work, plan).configure.display().to_string())
+    .args([
+        "-C".to_owned(),
+        format!("--host={}", target.triple),
+        format!("--build={}", config_guess(plan.source, &env::base(work, plan))?),
+        format!("--with-build-python={}", work.build_python.join("python").display()),
+    ])
+    .args(target.configure_args.iter().chain(target.flavour_args).copied())
+    .args(plan.configure_args.iter().cloned());
+    Ok((runner, configure))
+}
+
+/// Creates a build directory, or drops the `config.cache` of an earlier configure: its inputs
+/// changed (that is why configure runs again), and autoconf refuses a cache whose precious
+/// variables differ. Objects are kept, so make stays incremental.
+fn fresh_config_cache(dir: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(dir)?;
+    remove_file_if_exists(&dir.join("config.cache"))
+}
+
+fn config_guess(source: &SourceTree, env: &crate::process::Env) -> anyhow::Result<String> {
+    let guess = source.root.join("config.guess");
+    Ok(Cmd::new("/bin/sh", &source.root, env).arg(guess.display().to_string()).read()?.trim().to_owned())
+}

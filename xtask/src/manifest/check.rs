@@ -1,0 +1,89 @@
+//! Checking one raw manifest entry and turning it into an [`Artifact`].
+
+use std::path::Path;
+
+use toml::Spanned;
+
+use super::{ArchiveFormat, Artifact, RawArtifact};
+
+pub(super) type FieldError = (usize, String);
+
+pub(super) fn artifact(raw: RawArtifact, file: &Path) -> Result<Artifact, FieldError> {
+    let name = raw.name.get_ref().clone();
+    let field_error = |span: std::ops::Range<usize>, field: &str, problem: String| {
+        (span.start, format!("artifact `{name}`: field `{field}`: {problem}"))
+    };
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+        return Err(field_error(raw.name.span(), "name", "use letters, digits, `.`, `_` and `-` only".into()));
+    }
+    let sha256 = raw.sha256.get_ref();
+    if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)) {
+        return Err(field_error(
+            raw.sha256.span(),
+            "sha256",
+            format!("expected 64 lowercase hex digits, got `{sha256}`"),
+        ));
+    }
+    let url = raw.url.get_ref();
+    if let Err(problem) = check_url(url) {
+        return Err(field_error(raw.url.span(), "url", problem));
+    }
+    let format = match &raw.format {
+        Some(f) => ArchiveFormat::from_name(f.get_ref())
+            .ok_or_else(|| field_error(f.span(), "format", format!("unknown format `{}`", f.get_ref())))?,
+        None => ArchiveFormat::from_file_name(url),
+    };
+    for line in &raw.python {
+        if !is_python_line(line.get_ref()) {
+            return Err(field_error(
+                line.span(),
+                "python",
+                format!("expected a line like \"3.13\", got `{}`", line.get_ref()),
+            ));
+        }
+    }
+    Ok(Artifact {
+        component: raw.component.map(Spanned::into_inner).unwrap_or_else(|| name.clone()),
+        version: raw.version.into_inner(),
+        url: url.clone(),
+        sha256: sha256.clone(),
+        size: raw.size.map(Spanned::into_inner),
+        host: raw.host.map(Spanned::into_inner),
+        python: raw.python.into_iter().map(Spanned::into_inner).collect(),
+        strip: raw.strip.map(Spanned::into_inner),
+        format,
+        origin: file.to_owned(),
+        name,
+    })
+}
+
+/// https everywhere; file:// and plain http to a loopback address are allowed for local mirrors.
+fn check_url(url: &str) -> Result<(), String> {
+    if url.starts_with("https://") || url.starts_with("file://") {
+        return Ok(());
+    }
+    if let Some(rest) = url.strip_prefix("http://") {
+        let host = rest.split(['/', '?']).next().unwrap_or("");
+        let host = host.rsplit_once(':').map_or(
+            host,
+            |(h, port)| {
+                if port.chars().all(|c| c.is_ascii_digit()) {
+                    h
+                } else {
+                    host
+                }
+            },
+        );
+        if matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+            return Ok(());
+        }
+        return Err(format!("`{url}` is plain http; use https (plain http is allowed only for loopback)"));
+    }
+    Err(format!("`{url}` is not an https:// or file:// URL"))
+}
+
+fn is_python_line(line: &str) -> bool {
+    let mut parts = line.split('.');
+    matches!((parts.next(), parts.next(), parts.next()), (Some(a), Some(b), None)
+        if !a.is_empty() && !b.is_empty() && a.chars().chain(b.chars()).all(|c| c.is_ascii_digit()))
+}

@@ -1,0 +1,59 @@
+//! The flags that several commands share, turned into the values the stages take: the target,
+//! the work dir, the source choice, the user's own tools and the patch directory. Commands call
+//! these; no command calls another.
+
+use std::path::{Path, PathBuf};
+
+use crate::context::Context;
+use crate::flags::{BuildSelection, SourceSelection, TargetFlag};
+use crate::source::{PythonLine, SourceChoice};
+use crate::target::{self, Target};
+use crate::toolchains::Overrides;
+use crate::workdir::WorkDir;
+
+impl SourceSelection {
+    pub fn target(&self) -> &'static Target {
+        match self.target {
+            TargetFlag::Wasi => &target::WASI,
+            TargetFlag::EmscriptenNode => &target::EMSCRIPTEN_NODE,
+            TargetFlag::EmscriptenBrowser => &target::EMSCRIPTEN_BROWSER,
+        }
+    }
+
+    /// `--work-dir`, else `target/bootstrap` in the workspace.
+    pub fn work_dir(&self, context: &Context) -> WorkDir {
+        let root = match &self.work_dir {
+            Some(dir) => context.absolute(dir),
+            None => context.workspace.join("target/bootstrap"),
+        };
+        WorkDir::new(&root, self.target())
+    }
+
+    pub fn source_choice(&self, context: &Context) -> anyhow::Result<SourceChoice> {
+        Ok(match (&self.python_source, &self.python) {
+            (Some(dir), _) => SourceChoice::Checkout(context.absolute(dir)),
+            (None, Some(line)) => SourceChoice::Release(Some(PythonLine::parse(line)?)),
+            (None, None) => SourceChoice::Release(None),
+        })
+    }
+}
+
+impl BuildSelection {
+    pub fn overrides(&self, context: &Context) -> Overrides {
+        let absolute = |path: &Option<PathBuf>| path.as_deref().map(|p| context.absolute(p));
+        Overrides {
+            wasi_sdk: absolute(&self.wasi_sdk),
+            wasmtime: absolute(&self.wasmtime),
+            emscripten: absolute(&self.emscripten),
+            node: absolute(&self.node),
+        }
+    }
+}
+
+/// `--patches DIR`, else `patches/` in the workspace.
+pub fn patches_dir(context: &Context, flag: Option<&Path>) -> PathBuf {
+    match flag {
+        Some(dir) => context.absolute(dir),
+        None => context.workspace.join("patches"),
+    }
+}

@@ -1,0 +1,135 @@
+//! The source stage: the CPython tree to build, either a pinned release tarball extracted once
+//! into the work dir, or a checkout used in place.
+
+mod checkout;
+mod fingerprint;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use anyhow::Context;
+
+use crate::fetch::{extract, Fetcher};
+use crate::files::remove_file_if_exists;
+use crate::manifest::Manifest;
+use crate::once::Slot;
+use crate::process::Env;
+use crate::workdir::WorkDir;
+pub use fingerprint::fingerprint;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PythonLine {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl PythonLine {
+    pub fn parse(text: &str) -> anyhow::Result<PythonLine> {
+        let (major, minor) = text.split_once('.').context("expected X.Y")?;
+        Ok(PythonLine {
+            major: major.parse().with_context(|| format!("`{text}` is not a CPython line like 3.13"))?,
+            minor: minor.parse().with_context(|| format!("`{text}` is not a CPython line like 3.13"))?,
+        })
+    }
+}
+
+impl fmt::Display for PythonLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceTree {
+    pub root: PathBuf,
+    pub line: PythonLine,
+    /// The release tarball's sha256, or `checkout` for a checkout.
+    pub identity: String,
+    pub source_date_epoch: u64,
+    /// The WASI SDK major version a checkout's Platforms/WASI/config.toml pins, if any.
+    pub checkout_wasi_sdk: Option<String>,
+}
+
+/// The newest CPython line the manifest pins a release for.
+pub fn newest_line(manifest: &Manifest, host: &str) -> anyhow::Result<PythonLine> {
+    manifest
+        .for_host(host)
+        .filter(|a| a.component == "cpython")
+        .flat_map(|a| a.python.iter())
+        .filter_map(|line| PythonLine::parse(line).ok())
+        .max()
+        .context("the manifest pins no `cpython` release; pass --python-source DIR or add one with --overlay")
+}
+
+/// Which source the user asked for.
+#[derive(Debug, Clone)]
+pub enum SourceChoice {
+    /// The pinned release of a line; `None` is the newest line the manifest pins.
+    Release(Option<PythonLine>),
+    /// A checkout, by absolute path.
+    Checkout(PathBuf),
+}
+
+/// The tree to build: the release extracted into the work dir (once), or the checkout. `probe_env`
+/// is the environment for the `git` query of a checkout.
+pub fn resolve(
+    choice: &SourceChoice,
+    fetcher: &Fetcher,
+    manifest: &Manifest,
+    host: &str,
+    work: &WorkDir,
+    probe_env: &Env,
+) -> anyhow::Result<SourceTree> {
+    match choice {
+        SourceChoice::Checkout(dir) => checkout::open(dir, probe_env),
+        SourceChoice::Release(line) => {
+            let line = match line {
+                Some(line) => *line,
+                None => newest_line(manifest, host)?,
+            };
+            release(fetcher, manifest, host, line, work)
+        }
+    }
+}
+
+/// Extracts the pinned release of `line` into `WORK/src/` (once) and returns the tree.
+fn release(
+    fetcher: &Fetcher,
+    manifest: &Manifest,
+    host: &str,
+    line: PythonLine,
+    work: &WorkDir,
+) -> anyhow::Result<SourceTree> {
+    let artifact = manifest.component("cpython", &line.to_string(), host)?;
+    let top = artifact.strip.clone().unwrap_or_else(|| format!("Python-{}", artifact.version));
+    let root = work.sources().join(&top);
+    let stamp = work.sources().join(format!("{top}.extracted"));
+    let slot = Slot { dest: &root, stamp: &stamp, key: &artifact.sha256 };
+    slot.fill(&format!("the source of {artifact}"), |staging| {
+        let fetched = fetcher.fetch(&artifact)?;
+        // A fresh tree carries no patches, whatever the last patch stamp said.
+        remove_file_if_exists(&work.patch_stamp())?;
+        eprintln!("source: extracting {artifact} into {}", root.display());
+        extract::extract(&fetched.path, artifact.format, Some(&top), staging)
+    })?;
+    let epoch = mtime_seconds(&root.join("configure"))?;
+    Ok(SourceTree { root, line, identity: artifact.sha256, source_date_epoch: epoch, checkout_wasi_sdk: None })
+}
+
+fn mtime_seconds(path: &Path) -> anyhow::Result<u64> {
+    let modified = fs_err::metadata(path)?.modified().with_context(|| format!("stat {}", path.display()))?;
+    Ok(modified.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_parse_and_order() {
+        assert_eq!(PythonLine::parse("3.13").unwrap(), PythonLine { major: 3, minor: 13 });
+        assert!(PythonLine::parse("3.9").unwrap() < PythonLine::parse("3.13").unwrap());
+        assert!(PythonLine::parse("three").is_err());
+    }
+}
