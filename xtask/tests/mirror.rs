@@ -138,6 +138,7 @@ fn manifest_errors_name_the_file_line_and_field() {
 #[test]
 fn help_explains_every_global_flag() {
     let out = xtask(&["fetch", "--help"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
     let help = stdout(&out);
     for flag in [
         "--manifest",
@@ -159,6 +160,7 @@ fn help_explains_every_global_flag() {
 #[test]
 fn the_shipped_manifest_parses() {
     let out = xtask(&["fetch", "no-such-artifact", "--cache-dir", "/tmp/unused"], &[]);
+    assert_eq!(out.status.code(), Some(1), "an unknown artifact is an error");
     let err = stderr(&out);
     assert!(err.contains("no artifact `no-such-artifact`") && err.contains("cpython-3.13"), "{err}");
 }
@@ -173,6 +175,7 @@ fn a_missing_local_file_is_named_with_the_right_hint() {
         &["fetch", "a", "--manifest", &manifest, "--cache-dir", &cache, "--mirror", empty.to_str().unwrap()],
         &[],
     );
+    assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains(&format!("not in the mirror: expected file://{}/a/a-1.0.tar.gz", empty.display())), "{err}");
 
@@ -180,6 +183,7 @@ fn a_missing_local_file_is_named_with_the_right_hint() {
     let url = format!("file://{}/c-1.0.tar.gz", dir.path().display());
     let local = support::manifest(&empty, &[Entry { name: "c", url, body: &body, size: false }]);
     let out = xtask(&["fetch", "--manifest", local.to_str().unwrap(), "--cache-dir", &cache], &[]);
+    assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("c-1.0.tar.gz does not exist") && err.contains("check the url in the manifest"), "{err}");
 }

@@ -129,8 +129,8 @@ fn render(ops: &[Op], old: &[&str], new: &[&str], (mut i, mut j): (usize, usize)
 
 #[cfg(test)]
 mod tests {
+    use super::super::diff::{apply, Diff};
     use super::*;
-    use crate::patches::diff::{apply, Diff};
 
     fn numbered(range: std::ops::Range<usize>) -> String {
         range.map(|n| format!("line {n}\n")).collect()

@@ -1,5 +1,6 @@
 #![allow(dead_code)]
 
+pub mod mini;
 pub mod server;
 pub mod tls;
 

@@ -1,0 +1,149 @@
+//! The wiring of `cargo xtask bootstrap`, fast: the real binary runs every stage (fetch, source,
+//! patches, toolchains, deps, configure/make, run record) against a miniature CPython release
+//! with a real configure script and Makefile, compiled by the host's C compiler (support/mini.rs).
+//! The real builds are in the e2e tier.
+
+mod support;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use support::{mini, stderr, stdout, xtask};
+
+struct Mini {
+    dir: tempfile::TempDir,
+    manifest: PathBuf,
+}
+
+impl Mini {
+    fn new() -> Mini {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = mini::write_release(dir.path());
+        Mini { dir, manifest }
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    fn xtask(&self, command: &str, extra: &[&str]) -> Output {
+        let (manifest, cache, work) = (self.manifest.display().to_string(), self.path("cache"), self.path("work"));
+        let mut args = vec![command, "--manifest", &manifest, "--progress", "lines", "--offline"];
+        let (cache, work) = (cache.display().to_string(), work.display().to_string());
+        args.extend(["--cache-dir", &cache, "--work-dir", &work, "--target", "wasi", "--python", "3.13"]);
+        args.extend_from_slice(extra);
+        xtask(&args, &[])
+    }
+
+    /// A bootstrap that must succeed; returns the build steps it ran, in order.
+    fn bootstrap(&self, extra: &[&str]) -> (Vec<String>, String) {
+        let mut args = vec!["--no-test"];
+        args.extend_from_slice(extra);
+        let out = self.xtask("bootstrap", &args);
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        let ran = err
+            .lines()
+            .filter_map(|l| l.strip_prefix("build: ").and_then(|rest| rest.split(" (log:").next()))
+            .filter(|step| !step.contains(" done in ") && !step.starts_with("nothing changed"))
+            .map(str::to_owned)
+            .collect();
+        (ran, err)
+    }
+
+    fn source_file(&self) -> PathBuf {
+        self.path("work/src/Python-3.13.99/Programs/python.c")
+    }
+}
+
+const ALL_STEPS: [&str; 4] = ["configure build python", "make build python", "configure host", "make host"];
+
+#[test]
+fn a_second_bootstrap_changes_nothing_and_run_uses_the_recorded_runner() {
+    let mini = Mini::new();
+    let (ran, err) = mini.bootstrap(&[]);
+    assert_eq!(ran, ALL_STEPS, "{err}");
+    for stage in
+        ["install: wasi-sdk-24 24.0", "install: wasmtime 49.0.3", "deps: building zlib", "deps: building bzip2"]
+    {
+        assert!(err.contains(stage), "missing `{stage}`:\n{err}");
+    }
+    assert!(mini.path("work/wasi/python.wasm").is_file());
+
+    let (ran, err) = mini.bootstrap(&[]);
+    assert!(ran.is_empty(), "{err}");
+    assert!(err.contains("build: nothing changed (4 steps up to date)"), "{err}");
+    for busy in ["fetch: ", "install: ", "deps: ", "source: extracting", "patch: "] {
+        assert!(!err.lines().any(|l| l.starts_with(busy)), "a no-op bootstrap printed `{busy}`:\n{err}");
+    }
+
+    let out = mini.xtask("run", &["--", "hello", "world"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "mini python: hello world\n");
+}
+
+#[test]
+fn an_edited_source_file_reruns_only_make() {
+    let mini = Mini::new();
+    mini.bootstrap(&[]);
+    let edited = mini::PYTHON_C.replace("mini python:", "edited python:");
+    fs::write(mini.source_file(), edited).unwrap();
+    let (ran, err) = mini.bootstrap(&[]);
+    assert_eq!(ran, ["make build python", "make host"], "{err}");
+    let out = mini.xtask("run", &["--", "x"]);
+    assert_eq!(stdout(&out), "edited python: x\n", "{}", stderr(&out));
+}
+
+#[test]
+fn a_changed_configure_argument_reruns_the_target_steps_only() {
+    let mini = Mini::new();
+    mini.bootstrap(&[]);
+    let (ran, err) = mini.bootstrap(&["--configure-arg=--with-pydebug"]);
+    assert_eq!(ran, ["configure host", "make host"], "{err}");
+    let args = fs::read_to_string(mini.path("work/wasi/configure.args")).unwrap();
+    assert!(args.lines().any(|a| a == "--with-pydebug"), "{args}");
+    let (ran, err) = mini.bootstrap(&["--configure-arg=--with-pydebug"]);
+    assert!(ran.is_empty(), "{err}");
+}
+
+#[test]
+fn the_patch_series_comes_from_the_given_directory_and_reaches_the_build() {
+    let mini = Mini::new();
+    let patches = mini.path("patches");
+    write_series(&patches, "louder.patch", "mini python:", "MINI PYTHON:");
+    let patches_flag = format!("--patches={}", patches.display());
+    let (ran, err) = mini.bootstrap(&[&patches_flag]);
+    assert!(err.contains("patch: louder.patch: applied"), "{err}");
+    assert_eq!(ran, ALL_STEPS, "{err}");
+    assert_eq!(stdout(&mini.xtask("run", &["--", "a"])), "MINI PYTHON: a\n");
+
+    // Without the series the patch is reverted, and only make runs again.
+    let (ran, err) = mini.bootstrap(&[&format!("--patches={}", mini.path("no-patches").display())]);
+    assert!(err.contains("patch: louder.patch: reverted (no longer in the series)"), "{err}");
+    assert_eq!(ran, ["make build python", "make host"], "{err}");
+    assert_eq!(stdout(&mini.xtask("run", &["--", "a"])), "mini python: a\n");
+}
+
+#[test]
+fn a_missing_build_is_one_line_that_says_what_to_do() {
+    let mini = Mini::new();
+    let out = mini.xtask("run", &["--", "x"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no build found at") && err.contains("run `cargo xtask bootstrap` first"), "{err}");
+}
+
+/// A series for 3.13 with one patch (for every target) replacing `old` with `new` in python.c.
+fn write_series(dir: &Path, name: &str, old: &str, new: &str) {
+    fs::create_dir_all(dir.join("3.13")).unwrap();
+    fs::write(dir.join("3.13/series.toml"), format!("[[patch]]\nfile = \"{name}\"\n")).unwrap();
+    let line = "    printf(\"OLD\");\n";
+    let patch = format!(
+        "What: a test patch\n\n--- a/Programs/python.c\n+++ b/Programs/python.c\n@@ -2,3 +2,3 @@\n int main(int argc, char **argv) {{\n-{}+{}     for (int i = 1; i < argc; i++) printf(\" %s\", argv[i]);\n",
+        line.replace("OLD", old),
+        line.replace("OLD", new)
+    );
+    fs::write(dir.join("3.13").join(name), patch).unwrap();
+}

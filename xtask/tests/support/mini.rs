@@ -1,0 +1,143 @@
+//! A miniature CPython release and a toolchain made of the host's own C compiler, as real
+//! archives, for testing how the bootstrap stages are wired: the source has a real `configure`
+//! that writes a real Makefile, and make compiles a real program. The "WASI SDK" runs the
+//! host's `cc`, and the "wasmtime" runs the module it is given, so `run` works end to end.
+
+use std::path::{Path, PathBuf};
+
+use super::sha256;
+
+pub const CONFIGURE: &str = r##"#!/bin/sh
+# A miniature configure: records its arguments and writes the Makefile from Makefile.in.
+srcdir=$(dirname "$0")
+exe=
+for arg in "$@"; do
+  case $arg in
+    -C) echo "# config cache" > config.cache ;;
+    --host=*) exe=.wasm ;;
+  esac
+done
+printf '%s\n' "$@" > configure.args
+sed -e "s|@srcdir@|$srcdir|g" -e "s|@CC@|${CC:-cc}|g" -e "s|@CFLAGS@|$CFLAGS|g" -e "s|@EXE@|$exe|g" \
+  "$srcdir/Makefile.in" > Makefile
+"##;
+
+pub const MAKEFILE_IN: &str =
+    "all: python@EXE@\n\npython@EXE@: @srcdir@/Programs/python.c\n\t@CC@ @CFLAGS@ -o $@ @srcdir@/Programs/python.c\n";
+
+pub const PYTHON_C: &str = "#include <stdio.h>\nint main(int argc, char **argv) {\n    printf(\"mini python:\");\n    for (int i = 1; i < argc; i++) printf(\" %s\", argv[i]);\n    printf(\"\\n\");\n    return 0;\n}\n";
+
+/// The compiler wrapper: the host's cc, without the sysroot that names an empty directory.
+const CLANG: &str = "#!/bin/sh\nfor a in \"$@\"; do shift; case $a in --sysroot=*) ;; *) set -- \"$@\" \"$a\" ;; esac; done\nexec cc \"$@\"\n";
+
+/// `wasmtime --version`, and `wasmtime run [FLAGS…] MODULE ARGS…` runs MODULE natively.
+const WASMTIME: &str = "#!/bin/sh\n[ \"$1\" = --version ] && { echo 'wasmtime 49.0.3 (miniature)'; exit 0; }\nshift\nwhile [ $# -gt 0 ]; do case $1 in -*) shift ;; *) break ;; esac; done\nexec \"$@\"\n";
+
+/// One file of an archive: its path, mode and text.
+pub struct File(pub String, pub u32, pub String);
+
+/// A real .tar.gz with the files under `top/`, and fixed mtimes.
+pub fn tar_gz(top: &str, files: &[File]) -> Vec<u8> {
+    let encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut builder = tar::Builder::new(encoder);
+    for File(path, mode, text) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(text.len() as u64);
+        header.set_mode(*mode);
+        header.set_mtime(1_700_000_000);
+        header.set_cksum();
+        builder.append_data(&mut header, format!("{top}/{path}"), text.as_bytes()).unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+fn c_files(names: &[&str]) -> Vec<File> {
+    names
+        .iter()
+        .map(|name| {
+            let symbol = name.replace(['.', '-'], "_");
+            File(name.to_string(), 0o644, format!("int {symbol}_compiled = 1;\n"))
+        })
+        .collect()
+}
+
+/// Every archive of the miniature pipeline, written into `dir`, and a manifest naming them by
+/// file:// URL. Returns the manifest's path.
+pub fn write_release(dir: &Path) -> PathBuf {
+    let cpython = tar_gz(
+        "Python-3.13.99",
+        &[
+            File("configure".into(), 0o755, CONFIGURE.into()),
+            File("config.guess".into(), 0o755, "#!/bin/sh\necho x86_64-pc-linux-gnu\n".into()),
+            File("Makefile.in".into(), 0o644, MAKEFILE_IN.into()),
+            File("Programs/python.c".into(), 0o644, PYTHON_C.into()),
+            File(
+                "Include/patchlevel.h".into(),
+                0o644,
+                "#define PY_MAJOR_VERSION 3\n#define PY_MINOR_VERSION 13\n".into(),
+            ),
+        ],
+    );
+    let mut sdk_files: Vec<File> =
+        ["clang", "clang++", "clang-cpp"].iter().map(|name| File(format!("bin/{name}"), 0o755, CLANG.into())).collect();
+    sdk_files.push(File("bin/llvm-ar".into(), 0o755, "#!/bin/sh\nexec ar \"$@\"\n".into()));
+    sdk_files.push(File("bin/ranlib".into(), 0o755, "#!/bin/sh\nexec ranlib \"$@\"\n".into()));
+    sdk_files.push(File("share/wasi-sysroot/README".into(), 0o644, "empty\n".into()));
+    sdk_files.push(File("VERSION".into(), 0o644, "24.0\n".into()));
+    let sdk = tar_gz("wasi-sdk-24.0-x86_64-linux", &sdk_files);
+    let wasmtime = tar_gz("wasmtime-v49.0.3-x86_64-linux", &[File("wasmtime".into(), 0o755, WASMTIME.into())]);
+    let zlib_sources = [
+        "adler32.c",
+        "compress.c",
+        "crc32.c",
+        "deflate.c",
+        "gzclose.c",
+        "gzlib.c",
+        "gzread.c",
+        "gzwrite.c",
+        "infback.c",
+        "inffast.c",
+        "inflate.c",
+        "inftrees.c",
+        "trees.c",
+        "uncompr.c",
+        "zutil.c",
+    ];
+    let mut zlib_files = c_files(&zlib_sources);
+    zlib_files.push(File("zlib.h".into(), 0o644, "/* zlib */\n".into()));
+    zlib_files.push(File("zconf.h".into(), 0o644, "/* zconf */\n".into()));
+    let zlib = tar_gz("zlib-1.3.1", &zlib_files);
+    let bzip2_sources =
+        ["blocksort.c", "huffman.c", "crctable.c", "randtable.c", "compress.c", "decompress.c", "bzlib.c"];
+    let mut bzip2_files = c_files(&bzip2_sources);
+    bzip2_files.push(File("bzlib.h".into(), 0o644, "/* bzlib */\n".into()));
+    let bzip2 = tar_gz("bzip2-1.0.8", &bzip2_files);
+
+    let mut manifest = String::from("schema = 1\n");
+    for (name, component, version, file, top, body) in [
+        ("cpython-3.13", "cpython", "3.13.99", "Python-3.13.99.tar.gz", "Python-3.13.99", &cpython),
+        ("wasi-sdk-24", "wasi-sdk", "24.0", "wasi-sdk-24.0-x86_64-linux.tar.gz", "wasi-sdk-24.0-x86_64-linux", &sdk),
+        (
+            "wasmtime",
+            "wasmtime",
+            "49.0.3",
+            "wasmtime-v49.0.3-x86_64-linux.tar.gz",
+            "wasmtime-v49.0.3-x86_64-linux",
+            &wasmtime,
+        ),
+        ("zlib", "zlib", "1.3.1", "zlib-1.3.1.tar.gz", "zlib-1.3.1", &zlib),
+        ("bzip2", "bzip2", "1.0.8", "bzip2-1.0.8.tar.gz", "bzip2-1.0.8", &bzip2),
+    ] {
+        let path = dir.join(file);
+        std::fs::write(&path, body).unwrap();
+        manifest += &format!(
+            "\n[[artifact]]\nname = \"{name}\"\ncomponent = \"{component}\"\nversion = \"{version}\"\nurl = \"file://{}\"\nsha256 = \"{}\"\nsize = {}\nstrip = \"{top}\"\npython = [\"3.13\"]\n",
+            path.display(),
+            sha256(body),
+            body.len()
+        );
+    }
+    let path = dir.join("manifest.toml");
+    std::fs::write(&path, manifest).unwrap();
+    path
+}
