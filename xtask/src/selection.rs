@@ -20,6 +20,18 @@ impl SourceSelection {
         }
     }
 
+    /// The target, if bootstrap can build it yet.
+    pub fn buildable_target(&self) -> anyhow::Result<&'static Target> {
+        let target = self.target();
+        if target.runner == target::Runner::Browser {
+            anyhow::bail!(
+                "target `{}` is not yet supported by bootstrap (the browser runner and server are not written yet); use --target emscripten-node or --target wasi",
+                target.name
+            );
+        }
+        Ok(target)
+    }
+
     /// `--work-dir`, else `target/bootstrap` in the workspace.
     pub fn work_dir(&self, context: &Context) -> WorkDir {
         let root = match &self.work_dir {

@@ -1,14 +1,11 @@
 use std::time::Instant;
 
-use anyhow::bail;
-
 use crate::context::Context;
 use crate::cpython::{self, BuildPlan};
 use crate::deps::{self, LibraryBuild};
 use crate::flags;
 use crate::patches::{self, PatchableTree};
 use crate::selection::patches_dir;
-use crate::target::Runner;
 use crate::{run, source, toolchains};
 
 impl flags::Bootstrap {
@@ -16,13 +13,7 @@ impl flags::Bootstrap {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
         let started = Instant::now();
         let selection = &self.selection.source;
-        let target = selection.target();
-        if target.runner == Runner::Browser {
-            bail!(
-                "target `{}` is not yet supported by bootstrap (the browser runner and server are not written yet); use --target emscripten-node or --target wasi",
-                target.name
-            );
-        }
+        let target = selection.buildable_target()?;
         let work = selection.work_dir(context);
         let fetcher = context.fetcher()?;
         let (manifest, host) = (&context.manifest, context.host.as_str());
@@ -32,8 +23,11 @@ impl flags::Bootstrap {
         let source = source::resolve(&choice, &fetcher, manifest, host, &work, &tool_env)?;
         let line = source.line.to_string();
 
-        let patches_dir = patches_dir(context, self.patches.as_deref());
-        let series = patches::load_series(&patches_dir, &line, target.toolchain.series_name())?;
+        let series = patches::load_series(
+            &patches_dir(context, self.patches.as_deref()),
+            &line,
+            target.toolchain.series_name(),
+        )?;
         for report in PatchableTree::new(&source, work.patch_stamp()).apply_series(&series)? {
             if !report.ends_with("skipped") {
                 eprintln!("patch: {report}");

@@ -28,24 +28,7 @@ impl PatchableTree<'_> {
                 self.root.display()
             );
         }
-        let mut current: BTreeMap<String, String> = BTreeMap::new();
-        let mut last_patch: BTreeMap<&str, usize> = BTreeMap::new();
-        for (index, patch) in series.iter().enumerate() {
-            for file in &patch.diff.files {
-                if file.creates || file.deletes {
-                    bail!(
-                        "{}: refresh does not rewrite patches that create or delete files ({}); edit it by hand",
-                        patch.name,
-                        file.path
-                    );
-                }
-                let original = stamp.originals.get(&file.path).cloned().flatten().with_context(|| {
-                    format!("the patch stamp has no pristine copy of {}: revert and re-apply the series (`cargo xtask patch --revert`, then `cargo xtask patch`), redo the edit, then refresh", file.path)
-                })?;
-                current.entry(file.path.clone()).or_insert(original);
-                last_patch.insert(&file.path, index);
-            }
-        }
+        let (mut current, last_patch) = pristine_files(&stamp.originals, series)?;
         let mut report = Vec::new();
         for (index, patch) in series.iter().enumerate() {
             let mut body = String::new();
@@ -83,4 +66,34 @@ impl PatchableTree<'_> {
         }
         Ok(report)
     }
+}
+
+/// Each touched file's text, by path.
+type Texts = BTreeMap<String, String>;
+
+/// The pristine text of every file the series touches, and for each file the index of the last
+/// patch that touches it.
+fn pristine_files<'a>(
+    originals: &BTreeMap<String, Option<String>>,
+    series: &'a [Patch],
+) -> anyhow::Result<(Texts, BTreeMap<&'a str, usize>)> {
+    let mut current: BTreeMap<String, String> = BTreeMap::new();
+    let mut last_patch: BTreeMap<&str, usize> = BTreeMap::new();
+    for (index, patch) in series.iter().enumerate() {
+        for file in &patch.diff.files {
+            if file.creates || file.deletes {
+                bail!(
+                    "{}: refresh does not rewrite patches that create or delete files ({}); edit it by hand",
+                    patch.name,
+                    file.path
+                );
+            }
+            let original = originals.get(&file.path).cloned().flatten().with_context(|| {
+                    format!("the patch stamp has no pristine copy of {}: revert and re-apply the series (`cargo xtask patch --revert`, then `cargo xtask patch`), redo the edit, then refresh", file.path)
+                })?;
+            current.entry(file.path.clone()).or_insert(original);
+            last_patch.insert(&file.path, index);
+        }
+    }
+    Ok((current, last_patch))
 }

@@ -64,55 +64,8 @@ fn c_files(names: &[&str]) -> Vec<File> {
 /// Every archive of the miniature pipeline, written into `dir`, and a manifest naming them by
 /// file:// URL. Returns the manifest's path.
 pub fn write_release(dir: &Path) -> PathBuf {
-    let cpython = tar_gz(
-        "Python-3.13.99",
-        &[
-            File("configure".into(), 0o755, CONFIGURE.into()),
-            File("config.guess".into(), 0o755, "#!/bin/sh\necho x86_64-pc-linux-gnu\n".into()),
-            File("Makefile.in".into(), 0o644, MAKEFILE_IN.into()),
-            File("Programs/python.c".into(), 0o644, PYTHON_C.into()),
-            File(
-                "Include/patchlevel.h".into(),
-                0o644,
-                "#define PY_MAJOR_VERSION 3\n#define PY_MINOR_VERSION 13\n".into(),
-            ),
-        ],
-    );
-    let mut sdk_files: Vec<File> =
-        ["clang", "clang++", "clang-cpp"].iter().map(|name| File(format!("bin/{name}"), 0o755, CLANG.into())).collect();
-    sdk_files.push(File("bin/llvm-ar".into(), 0o755, "#!/bin/sh\nexec ar \"$@\"\n".into()));
-    sdk_files.push(File("bin/ranlib".into(), 0o755, "#!/bin/sh\nexec ranlib \"$@\"\n".into()));
-    sdk_files.push(File("share/wasi-sysroot/README".into(), 0o644, "empty\n".into()));
-    sdk_files.push(File("VERSION".into(), 0o644, "24.0\n".into()));
-    let sdk = tar_gz("wasi-sdk-24.0-x86_64-linux", &sdk_files);
-    let wasmtime = tar_gz("wasmtime-v49.0.3-x86_64-linux", &[File("wasmtime".into(), 0o755, WASMTIME.into())]);
-    let zlib_sources = [
-        "adler32.c",
-        "compress.c",
-        "crc32.c",
-        "deflate.c",
-        "gzclose.c",
-        "gzlib.c",
-        "gzread.c",
-        "gzwrite.c",
-        "infback.c",
-        "inffast.c",
-        "inflate.c",
-        "inftrees.c",
-        "trees.c",
-        "uncompr.c",
-        "zutil.c",
-    ];
-    let mut zlib_files = c_files(&zlib_sources);
-    zlib_files.push(File("zlib.h".into(), 0o644, "/* zlib */\n".into()));
-    zlib_files.push(File("zconf.h".into(), 0o644, "/* zconf */\n".into()));
-    let zlib = tar_gz("zlib-1.3.1", &zlib_files);
-    let bzip2_sources =
-        ["blocksort.c", "huffman.c", "crctable.c", "randtable.c", "compress.c", "decompress.c", "bzlib.c"];
-    let mut bzip2_files = c_files(&bzip2_sources);
-    bzip2_files.push(File("bzlib.h".into(), 0o644, "/* bzlib */\n".into()));
-    let bzip2 = tar_gz("bzip2-1.0.8", &bzip2_files);
-
+    let (cpython, sdk, wasmtime) = (cpython(), sdk(), wasmtime());
+    let (zlib, bzip2) = libraries();
     let mut manifest = String::from("schema = 1\n");
     for (name, component, version, file, top, body) in [
         ("cpython-3.13", "cpython", "3.13.99", "Python-3.13.99.tar.gz", "Python-3.13.99", &cpython),
@@ -140,4 +93,66 @@ pub fn write_release(dir: &Path) -> PathBuf {
     let path = dir.join("manifest.toml");
     std::fs::write(&path, manifest).unwrap();
     path
+}
+
+fn cpython() -> Vec<u8> {
+    tar_gz(
+        "Python-3.13.99",
+        &[
+            File("configure".into(), 0o755, CONFIGURE.into()),
+            File("config.guess".into(), 0o755, "#!/bin/sh\necho x86_64-pc-linux-gnu\n".into()),
+            File("Makefile.in".into(), 0o644, MAKEFILE_IN.into()),
+            File("Programs/python.c".into(), 0o644, PYTHON_C.into()),
+            File(
+                "Include/patchlevel.h".into(),
+                0o644,
+                "#define PY_MAJOR_VERSION 3\n#define PY_MINOR_VERSION 13\n".into(),
+            ),
+        ],
+    )
+}
+
+fn sdk() -> Vec<u8> {
+    let mut sdk_files: Vec<File> =
+        ["clang", "clang++", "clang-cpp"].iter().map(|name| File(format!("bin/{name}"), 0o755, CLANG.into())).collect();
+    sdk_files.push(File("bin/llvm-ar".into(), 0o755, "#!/bin/sh\nexec ar \"$@\"\n".into()));
+    sdk_files.push(File("bin/ranlib".into(), 0o755, "#!/bin/sh\nexec ranlib \"$@\"\n".into()));
+    sdk_files.push(File("share/wasi-sysroot/README".into(), 0o644, "empty\n".into()));
+    sdk_files.push(File("VERSION".into(), 0o644, "24.0\n".into()));
+    tar_gz("wasi-sdk-24.0-x86_64-linux", &sdk_files)
+}
+
+fn wasmtime() -> Vec<u8> {
+    tar_gz("wasmtime-v49.0.3-x86_64-linux", &[File("wasmtime".into(), 0o755, WASMTIME.into())])
+}
+
+/// zlib and bzip2 source trees with the files their recipes name.
+fn libraries() -> (Vec<u8>, Vec<u8>) {
+    let zlib_sources = [
+        "adler32.c",
+        "compress.c",
+        "crc32.c",
+        "deflate.c",
+        "gzclose.c",
+        "gzlib.c",
+        "gzread.c",
+        "gzwrite.c",
+        "infback.c",
+        "inffast.c",
+        "inflate.c",
+        "inftrees.c",
+        "trees.c",
+        "uncompr.c",
+        "zutil.c",
+    ];
+    let mut zlib_files = c_files(&zlib_sources);
+    zlib_files.push(File("zlib.h".into(), 0o644, "/* zlib */\n".into()));
+    zlib_files.push(File("zconf.h".into(), 0o644, "/* zconf */\n".into()));
+    let zlib = tar_gz("zlib-1.3.1", &zlib_files);
+    let bzip2_sources =
+        ["blocksort.c", "huffman.c", "crctable.c", "randtable.c", "compress.c", "decompress.c", "bzlib.c"];
+    let mut bzip2_files = c_files(&bzip2_sources);
+    bzip2_files.push(File("bzlib.h".into(), 0o644, "/* bzlib */\n".into()));
+    let bzip2 = tar_gz("bzip2-1.0.8", &bzip2_files);
+    (zlib, bzip2)
 }

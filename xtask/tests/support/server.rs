@@ -79,30 +79,12 @@ impl Server {
 
     fn handle(&self, stream: TcpStream) {
         let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).is_err() {
+        let Some((method, target, range)) = read_request(&mut reader) else {
             return;
-        }
-        let method = request_line.split_whitespace().next().unwrap_or("").to_owned();
-        let target = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
-        let mut range = None;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                if name.eq_ignore_ascii_case("range") {
-                    range = Some(value.trim().to_owned());
-                }
-            }
-        }
+        };
         if method == "CONNECT" {
-            self.requests.lock().unwrap().push(Request {
-                path: format!("CONNECT {target}"),
-                range: None,
-                absolute_form: false,
-            });
+            let request = Request { path: format!("CONNECT {target}"), range: None, absolute_form: false };
+            self.requests.lock().unwrap().push(request);
             tunnel(stream, &target);
             return;
         }
@@ -117,60 +99,87 @@ impl Server {
         };
         let route = self.routes.lock().unwrap().get(&path).cloned();
         let mut stream = stream;
-        let Some(route) = route else {
-            let _ =
-                stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found");
-            return;
-        };
-        let fault = route.first.get(attempt).cloned();
-        if let Some(Fault::Status(status)) = fault {
-            let _ = write!(stream, "HTTP/1.1 {status} Fault\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfault");
-            return;
-        }
-        let start = match (&range, route.honour_range) {
-            (Some(r), true) => r.trim_start_matches("bytes=").trim_end_matches('-').parse::<usize>().unwrap_or(0),
-            _ => 0,
-        };
-        let body = &route.body[start.min(route.body.len())..];
-        let mut head = if start > 0 {
-            format!(
-                "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes {start}-{}/{}\r\n",
-                route.body.len() - 1,
-                route.body.len()
-            )
-        } else {
-            "HTTP/1.1 200 OK\r\n".to_owned()
-        };
-        head += &format!(
-            "Content-Length: {}\r\nContent-Type: {}\r\nConnection: close\r\n\r\n",
-            body.len(),
-            route.content_type.unwrap_or("application/octet-stream")
-        );
-        if stream.write_all(head.as_bytes()).is_err() {
-            return;
-        }
-        let limit = match fault {
-            Some(Fault::DropAfter(n)) | Some(Fault::StallAfter(n)) => n.min(body.len()),
-            _ => body.len(),
-        };
-        for chunk in body[..limit].chunks(64 * 1024) {
-            if stream.write_all(chunk).is_err() {
-                return;
-            }
-            if let Some(pause) = route.throttle {
-                thread::sleep(pause);
+        match route {
+            Some(route) => serve(&mut stream, &route, attempt, range.as_deref()),
+            None => {
+                let _ = stream
+                    .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found");
             }
         }
-        if let Some(Fault::StallAfter(_)) = fault {
-            let _ = stream.flush();
-            thread::sleep(Duration::from_secs(30));
-        }
-        let _ = stream.flush();
         drop(reader);
         let _ = stream.shutdown(std::net::Shutdown::Both);
         let mut sink = Vec::new();
         let _ = stream.read_to_end(&mut sink);
     }
+}
+
+/// The request line's method and target, and the Range header if any.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, String, Option<String>)> {
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line).ok()?;
+    let method = request_line.split_whitespace().next().unwrap_or("").to_owned();
+    let target = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    let mut range = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("range") {
+                range = Some(value.trim().to_owned());
+            }
+        }
+    }
+    Some((method, target, range))
+}
+
+/// Answers one request for a route, with the fault planned for this attempt.
+fn serve(stream: &mut TcpStream, route: &Route, attempt: usize, range: Option<&str>) {
+    let fault = route.first.get(attempt).cloned();
+    if let Some(Fault::Status(status)) = fault {
+        let _ = write!(stream, "HTTP/1.1 {status} Fault\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfault");
+        return;
+    }
+    let start = match (range, route.honour_range) {
+        (Some(r), true) => r.trim_start_matches("bytes=").trim_end_matches('-').parse::<usize>().unwrap_or(0),
+        _ => 0,
+    };
+    let body = &route.body[start.min(route.body.len())..];
+    let mut head = if start > 0 {
+        format!(
+            "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes {start}-{}/{}\r\n",
+            route.body.len() - 1,
+            route.body.len()
+        )
+    } else {
+        "HTTP/1.1 200 OK\r\n".to_owned()
+    };
+    head += &format!(
+        "Content-Length: {}\r\nContent-Type: {}\r\nConnection: close\r\n\r\n",
+        body.len(),
+        route.content_type.unwrap_or("application/octet-stream")
+    );
+    if stream.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    let limit = match fault {
+        Some(Fault::DropAfter(n)) | Some(Fault::StallAfter(n)) => n.min(body.len()),
+        _ => body.len(),
+    };
+    for chunk in body[..limit].chunks(64 * 1024) {
+        if stream.write_all(chunk).is_err() {
+            return;
+        }
+        if let Some(pause) = route.throttle {
+            thread::sleep(pause);
+        }
+    }
+    if let Some(Fault::StallAfter(_)) = fault {
+        let _ = stream.flush();
+        thread::sleep(Duration::from_secs(30));
+    }
+    let _ = stream.flush();
 }
 
 /// An HTTPS proxy's CONNECT: reply 200, then copy bytes both ways.
