@@ -54,6 +54,15 @@ pub fn copy_atomic(source: &Path, dest: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Options that refuse to open a symbolic link at the final component (O_NOFOLLOW): for every
+/// file this tool creates or appends to in place (partial downloads, logs, lock files).
+pub fn no_follow() -> std::fs::OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.custom_flags(libc::O_NOFOLLOW);
+    options
+}
+
 /// Removes a file (or a link) if it exists; absence is not an error.
 pub fn remove_file_if_exists(path: &Path) -> anyhow::Result<()> {
     match std::fs::remove_file(path) {
@@ -122,6 +131,17 @@ mod tests {
         write_atomic(&link, "new").unwrap();
         assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep");
         assert!(std::fs::symlink_metadata(&link).unwrap().is_file());
+    }
+
+    #[test]
+    fn no_follow_refuses_a_planted_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        std::fs::write(&outside, "keep").unwrap();
+        let link = dir.path().join("app.log");
+        std::os::unix::fs::symlink(&outside, &link).unwrap();
+        assert!(no_follow().append(true).create(true).open(&link).is_err());
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep");
     }
 
     #[test]

@@ -48,7 +48,9 @@ pub struct Global {
     #[arg(long, global = true)]
     pub verify: bool,
 
-    /// Seconds a connection may stay silent before it counts as failed (and is retried)
+    /// Seconds to wait for a connection, for the response headers, and then for each read of the
+    /// body; a server silent that long counts as failed (and is retried). A large download may
+    /// take as long as it needs while data keeps coming
     #[arg(long, global = true, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
 

@@ -3,7 +3,7 @@
 //! The stages, in pipeline order (docs/architecture.md):
 //! manifest → fetch → source → patches → toolchains → deps → cpython → run.
 //! Beneath them: process (every external command), files, once (install once), target (targets
-//! as data), workdir (the work dir and run record). Above them: the edge (flags, context,
+//! as data), text (outside text made printable), workdir (the work dir and run record). Above them: the edge (flags, context,
 //! selection) and one file per command.
 
 // The edge.
@@ -12,21 +12,22 @@ mod context;
 mod flags;
 mod selection;
 
-// The stages.
-mod cpython;
-mod deps;
-mod fetch;
+// The stages, in pipeline order.
 mod manifest;
-mod patches;
-mod run;
+mod fetch;
 mod source;
+mod patches;
 mod toolchains;
+mod deps;
+mod cpython;
+mod run;
 
 // What every stage may use.
 mod files;
 mod once;
 mod process;
 mod target;
+mod text;
 mod workdir;
 
 use std::process::ExitCode;
@@ -45,7 +46,11 @@ fn main() -> ExitCode {
     match run(flags, env) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // Messages can carry text from archives and servers: no control characters but
+            // the line breaks of a log tail reach the terminal.
+            let message = format!("{error:#}");
+            let lines: Vec<String> = message.split('\n').map(text::printable).collect();
+            eprintln!("error: {}", lines.join("\n"));
             ExitCode::FAILURE
         }
     }

@@ -25,7 +25,12 @@ pub struct Lock {
 /// Takes the lock at `path`, saying so when another process holds it.
 pub fn lock(path: &Path, what: &str) -> anyhow::Result<Lock> {
     fs::create_dir_all(files::parent(path)?)?;
-    let file = fs::File::options().create(true).truncate(false).write(true).open(path)?.into_parts().0;
+    let file = files::no_follow()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("open the lock file {}", path.display()))?;
     if file.try_lock().is_err() {
         eprintln!("waiting: another process holds the lock on {what} ({})", path.display());
         file.lock().with_context(|| format!("lock {}", path.display()))?;

@@ -78,7 +78,8 @@ impl Cmd {
     /// command, shows the log's tail and its path.
     pub fn run_logged(&self, step: &str, log: &Path) -> anyhow::Result<()> {
         append_log_header(log, self)?;
-        let output = File::options().append(true).open(log)?.into_parts().0;
+        let output =
+            crate::files::no_follow().append(true).open(log).with_context(|| format!("open {}", log.display()))?;
         let errors = output.try_clone().with_context(|| format!("open {}", log.display()))?;
         let started = Instant::now();
         let handle =
@@ -145,7 +146,11 @@ fn append_log_header(log: &Path, cmd: &Cmd) -> anyhow::Result<()> {
     if let Some(parent) = log.parent() {
         fs::create_dir_all(parent)?;
     }
-    let mut file = File::options().create(true).append(true).open(log)?;
+    let mut file = crate::files::no_follow()
+        .create(true)
+        .append(true)
+        .open(log)
+        .with_context(|| format!("open the log {}", log.display()))?;
     writeln!(file, "$ cd {} && {}", shell_quote(&cmd.dir.display().to_string()), cmd.display())?;
     Ok(())
 }
@@ -156,7 +161,7 @@ fn log_tail(log: &Path) -> String {
     };
     let lines: Vec<String> = BufReader::new(file).lines().map_while(Result::ok).collect();
     let start = lines.len().saturating_sub(TAIL_LINES);
-    lines[start..].iter().map(|l| format!("  | {l}")).collect::<Vec<_>>().join("\n")
+    lines[start..].iter().map(|l| format!("  | {}", crate::text::printable(l))).collect::<Vec<_>>().join("\n")
 }
 
 /// A program and its arguments as one shell command line.

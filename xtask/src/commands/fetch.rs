@@ -12,16 +12,21 @@ impl flags::Fetch {
         for artifact in &artifacts {
             match fetch_one(&fetcher, artifact, self.install) {
                 Ok(fetched) => context.print_fetched(&fetched),
-                Err(error) => {
-                    eprintln!("error: {error:#}");
-                    failures.push(artifact.name.clone());
-                }
+                Err(error) => failures.push((artifact.name.clone(), error)),
             }
         }
-        if !failures.is_empty() {
-            anyhow::bail!("{} of {} artifacts failed: {}", failures.len(), artifacts.len(), failures.join(", "));
+        // One failure is its own one line; several get a line each and a count.
+        if failures.len() > 1 {
+            for (_, error) in &failures {
+                eprintln!("error: {}", crate::text::printable(&format!("{error:#}")));
+            }
+            let names: Vec<&str> = failures.iter().map(|(name, _)| name.as_str()).collect();
+            anyhow::bail!("{} of {} artifacts failed: {}", failures.len(), artifacts.len(), names.join(", "));
         }
-        Ok(())
+        match failures.pop() {
+            Some((_, error)) => Err(error),
+            None => Ok(()),
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use anyhow::Context;
 use fs_err as fs;
 use sha2::{Digest, Sha256};
 
-use crate::fetch::{extract, Fetcher};
+use crate::fetch::Fetcher;
 use crate::files::{hex, remove_file_if_exists};
 use crate::manifest::{Artifact, Manifest};
 use crate::once::Slot;
@@ -68,10 +68,9 @@ fn build(recipe: &Recipe, fetcher: &Fetcher, artifact: &Artifact, how: &LibraryB
     let stamp = prefix.join(".built");
     let slot = Slot { dest: &prefix, stamp: &stamp, key: &key };
     slot.fill(&format!("the {} build of {artifact}", how.triple), |staging| {
-        let fetched = fetcher.fetch(artifact)?;
         eprintln!("deps: building {artifact} for {}", how.triple);
         let scratch = crate::files::parent(staging)?.join("src");
-        extract::extract(&fetched.path, artifact.format, artifact.strip.as_deref(), &scratch)?;
+        fetcher.extract_to(artifact, artifact.strip.as_deref(), &scratch)?;
         compile(recipe, how, &scratch, staging)
     })?;
     Ok(Library { component: recipe.component.to_owned(), prefix, key })

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::progress::Bar;
 use crate::files::{hex, remove_file_if_exists};
+use crate::text::{printable, printable_path};
 
 /// What the bytes must be.
 #[derive(Debug, Clone)]
@@ -38,9 +39,13 @@ pub enum FetchError {
     SizeMismatch { source_name: String, expected: u64, actual: u64 },
     #[error("{source_name} sent an HTML page instead of the file")]
     Html { source_name: String },
-    #[error("{} does not exist", path.display())]
+    #[error("{} does not exist", printable_path(path))]
     Missing { path: PathBuf },
-    #[error("{path}: {message}")]
+    /// Reading a local source (a file:// URL or a mirror directory) failed.
+    #[error("cannot read {}: {message}", printable_path(path))]
+    Local { path: PathBuf, message: String },
+    /// Writing into the cache failed.
+    #[error("{}: {message}", printable_path(path))]
     Io { path: PathBuf, message: String },
 }
 
@@ -53,15 +58,23 @@ impl FetchError {
         }
     }
 
-    /// What the user should do about it.
-    pub fn hint(&self) -> &'static str {
+    /// What the user should do about it; `partial_kept` says whether a partial download is
+    /// there for the next run to resume.
+    pub fn hint(&self, partial_kept: bool) -> &'static str {
         match self {
             FetchError::Status { status: 404, .. } | FetchError::Missing { .. } => {
                 "check the url in the manifest, or the mirror's layout (docs/mirror.md)"
             }
-            FetchError::Status { .. } | FetchError::Network { .. } => {
+            FetchError::Status { status, .. } if *status < 500 && *status != 408 && *status != 429 => {
+                "the server refused the request; check the url in the manifest or the mirror"
+            }
+            FetchError::Status { .. } | FetchError::Network { .. } if partial_kept => {
                 "check the network, proxy (HTTPS_PROXY) and CA (SSL_CERT_FILE), then run again; the partial download is kept"
             }
+            FetchError::Status { .. } | FetchError::Network { .. } => {
+                "check the network, proxy (HTTPS_PROXY) and CA (SSL_CERT_FILE), then run again"
+            }
+            FetchError::Local { .. } => "check that the path names a readable file (not a directory)",
             FetchError::HashMismatch { .. } | FetchError::SizeMismatch { .. } => {
                 "the file differs from the pin; check the mirror's copy or the pin in the manifest (nothing was cached)"
             }
@@ -99,12 +112,22 @@ pub fn download(
 ) -> Result<(), FetchError> {
     let mut delay = retry.first_delay;
     let mut attempt = 1;
+    let mut restarted = false;
     loop {
+        let resuming = fs::metadata(partial).is_ok_and(|m| m.len() > 0);
         match download_once(client, url, partial, expected, bar) {
             Ok(()) => return Ok(()),
+            // Bytes kept from an earlier run (perhaps from another server) can be the bad ones:
+            // start once more from zero before blaming this server or the pin.
+            Err(FetchError::HashMismatch { .. } | FetchError::SizeMismatch { .. }) if resuming && !restarted => {
+                bar.note("the resumed file does not match the pin; starting again from zero");
+                remove_file_if_exists(partial).ok();
+                restarted = true;
+            }
             Err(e) if e.is_transient() && attempt < retry.attempts => {
                 bar.note(&format!(
-                    "{e}; retrying in {:.1}s (attempt {}/{})",
+                    "{}; retrying in {:.1}s (attempt {}/{})",
+                    printable(&e.to_string()),
                     delay.as_secs_f64(),
                     attempt + 1,
                     retry.attempts
@@ -177,17 +200,19 @@ fn content_range_starts_at(response: &reqwest::blocking::Response, offset: u64) 
         .is_some_and(|v| v.starts_with(&format!("bytes {offset}-")))
 }
 
-fn open_partial(partial: &Path, keep: bool) -> Result<File, FetchError> {
-    let mut options = File::options();
-    options.create(true).write(true);
-    if !keep {
-        options.truncate(true);
+/// Opens the partial file to continue it (`keep`) or to start it afresh. Whatever is at that
+/// path and is not a plain file (a link planted there, say) is removed, never followed.
+pub(super) fn open_partial(partial: &Path, keep: bool) -> Result<File, FetchError> {
+    let planted = fs::symlink_metadata(partial).is_ok_and(|m| !m.file_type().is_file());
+    if planted || !keep {
+        remove_file_if_exists(partial)
+            .map_err(|e| FetchError::Io { path: partial.to_owned(), message: format!("{e:#}") })?;
     }
-    options.open(partial).map_err(io_error(partial))
+    crate::files::no_follow().create(true).write(true).open(partial).map_err(io_error(partial))
 }
 
 fn hash_existing(partial: &Path, length: u64, hasher: &mut Sha256) -> Result<(), FetchError> {
-    let file = File::open(partial).map_err(io_error(partial))?;
+    let file = crate::files::no_follow().read(true).open(partial).map_err(io_error(partial))?;
     let mut limited = file.take(length);
     io::copy(&mut limited, hasher).map_err(io_error(partial))?;
     Ok(())
@@ -215,7 +240,7 @@ pub fn stream_and_check(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 let _ = file.flush();
-                return Err(FetchError::Network { url: source_name.to_owned(), message: e.to_string() });
+                return Err(read_error(source_name, &e));
             }
         };
         let chunk = &buffer[..n];
@@ -247,6 +272,15 @@ pub fn stream_and_check(
         });
     }
     Ok(())
+}
+
+/// A failed read of the body: "timed out" when the server went silent, the cause otherwise.
+fn read_error(source_name: &str, error: &io::Error) -> FetchError {
+    let chain = error_chain(error);
+    let timed_out = error.kind() == io::ErrorKind::TimedOut || chain.contains("timed out");
+    let message =
+        if timed_out { "timed out: the server sent nothing for the --timeout period".to_owned() } else { chain };
+    FetchError::Network { url: source_name.to_owned(), message }
 }
 
 /// An archive never starts with an HTML tag; an error page saved as a tarball does.

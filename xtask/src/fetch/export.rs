@@ -30,6 +30,8 @@ struct ExportedArtifact<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     size: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    unpacked_size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     host: Option<&'a str>,
     component: &'a str,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -60,6 +62,7 @@ pub fn write_manifest(dir: &Path, artifacts: &[Artifact]) -> anyhow::Result<()> 
                 url: &a.url,
                 sha256: &a.sha256,
                 size: a.size,
+                unpacked_size: a.unpacked_size,
                 host: a.host.as_deref(),
                 component: &a.component,
                 python: &a.python,

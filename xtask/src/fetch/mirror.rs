@@ -74,6 +74,7 @@ mod tests {
             url: url.into(),
             sha256: "0".repeat(64),
             size: None,
+            unpacked_size: None,
             host: None,
             component: "wasi-sdk".into(),
             python: vec![],

@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 
 use crate::manifest::Artifact;
 use crate::once;
+use crate::text::{printable, printable_path};
 use cache::Cache;
 use download::{Expected, FetchError, RetryPolicy};
 use mirror::{Mirror, Source};
@@ -132,7 +133,8 @@ impl Fetcher {
         };
         if let Err(error) = result {
             bar.abandon();
-            return Err(failure_message(artifact, source, self.settings.mirror.is_some(), &error));
+            let partial_kept = std::fs::metadata(&partial).is_ok_and(|m| m.len() > 0);
+            return Err(failure_message(artifact, source, self.settings.mirror.is_some(), &error, partial_kept));
         }
         let path = cache.commit(artifact, &partial)?;
         bar.finish("verified");
@@ -140,7 +142,40 @@ impl Fetcher {
     }
 }
 
-fn failure_message(artifact: &Artifact, source: &Source, from_mirror: bool, error: &FetchError) -> anyhow::Error {
+impl Fetcher {
+    /// Fetches the artifact and extracts it into `dest` (which must not exist). The archive's
+    /// sha256 is checked again on the very file being extracted, and its unpacked size is
+    /// bounded; a cached copy that no longer matches is removed and fetched once more.
+    pub fn extract_to(&self, artifact: &Artifact, strip: Option<&str>, dest: &Path) -> anyhow::Result<()> {
+        let check = extract::Check { sha256: Some(artifact.sha256.clone()), max_unpacked: artifact.unpacked_size };
+        let mut fetched = self.fetch(artifact)?;
+        let mut result = extract::extract(&fetched.path, artifact.format, strip, dest, &check);
+        if matches!(result, Err(extract::ExtractError::Mismatch { .. })) && fetched.cached {
+            eprintln!(
+                "fetch: {artifact}: the cached copy at {} changed after it was verified; fetching it again",
+                fetched.path.display()
+            );
+            let cache = &self.settings.cache;
+            {
+                let _lock = once::lock(&cache.lock_path(artifact), &artifact.to_string())?;
+                cache.remove(artifact)?;
+            }
+            fetched = self.fetch(artifact)?;
+            result = extract::extract(&fetched.path, artifact.format, strip, dest, &check);
+        }
+        result.map_err(|error| {
+            anyhow!("{artifact}: extract {}: {error}; {}", printable_path(&fetched.path), error.hint())
+        })
+    }
+}
+
+fn failure_message(
+    artifact: &Artifact,
+    source: &Source,
+    from_mirror: bool,
+    error: &FetchError,
+    partial_kept: bool,
+) -> anyhow::Error {
     let missing = matches!(error, FetchError::Status { status: 404, .. } | FetchError::Missing { .. });
     if from_mirror && missing {
         return anyhow!(
@@ -148,17 +183,17 @@ fn failure_message(artifact: &Artifact, source: &Source, from_mirror: bool, erro
             source.location()
         );
     }
-    anyhow!("{artifact}: {error}; {}", error.hint())
+    anyhow!("{artifact}: {error}; {}", error.hint(partial_kept))
 }
 
 /// Reads a file from a local mirror through the same verifying stream as a download.
 fn copy_local(path: &Path, partial: &Path, expected: &Expected, bar: &Bar) -> Result<(), FetchError> {
+    let local = |message: String| FetchError::Local { path: path.to_owned(), message };
     let mut reader = std::fs::File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => FetchError::Missing { path: path.to_owned() },
-        _ => FetchError::Io { path: path.to_owned(), message: e.to_string() },
+        _ => local(e.to_string()),
     })?;
-    let mut file = std::fs::File::create(partial)
-        .map_err(|e| FetchError::Io { path: partial.to_owned(), message: e.to_string() })?;
+    let mut file = download::open_partial(partial, false)?;
     let result = download::stream_and_check(
         &mut reader,
         &mut file,
@@ -168,7 +203,12 @@ fn copy_local(path: &Path, partial: &Path, expected: &Expected, bar: &Bar) -> Re
         expected,
         &path.display().to_string(),
         bar,
-    );
+    )
+    .map_err(|error| match error {
+        // Reading a local file is not a network fault.
+        FetchError::Network { message, .. } => local(message),
+        other => other,
+    });
     if result.is_err() {
         // The copy is worthless; a failure to remove it changes nothing for the caller.
         crate::files::remove_file_if_exists(partial).ok();
@@ -176,13 +216,40 @@ fn copy_local(path: &Path, partial: &Path, expected: &Expected, bar: &Bar) -> Re
     result
 }
 
+/// Redirects are held to the manifest's rule for URLs (https, or plain http to loopback), may not
+/// go from https to plain http, and stop after ten.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let to = attempt.url().as_str().to_owned();
+        let from_https = attempt.previous().iter().any(|u| u.scheme() == "https");
+        if attempt.previous().len() > 10 {
+            attempt.error(format!("more than 10 redirects, the last to {}", printable(&to)))
+        } else if let Err(problem) = crate::manifest::check_url(&to).and_then(|()| web_url(&to)) {
+            attempt.error(format!("refused a redirect: {problem}"))
+        } else if from_https && to.starts_with("http://") {
+            attempt.error(format!("refused a redirect from https to plain http ({})", printable(&to)))
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+fn web_url(url: &str) -> Result<(), String> {
+    match url.starts_with("https://") || url.starts_with("http://") {
+        true => Ok(()),
+        false => Err(format!("`{}` is not an http(s) URL", printable(url))),
+    }
+}
+
 fn build_client(network: &NetworkSettings) -> anyhow::Result<Client> {
     let mut builder = Client::builder()
         .user_agent(concat!("cpython-wasm-xtask/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(network.timeout)
-        // For the blocking client this bounds each read, so a stalled body fails without
-        // limiting how long a large download may take.
+        // For the blocking client this bounds the wait for the response headers, and then each
+        // read of the body, so a stalled body fails without limiting how long a large download
+        // may take.
         .timeout(network.timeout)
+        .redirect(redirect_policy())
         .no_proxy();
     let no_proxy = network.no_proxy.as_deref().and_then(reqwest::NoProxy::from_string);
     if let Some(url) = &network.https_proxy {

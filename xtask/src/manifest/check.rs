@@ -16,6 +16,14 @@ pub(super) fn artifact(raw: RawArtifact, file: &Path) -> Result<Artifact, FieldE
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
         return Err(field_error(raw.name.span(), "name", "use letters, digits, `.`, `_` and `-` only".into()));
     }
+    // Each of these becomes one component of a path in the cache, a work dir or a mirror.
+    let components =
+        [("name", &raw.name), ("version", &raw.version)].into_iter().chain(raw.strip.as_ref().map(|s| ("strip", s)));
+    for (field, value) in components {
+        if let Err(problem) = safe_component(value.get_ref()) {
+            return Err(field_error(value.span(), field, problem));
+        }
+    }
     let sha256 = raw.sha256.get_ref();
     if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)) {
         return Err(field_error(
@@ -25,7 +33,7 @@ pub(super) fn artifact(raw: RawArtifact, file: &Path) -> Result<Artifact, FieldE
         ));
     }
     let url = raw.url.get_ref();
-    if let Err(problem) = check_url(url) {
+    if let Err(problem) = check_url(url).and_then(|()| safe_component(super::url_file_name(url))) {
         return Err(field_error(raw.url.span(), "url", problem));
     }
     let format = match &raw.format {
@@ -48,6 +56,7 @@ pub(super) fn artifact(raw: RawArtifact, file: &Path) -> Result<Artifact, FieldE
         url: url.clone(),
         sha256: sha256.clone(),
         size: raw.size.map(Spanned::into_inner),
+        unpacked_size: raw.unpacked_size.map(Spanned::into_inner),
         host: raw.host.map(Spanned::into_inner),
         python: raw.python.into_iter().map(Spanned::into_inner).collect(),
         strip: raw.strip.map(Spanned::into_inner),
@@ -57,13 +66,30 @@ pub(super) fn artifact(raw: RawArtifact, file: &Path) -> Result<Artifact, FieldE
     })
 }
 
+/// One plain path component: not empty, not `.` or `..`, no `/`, `\\` or control characters.
+fn safe_component(value: &str) -> Result<(), String> {
+    let shown = crate::text::printable(value);
+    if value.is_empty() || value == "." || value == ".." {
+        return Err(format!("`{shown}` cannot name a file or directory"));
+    }
+    if value.len() > 255 || value.chars().any(|c| c == '/' || c == '\\' || c.is_control()) {
+        return Err(format!(
+            "`{shown}` must be a single file name: no `/`, `\\` or control characters, at most 255 bytes"
+        ));
+    }
+    Ok(())
+}
+
 /// https everywhere; file:// and plain http to a loopback address are allowed for local mirrors.
-fn check_url(url: &str) -> Result<(), String> {
+/// Redirects are held to the same rule (fetch/mod.rs).
+pub fn check_url(url: &str) -> Result<(), String> {
+    let url = &crate::text::printable(url);
     if url.starts_with("https://") || url.starts_with("file://") {
         return Ok(());
     }
     if let Some(rest) = url.strip_prefix("http://") {
-        let host = rest.split(['/', '?']).next().unwrap_or("");
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
         let host = host.rsplit_once(':').map_or(
             host,
             |(h, port)| {

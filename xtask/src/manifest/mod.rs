@@ -13,6 +13,7 @@ use toml::Spanned;
 mod check;
 mod format;
 
+pub use check::check_url;
 pub use format::ArchiveFormat;
 
 pub const SCHEMA: u32 = 1;
@@ -25,6 +26,8 @@ pub struct Artifact {
     pub url: String,
     pub sha256: String,
     pub size: Option<u64>,
+    /// The most bytes the archive may unpack to; without it, a bound of 64 times its size.
+    pub unpacked_size: Option<u64>,
     pub host: Option<String>,
     /// What the artifact is (`wasi-sdk`, `cpython`, `zlib`…); defaults to the name.
     pub component: String,
@@ -38,9 +41,9 @@ pub struct Artifact {
 }
 
 impl Artifact {
-    /// The file name in the cache and in a mirror: the last segment of the URL.
+    /// The file name in the cache and in a mirror: the last segment of the URL's path.
     pub fn file_name(&self) -> &str {
-        self.url.rsplit('/').next().unwrap_or(&self.name)
+        url_file_name(&self.url)
     }
 
     pub fn serves_python(&self, line: &str) -> bool {
@@ -52,19 +55,41 @@ impl Artifact {
     }
 }
 
+/// The last segment of a URL's path (without query or fragment); empty when the URL ends in `/`.
+pub fn url_file_name(url: &str) -> &str {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let after_scheme = path.split_once("://").map_or(path, |(_, rest)| rest);
+    match after_scheme.split_once('/') {
+        Some((_, path)) => path.rsplit('/').next().unwrap_or(""),
+        None => "",
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Manifest {
     pub artifacts: Vec<Artifact>,
 }
 
 /// A manifest error, shown as one line: `FILE:LINE: artifact `NAME`: field `F`: problem`.
-#[derive(Debug, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
+#[derive(Debug)]
 pub struct ManifestError {
     pub file: PathBuf,
-    pub line: usize,
+    /// None when the file could not be read at all.
+    pub line: Option<usize>,
     pub message: String,
 }
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = crate::text::printable_path(&self.file);
+        match self.line {
+            Some(line) => write!(f, "{file}:{line}: {}", self.message),
+            None => write!(f, "{file}: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for ManifestError {}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -82,6 +107,7 @@ pub(super) struct RawArtifact {
     pub(super) url: Spanned<String>,
     pub(super) sha256: Spanned<String>,
     pub(super) size: Option<Spanned<u64>>,
+    pub(super) unpacked_size: Option<Spanned<u64>>,
     pub(super) host: Option<Spanned<String>>,
     pub(super) component: Option<Spanned<String>>,
     #[serde(default)]
@@ -94,8 +120,8 @@ impl Manifest {
     pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
         let text = std::fs::read_to_string(path).map_err(|e| ManifestError {
             file: path.to_owned(),
-            line: 0,
-            message: format!("cannot read manifest: {e}"),
+            line: None,
+            message: format!("cannot read the manifest: {e}; check the path given to --manifest or --overlay"),
         })?;
         Manifest::parse(&text, path)
     }
@@ -104,12 +130,13 @@ impl Manifest {
     pub fn parse(text: &str, file: &Path) -> Result<Manifest, ManifestError> {
         let error_at = |offset: usize, message: String| ManifestError {
             file: file.to_owned(),
-            line: line_of(text, offset),
-            message,
+            line: Some(line_of(text, offset)),
+            message: crate::text::printable(&message),
         };
         let raw: RawManifest = toml::from_str(text).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
-            error_at(offset, e.message().trim().replace('\n', " "))
+            let problem = e.message().trim().replace('\n', " ");
+            error_at(offset, format!("{}{problem}", where_in_entry(text, offset)))
         })?;
         if *raw.schema.get_ref() != SCHEMA {
             return Err(error_at(
@@ -189,6 +216,31 @@ impl Manifest {
             anyhow::anyhow!("the manifest pins no `{component}` for {host}; add one with --overlay FILE")
         })
     }
+}
+
+/// "artifact `NAME`: field `F`: " for an error at `offset` inside an `[[artifact]]` entry, read
+/// off the text (the entry did not deserialize, so its fields are not at hand).
+fn where_in_entry(text: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    let Some(start) = before.rfind("[[artifact]]") else {
+        return String::new();
+    };
+    let entry_end = text[start + 1..].find("[[").map_or(text.len(), |i| start + 1 + i);
+    let entry = &text[start..entry_end];
+    let name = entry.lines().find_map(|l| {
+        let (key, value) = l.split_once('=')?;
+        (key.trim() == "name").then(|| value.trim().trim_matches('"').to_owned())
+    });
+    let line = before.rsplit('\n').next().unwrap_or("");
+    let field = line.split_once('=').map(|(key, _)| key.trim()).filter(|k| !k.is_empty() && !k.contains('['));
+    let mut out = String::new();
+    if let Some(name) = name {
+        out += &format!("artifact `{name}`: ");
+    }
+    if let Some(field) = field {
+        out += &format!("field `{field}`: ");
+    }
+    out
 }
 
 fn line_of(text: &str, offset: usize) -> usize {

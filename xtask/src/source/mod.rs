@@ -10,7 +10,7 @@ use std::time::UNIX_EPOCH;
 
 use anyhow::Context;
 
-use crate::fetch::{extract, Fetcher};
+use crate::fetch::Fetcher;
 use crate::files::remove_file_if_exists;
 use crate::manifest::Manifest;
 use crate::once::Slot;
@@ -107,11 +107,10 @@ fn release(
     let stamp = work.sources().join(format!("{top}.extracted"));
     let slot = Slot { dest: &root, stamp: &stamp, key: &artifact.sha256 };
     slot.fill(&format!("the source of {artifact}"), |staging| {
-        let fetched = fetcher.fetch(&artifact)?;
         // A fresh tree carries no patches, whatever the last patch stamp said.
         remove_file_if_exists(&work.patch_stamp())?;
         eprintln!("source: extracting {artifact} into {}", root.display());
-        extract::extract(&fetched.path, artifact.format, Some(&top), staging)
+        fetcher.extract_to(&artifact, Some(&top), staging)
     })?;
     let epoch = mtime_seconds(&root.join("configure"))?;
     Ok(SourceTree { root, line, identity: artifact.sha256, source_date_epoch: epoch, checkout_wasi_sdk: None })

@@ -12,7 +12,7 @@ pub mod wasmtime;
 
 use std::path::{Path, PathBuf};
 
-use crate::fetch::{extract, Fetcher};
+use crate::fetch::Fetcher;
 use crate::manifest::Artifact;
 use crate::once::Slot;
 use crate::process::Env;
@@ -98,10 +98,8 @@ pub fn install(fetcher: &Fetcher, artifact: &Artifact) -> anyhow::Result<PathBuf
     let stamp = dir.join(".installed");
     let slot = Slot { dest: &dir, stamp: &stamp, key: &artifact.sha256 };
     slot.fill(&artifact.to_string(), |staging| {
-        let fetched = fetcher.fetch(artifact)?;
         eprintln!("install: {artifact} into {}", dir.display());
-        extract::extract(&fetched.path, artifact.format, artifact.strip.as_deref(), staging)
-            .map_err(|e| anyhow::anyhow!("{artifact}: install from {}: {e:#}", fetched.path.display()))
+        fetcher.extract_to(artifact, artifact.strip.as_deref(), staging)
     })?;
     Ok(dir)
 }
