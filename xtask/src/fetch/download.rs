@@ -33,6 +33,9 @@ pub enum FetchError {
     Status { url: String, status: u16 },
     #[error("network error on {url}: {message}")]
     Network { url: String, message: String },
+    /// A redirect the tool will not follow (see `redirect_policy`).
+    #[error("{url}: {message}")]
+    Redirect { url: String, message: String },
     #[error("sha256 mismatch for {source_name}: expected {expected}, got {actual}")]
     HashMismatch { source_name: String, expected: String, actual: String },
     #[error("size mismatch for {source_name}: expected {expected} bytes, got {actual}")]
@@ -75,6 +78,9 @@ impl FetchError {
                 "check the network, proxy (HTTPS_PROXY) and CA (SSL_CERT_FILE), then run again"
             }
             FetchError::Local { .. } => "check that the path names a readable file (not a directory)",
+            FetchError::Redirect { .. } => {
+                "the server sent the download elsewhere; point the manifest or --mirror at the final https URL"
+            }
             FetchError::HashMismatch { .. } | FetchError::SizeMismatch { .. } => {
                 "the file differs from the pin; check the mirror's copy or the pin in the manifest (nothing was cached)"
             }
@@ -148,7 +154,10 @@ pub fn download(
 }
 
 fn download_once(client: &Client, url: &str, partial: &Path, expected: &Expected, bar: &Bar) -> Result<(), FetchError> {
-    let network = |e: reqwest::Error| FetchError::Network { url: url.to_owned(), message: error_chain(&e) };
+    let network = |e: reqwest::Error| match e.is_redirect() {
+        true => FetchError::Redirect { url: url.to_owned(), message: printable(&error_chain(&e)) },
+        false => FetchError::Network { url: url.to_owned(), message: printable(&error_chain(&e)) },
+    };
     let have = fs::metadata(partial).map(|m| m.len()).unwrap_or(0);
     let resume_from = if expected.size.is_some_and(|s| have >= s) { 0 } else { have };
     let mut request = client.get(url);

@@ -91,3 +91,49 @@ fn component_lookup_respects_python_line() {
     assert_eq!(m.component("wasi-sdk", "3.15", "x").unwrap().name, "wasi-sdk-34");
     assert!(m.component("wasi-sdk", "3.12", "x").is_err());
 }
+
+#[test]
+fn fields_that_become_paths_are_single_safe_components() {
+    let cases = [
+        (entry("zlib", "").replace("version = \"1.0\"", "version = \"x/../../../tmp/y\""), "field `version`"),
+        (entry("..", ""), "field `name`: `..` cannot name a file"),
+        (entry("zlib", "strip = \"..\""), "field `strip`: `..` cannot name a file"),
+        (entry("zlib", "strip = \"a/b\""), "field `strip`: `a/b` must be a single file name"),
+        (entry("zlib", "").replace("zlib-1.0.tar.gz", ""), "field `url`: `` cannot name a file"),
+        (entry("zlib", "").replace("zlib-1.0.tar.gz", ".."), "field `url`: `..` cannot name a file"),
+        (entry("zlib", "").replace("1.0\"", "1.0\\u001b[2J\""), "must be a single file name"),
+    ];
+    for (text, expected) in cases {
+        let err = parse(&format!("schema = 1\n{text}")).unwrap_err().to_string();
+        assert!(err.contains(expected), "{err}");
+        assert!(!err.contains('\u{1b}'), "control characters are escaped: {err}");
+    }
+}
+
+#[test]
+fn the_file_name_is_the_last_segment_of_the_url_path() {
+    assert_eq!(url_file_name("https://h/a/b-1.tar.gz?download=1#x"), "b-1.tar.gz");
+    assert_eq!(url_file_name("https://h/a/"), "");
+    assert_eq!(url_file_name("https://h"), "");
+    assert_eq!(url_file_name("file:///srv/m/x.tar.xz"), "x.tar.xz");
+}
+
+#[test]
+fn a_type_error_names_the_artifact_and_the_field() {
+    let text = format!("schema = 1\n{}{}", entry("zlib", ""), entry("bzip2", "size = \"big\""));
+    let err = parse(&text).unwrap_err().to_string();
+    assert!(err.starts_with("m.toml:13: artifact `bzip2`: field `size`: invalid type"), "{err}");
+}
+
+#[test]
+fn an_unreadable_manifest_names_the_file_without_a_line() {
+    let err = Manifest::load(Path::new("/nonexistent/m.toml")).unwrap_err().to_string();
+    assert!(err.starts_with("/nonexistent/m.toml: cannot read the manifest:"), "{err}");
+    assert!(err.contains("--manifest"), "{err}");
+}
+
+#[test]
+fn unpacked_size_is_read() {
+    let m = parse(&format!("schema = 1\n{}", entry("zlib", "unpacked_size = 1000"))).unwrap();
+    assert_eq!(m.artifacts[0].unpacked_size, Some(1000));
+}

@@ -27,6 +27,8 @@ pub enum Fault {
     DropAfter(usize),
     /// Answer with this status and a short body.
     Status(u16),
+    /// Answer 302 with this Location.
+    Redirect(String),
     /// Send the headers and this many body bytes, then go silent.
     StallAfter(usize),
 }
@@ -139,6 +141,13 @@ fn serve(stream: &mut TcpStream, route: &Route, attempt: usize, range: Option<&s
     let fault = route.first.get(attempt).cloned();
     if let Some(Fault::Status(status)) = fault {
         let _ = write!(stream, "HTTP/1.1 {status} Fault\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfault");
+        return;
+    }
+    if let Some(Fault::Redirect(location)) = &fault {
+        let _ = write!(
+            stream,
+            "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
         return;
     }
     let start = match (range, route.honour_range) {

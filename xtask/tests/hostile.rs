@@ -1,0 +1,160 @@
+//! Hostile inputs and faults, through the real binary: planted links, poisoned partial files,
+//! a cached archive swapped behind the tool's back, redirects out of bounds, silent servers, and
+//! the one-line messages each must give.
+
+mod support;
+
+use std::fs;
+use std::path::PathBuf;
+
+use support::server::{Fault, Route, Server};
+use support::{files_under, manifest, sha256, stderr, tar_gz, xtask, Entry};
+
+struct Case {
+    dir: tempfile::TempDir,
+    server: Server,
+    body: Vec<u8>,
+}
+
+impl Case {
+    fn new(route: Route) -> Case {
+        let body = tar_gz("pkg-1.0", 300_000);
+        let server = Server::start();
+        server.route("/pkg-1.0.tar.gz", Route { body: body.clone(), ..route });
+        Case { dir: tempfile::tempdir().unwrap(), server, body }
+    }
+
+    fn manifest(&self) -> String {
+        let entry = Entry { name: "pkg", url: self.server.url("/pkg-1.0.tar.gz"), body: &self.body, size: true };
+        let path = manifest(self.dir.path(), &[entry]);
+        let text = fs::read_to_string(&path).unwrap() + "strip = \"pkg-1.0\"\n";
+        fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    fn fetch(&self, extra: &[&str]) -> std::process::Output {
+        let (manifest, cache) = (self.manifest(), self.dir.path().join("cache").display().to_string());
+        let mut args = vec!["fetch", "--manifest", &manifest, "--cache-dir", &cache];
+        args.extend_from_slice(extra);
+        xtask(&args, &[])
+    }
+
+    fn entry_dir(&self) -> PathBuf {
+        self.dir.path().join("cache/downloads").join(sha256(&self.body))
+    }
+
+    fn requests(&self) -> Vec<Option<String>> {
+        self.server.requests_for("/pkg-1.0.tar.gz").into_iter().map(|r| r.range).collect()
+    }
+}
+
+fn error_lines(out: &std::process::Output) -> Vec<String> {
+    stderr(out).lines().filter(|l| l.starts_with("error:")).map(str::to_owned).collect()
+}
+
+#[test]
+fn a_partial_file_planted_as_a_link_is_replaced_not_followed() {
+    let case = Case::new(Route::default());
+    fs::create_dir_all(case.entry_dir()).unwrap();
+    let outside = case.dir.path().join("outside.txt");
+    fs::write(&outside, "precious").unwrap();
+    std::os::unix::fs::symlink(&outside, case.entry_dir().join("pkg-1.0.tar.gz.partial")).unwrap();
+    let out = case.fetch(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(fs::read_to_string(&outside).unwrap(), "precious");
+    assert_eq!(fs::read(case.entry_dir().join("pkg-1.0.tar.gz")).unwrap(), case.body);
+}
+
+#[test]
+fn bad_bytes_kept_from_an_earlier_server_are_dropped_and_the_download_restarts_once() {
+    let case = Case::new(Route { honour_range: true, ..Route::default() });
+    fs::create_dir_all(case.entry_dir()).unwrap();
+    fs::write(case.entry_dir().join("pkg-1.0.tar.gz.partial"), vec![0x5a; 100_000]).unwrap();
+    let out = case.fetch(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(case.requests(), [Some("bytes=100000-".to_owned()), None], "a resume, then a fresh start");
+    assert!(stderr(&out).contains("starting again from zero"), "{}", stderr(&out));
+    assert_eq!(fs::read(case.entry_dir().join("pkg-1.0.tar.gz")).unwrap(), case.body);
+}
+
+#[test]
+fn a_cached_archive_swapped_with_the_same_size_and_mtime_is_caught_at_extraction() {
+    let case = Case::new(Route::default());
+    assert!(case.fetch(&[]).status.success());
+    let cached = case.entry_dir().join("pkg-1.0.tar.gz");
+    let mtime = fs::metadata(&cached).unwrap().modified().unwrap();
+    let mut other = tar_gz("pkg-1.0", 300_000);
+    other.resize(case.body.len(), 0);
+    other[20] ^= 1;
+    fs::write(&cached, &other).unwrap();
+    fs::File::options().write(true).open(&cached).unwrap().set_modified(mtime).unwrap();
+    let out = case.fetch(&["--install"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("changed after it was verified; fetching it again"), "{}", stderr(&out));
+    assert_eq!(case.requests().len(), 2, "fetched again from the server");
+    let installed = files_under(&case.dir.path().join("cache/toolchains"));
+    assert!(installed.iter().any(|p| p.ends_with("data.bin")), "{installed:?}");
+}
+
+#[test]
+fn an_interrupted_install_leaves_nothing_the_next_run_keeps() {
+    let case = Case::new(Route::default());
+    let toolchains = case.dir.path().join("cache/toolchains");
+    let dead = toolchains.join(format!(".pkg-1.0-{}.tmp-killed/.extract-x/root", &sha256(&case.body)[..12]));
+    fs::create_dir_all(&dead).unwrap();
+    fs::write(dead.join("big"), vec![0; 1000]).unwrap();
+    let out = case.fetch(&["--install"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let left: Vec<_> = fs::read_dir(&toolchains).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.iter().all(|n| !n.to_string_lossy().contains(".tmp-")), "{left:?}");
+}
+
+#[test]
+fn a_redirect_to_plain_http_elsewhere_is_refused() {
+    let case = Case::new(Route {
+        first: vec![Fault::Redirect("http://example.invalid/pkg.tar.gz".into())],
+        ..Route::default()
+    });
+    let out = case.fetch(&[]);
+    assert!(!out.status.success());
+    let lines = error_lines(&out);
+    assert_eq!(lines.len(), 1, "{}", stderr(&out));
+    assert!(lines[0].contains("refused a redirect") && lines[0].contains("plain http"), "{}", lines[0]);
+}
+
+#[test]
+fn a_silent_server_is_reported_as_timed_out() {
+    let case = Case::new(Route { first: vec![Fault::StallAfter(1000); 5], ..Route::default() });
+    let out = case.fetch(&["--timeout", "1"]);
+    assert!(!out.status.success());
+    let lines = error_lines(&out);
+    assert_eq!(lines.len(), 1, "{}", stderr(&out));
+    assert!(lines[0].contains("timed out"), "{}", lines[0]);
+}
+
+#[test]
+fn no_partial_no_promise_that_one_is_kept() {
+    let case = Case::new(Route { first: vec![Fault::Status(503); 5], ..Route::default() });
+    let out = case.fetch(&[]);
+    let lines = error_lines(&out);
+    assert_eq!(lines.len(), 1, "{}", stderr(&out));
+    assert!(lines[0].contains("HTTP 503") && !lines[0].contains("partial download is kept"), "{}", lines[0]);
+    // With bytes on disk, the promise is made, and kept.
+    // The server drops every connection and cannot resume: each attempt keeps 100 kB.
+    let case = Case::new(Route { first: vec![Fault::DropAfter(100_000); 5], honour_range: false, ..Route::default() });
+    let lines = error_lines(&case.fetch(&[]));
+    assert!(lines[0].contains("the partial download is kept"), "{}", lines[0]);
+    assert!(case.entry_dir().join("pkg-1.0.tar.gz.partial").is_file());
+}
+
+#[test]
+fn a_local_directory_is_not_a_network_error() {
+    let case = Case::new(Route::default());
+    let mirror = case.dir.path().join("mirror");
+    fs::create_dir_all(mirror.join("pkg/pkg-1.0.tar.gz")).unwrap();
+    let out = case.fetch(&["--mirror", mirror.to_str().unwrap()]);
+    let lines = error_lines(&out);
+    assert_eq!(lines.len(), 1, "{}", stderr(&out));
+    assert!(lines[0].contains("cannot read") && lines[0].contains("not a directory"), "{}", lines[0]);
+    assert!(!lines[0].contains("proxy") && !lines[0].contains("free space"), "{}", lines[0]);
+}
