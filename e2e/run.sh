@@ -3,12 +3,13 @@
 # it under the real wasmtime, then checks that a second bootstrap is an offline no-op that a
 # polluted environment cannot disturb; applies the patch series to the real source; then builds
 # the emscripten node target, runs it under the real Node and raises KeyboardInterrupt in it from
-# the JS host.
+# the JS host. CPython's own test suite runs in full on the WASI build, and as the subset in
+# e2e/emscripten-node-tests.txt on the emscripten build.
 #
 #   e2e/run.sh [SCRATCH_DIR]      (default: /var/tmp/xtask-e2e)
 #
 # Needs root for apt-get (e2e/fixtures.sh installs clang-19 and friends). Takes about 8 minutes
-# on 2 cores for WASI, and about 12 more for emscripten.
+# on 2 cores for WASI, 8 more for its test suite, and about 13 more for emscripten.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . e2e/serve.sh
@@ -48,6 +49,10 @@ echo "run printed $out"
 
 step "test --target wasi (smoke)"
 xtask test --target wasi
+
+step "CPython's test suite on WASI (--fast-ci, every test file)"
+xtask test --target wasi --suite full | tee "$scratch/wasi-suite.txt"
+grep -q '^suite: CPython 3.13 on wasi: SUCCESS' "$scratch/wasi-suite.txt" || fail "the WASI test suite did not pass"
 
 step "second bootstrap --offline, with a polluted environment: no download, no rebuild"
 requests_before=$(grep -c '"GET ' "$server_log" || true)
@@ -96,6 +101,11 @@ echo "run printed $out"
 
 step "KeyboardInterrupt from the JS host (signal buffer set by the main thread, loop in a worker)"
 xtask test --target emscripten-node --suite interrupt
+
+step "CPython's test suite on emscripten-node: the subset in e2e/emscripten-node-tests.txt"
+mapfile -t em_tests < <(grep -vE '^\s*(#|$)' e2e/emscripten-node-tests.txt)
+xtask test --target emscripten-node --suite full -- "${em_tests[@]}" | tee "$scratch/em-suite.txt"
+grep -q '^suite: CPython 3.13 on emscripten-node: SUCCESS' "$scratch/em-suite.txt" || fail "the emscripten test subset did not pass"
 
 step "second emscripten bootstrap --offline: nothing changed"
 xtask bootstrap --target emscripten-node --python 3.13 --offline --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/em-bootstrap2.log"

@@ -70,6 +70,9 @@ fn a_second_bootstrap_changes_nothing_and_run_uses_the_recorded_runner() {
         assert!(err.contains(stage), "missing `{stage}`:\n{err}");
     }
     assert!(mini.path("work/wasi/python.wasm").is_file());
+    // The guest's `/` holds the way down to every directory mapped at its own path.
+    let work = mini.path("work");
+    assert!(mini.path("work/wasi/guest-root").join(work.strip_prefix("/").unwrap()).is_dir());
 
     let (ran, err) = mini.bootstrap(&[]);
     assert!(ran.is_empty(), "{err}");

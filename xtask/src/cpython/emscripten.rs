@@ -34,6 +34,17 @@ pub fn configure_env(
     env
 }
 
+/// What a line's own configure leaves out for the pinned emscripten. Emscripten 3.1.27 cut the
+/// default stack from 5 MiB to 64 KiB; 3.14's configure links with `-sSTACK_SIZE=5MB`, 3.13's
+/// does not, and its C recursion limit (10000 on emscripten) then overflows the stack: deep
+/// recursion ends in "memory access out of bounds" instead of RecursionError.
+fn line_ldflags(plan: &BuildPlan) -> &'static [&'static str] {
+    match plan.source.line.minor {
+        ..=13 => &["-sSTACK_SIZE=5MB"],
+        _ => &[],
+    }
+}
+
 /// The libraries for a MAIN_MODULE link. `--enable-wasm-dynamic-linking` links python.js with
 /// -sMAIN_MODULE, and emcc then wraps the whole link line in --whole-archive: an archive named
 /// twice defines each of its symbols twice, and zlib is named by both the zlib and the binascii
@@ -47,8 +58,9 @@ fn main_module_library_flags(plan: &BuildPlan) -> Env {
     for library in &libraries {
         flags.insert(format!("{}_LIBS", library.variable), String::new());
     }
-    let dirs: Vec<String> = libraries.iter().map(|l| format!("-L{}", l.lib_dir.display())).collect();
-    flags.insert("LDFLAGS".into(), dirs.join(" "));
+    let mut ldflags: Vec<String> = libraries.iter().map(|l| format!("-L{}", l.lib_dir.display())).collect();
+    ldflags.extend(line_ldflags(plan).iter().map(|f| f.to_string()));
+    flags.insert("LDFLAGS".into(), ldflags.join(" "));
     flags.insert("LIBS".into(), libraries.iter().map(|l| l.link).collect::<Vec<_>>().join(" "));
     flags
 }

@@ -47,6 +47,23 @@ pub fn source_access(work: &WorkDir, plan: &BuildPlan) -> SourceAccess {
     }
 }
 
+/// The guest's `/`: an empty directory holding, for every directory mapped at its own path, the
+/// chain of its parents down to an empty mount point. So `/var` and `/var/tmp` exist in the
+/// guest as they do on the host (empty but for the way down), and `stat`, `realpath` and
+/// `os.walk` see a consistent tree, as CPython's own runner gives them by mapping the checkout
+/// at `/`.
+pub fn make_guest_root(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<()> {
+    let root = work.guest_root();
+    fs_err::create_dir_all(&root)?;
+    for dir in source_access(work, plan).dirs {
+        let inside = dir.guest.trim_start_matches('/');
+        if !inside.is_empty() {
+            fs_err::create_dir_all(root.join(inside))?;
+        }
+    }
+    Ok(())
+}
+
 /// `path` relative to `from` (both absolute), with `..` as needed.
 fn relative_path(path: &Path, from: &Path) -> PathBuf {
     let path: Vec<_> = path.components().collect();

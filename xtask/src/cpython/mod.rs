@@ -87,7 +87,7 @@ impl Steps<'_> {
         // The module's name is known once make has run.
         let runner = RunnerCommand { module: env::module(work, plan), ..runner };
         if plan.target.runner == crate::target::Runner::Wasmtime {
-            fs::create_dir_all(work.guest_root())?;
+            env::make_guest_root(work, plan)?;
         }
         let source = plan.source;
         let record = RunRecord {

@@ -1,4 +1,7 @@
-//! CPython's own test suite, run the way its CI runs it (`--fast-ci`), with a per-test timeout.
+//! CPython's own test suite, run the way its CI runs it (`--fast-ci`), with a per-test timeout,
+//! ending in one summary line: result, test files, tests and time.
+
+use std::time::Instant;
 
 use crate::files::remove_file_if_exists;
 use crate::process::Env;
@@ -16,13 +19,46 @@ pub fn run(record: &RunRecord, work: &WorkDir, env: &Env, timeout: u64, extra: &
         record.runner.program.display(),
         log.display()
     );
+    let started = Instant::now();
     let result = super::interpreter(record, &work.root, env, &args).run_logged("test suite", &log);
     let text = std::fs::read_to_string(&log).unwrap_or_default();
-    for line in text
-        .lines()
-        .filter(|l| l.starts_with("Total tests:") || l.starts_with("Total test files:") || l.starts_with("Result:"))
-    {
-        println!("{line}");
-    }
+    let seconds = started.elapsed().as_secs();
+    println!("{}", summary(&record.python, &record.target, &text, seconds));
     result
+}
+
+/// One line from regrtest's totals: `suite: CPython 3.13 on wasi: SUCCESS; test files run=…;
+/// tests run=…; 8m03s`. Parts regrtest did not print are left out; a run that never reached its
+/// totals says so.
+pub fn summary(python: &str, target: &str, log: &str, seconds: u64) -> String {
+    let value = |prefix: &str| log.lines().rev().find_map(|l| l.strip_prefix(prefix)).map(str::trim);
+    let result = value("Result:").unwrap_or("no result (the run ended early; see the log)");
+    let mut parts = vec![format!("suite: CPython {python} on {target}: {result}")];
+    if let Some(files) = value("Total test files:") {
+        parts.push(format!("test files {files}"));
+    }
+    if let Some(tests) = value("Total tests:") {
+        parts.push(format!("tests {tests}"));
+    }
+    parts.push(format!("{}m{:02}s", seconds / 60, seconds % 60));
+    parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_is_one_line_from_regrtest_s_totals() {
+        let log = "0:08:01 [480/480] test_zlib passed\n\nTotal duration: 8 min 3 sec\nTotal tests: run=30,296 skipped=1,188\nTotal test files: run=480/480 skipped=31\nResult: SUCCESS\n";
+        assert_eq!(
+            summary("3.13", "wasi", log, 483),
+            "suite: CPython 3.13 on wasi: SUCCESS; test files run=480/480 skipped=31; tests run=30,296 skipped=1,188; 8m03s"
+        );
+        let crashed = "0:00:04 [10/14/3] test_json\nRuntimeError: memory access out of bounds\n";
+        assert_eq!(
+            summary("3.13", "emscripten-node", crashed, 5),
+            "suite: CPython 3.13 on emscripten-node: no result (the run ended early; see the log); 0m05s"
+        );
+    }
 }
