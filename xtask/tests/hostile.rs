@@ -158,3 +158,123 @@ fn a_local_directory_is_not_a_network_error() {
     assert!(lines[0].contains("cannot read") && lines[0].contains("not a directory"), "{}", lines[0]);
     assert!(!lines[0].contains("proxy") && !lines[0].contains("free space"), "{}", lines[0]);
 }
+
+/// A tar built entry by entry (names and link targets written raw).
+fn tar_of(entries: &[(&str, tar::EntryType, &str, u32)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, kind, link_or_body, mode) in entries {
+        let mut header = tar::Header::new_old();
+        header.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+        header.set_entry_type(*kind);
+        header.set_mode(*mode);
+        let body: &[u8] = if kind.is_file() { link_or_body.as_bytes() } else { &[] };
+        if kind.is_symlink() {
+            header.as_old_mut().linkname[..link_or_body.len()].copy_from_slice(link_or_body.as_bytes());
+        }
+        header.set_size(body.len() as u64);
+        header.set_cksum();
+        builder.append(&header, body).unwrap();
+    }
+    builder.into_inner().unwrap()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut encoder, bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// `fetch --install` of an archive given by file:// URL, with extra manifest lines.
+fn install(dir: &std::path::Path, archive: &[u8], extra: &str) -> std::process::Output {
+    let path = dir.join("pkg-1.0.tar.gz");
+    fs::write(&path, archive).unwrap();
+    let text = format!(
+        "schema = 1\n[[artifact]]\nname = \"pkg\"\nversion = \"1.0\"\nurl = \"file://{}\"\nsha256 = \"{}\"\n{extra}",
+        path.display(),
+        sha256(archive)
+    );
+    fs::write(dir.join("m.toml"), text).unwrap();
+    let (manifest, cache) = (dir.join("m.toml").display().to_string(), dir.join("cache").display().to_string());
+    xtask(&["fetch", "--install", "--manifest", &manifest, "--cache-dir", &cache], &[])
+}
+
+use tar::EntryType::{Regular as File_, Symlink as Sym};
+
+#[test]
+fn a_chain_of_links_in_an_archive_installs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("outside");
+    fs::create_dir(&outside).unwrap();
+    let depth = dir.path().components().count() + 8;
+    let up = vec![".."; depth].join("/");
+    let target = format!("{up}{}", outside.display());
+    let archive = gzip(&tar_of(&[
+        ("a", Sym, ".", 0o777),
+        ("a/a/a/a/c", Sym, &target, 0o777),
+        ("a/a/a/a/c/pwned", File_, "x", 0o644),
+    ]));
+    let out = install(dir.path(), &archive, "");
+    assert!(!out.status.success(), "{}", stderr(&out));
+    assert!(fs::read_dir(&outside).unwrap().next().is_none(), "something was written outside");
+    let installed: Vec<_> = files_under(&dir.path().join("cache/toolchains"))
+        .into_iter()
+        .filter(|p| !p.to_string_lossy().ends_with(".lock"))
+        .collect();
+    assert!(installed.is_empty(), "nothing of a refused archive is installed: {installed:?}");
+    let lines = error_lines(&out);
+    assert_eq!(lines.len(), 1, "{}", stderr(&out));
+    assert!(lines[0].contains("unsafe entry") && lines[0].contains("do not use this archive"), "{}", lines[0]);
+}
+
+#[test]
+fn a_stripped_top_that_is_a_link_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // Were `top` followed, the install dir would become a link to its own parent, and the stamp
+    // would land one level up.
+    let archive = gzip(&tar_of(&[("top", Sym, ".", 0o777)]));
+    let out = install(dir.path(), &archive, "strip = \"top\"\n");
+    assert!(!out.status.success(), "{}", stderr(&out));
+    assert!(error_lines(&out)[0].contains("single top-level directory `top`"), "{}", stderr(&out));
+    assert!(!dir.path().join("cache/toolchains/.installed").exists());
+    let links = fs::read_dir(dir.path().join("cache/toolchains")).unwrap().flatten();
+    assert!(links.into_iter().all(|e| !e.file_type().unwrap().is_symlink()), "no link was installed");
+}
+
+#[test]
+fn every_member_of_a_multi_member_gzip_is_installed() {
+    let dir = tempfile::tempdir().unwrap();
+    let tar =
+        tar_of(&[("top/one", File_, "1", 0o644), ("top/two", File_, "2", 0o644), ("top/three", File_, "3", 0o644)]);
+    let (first, second) = tar.split_at(1024);
+    let out = install(dir.path(), &[gzip(first), gzip(second)].concat(), "strip = \"top\"\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let names: Vec<String> = files_under(&dir.path().join("cache/toolchains"))
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for name in ["one", "two", "three"] {
+        assert!(names.iter().any(|n| n == name), "{name} is missing: {names:?}");
+    }
+}
+
+#[test]
+fn setuid_bits_do_not_survive_and_the_unpacked_size_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = gzip(&tar_of(&[("top/tool", File_, "#!/bin/sh\n", 0o6755)]));
+    let out = install(dir.path(), &archive, "strip = \"top\"\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tool = files_under(&dir.path().join("cache/toolchains")).into_iter().find(|p| p.ends_with("tool")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(fs::metadata(tool).unwrap().permissions().mode() & 0o7777, 0o755);
+
+    let other = tempfile::tempdir().unwrap();
+    let big = gzip(&tar_of(&[("top/zeros", File_, &"0".repeat(1 << 20), 0o644)]));
+    let out = install(other.path(), &big, "strip = \"top\"\nunpacked_size = 100000\n");
+    assert!(!out.status.success(), "{}", stderr(&out));
+    let lines = error_lines(&out);
+    assert!(
+        lines[0].contains("unpacks to more than 100000 bytes") && lines[0].contains("unpacked_size"),
+        "{}",
+        lines[0]
+    );
+}
