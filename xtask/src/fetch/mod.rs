@@ -9,6 +9,7 @@
 
 pub mod cache;
 pub mod download;
+mod error;
 pub mod export;
 pub mod extract;
 pub mod mirror;

@@ -10,6 +10,7 @@
 
 mod error;
 mod paths;
+mod readers;
 
 use std::io::{self, BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use crate::manifest::ArchiveFormat;
 use crate::text::printable_path;
 pub use error::ExtractError;
 use paths::{check_all_links, check_parent, check_symlink, checked_relative, single_top_directory};
+use readers::{Bounded, Pipelined, TooLarge};
 
 /// The unpacked size allowed when the manifest names none: this many times the archive's size…
 pub const DEFAULT_RATIO: u64 = 64;
@@ -90,102 +92,6 @@ fn verify(file: &mut std::fs::File, archive: &Path, expected: &str) -> Result<()
         return Err(ExtractError::Mismatch { expected: expected.to_owned(), actual });
     }
     file.rewind().map_err(|e| ExtractError::io(archive, e))
-}
-
-/// A reader that fails once more than `limit` bytes came through it.
-struct Bounded<R> {
-    inner: R,
-    limit: u64,
-    count: u64,
-}
-
-impl<R> Bounded<R> {
-    fn new(inner: R, limit: u64) -> Bounded<R> {
-        Bounded { inner, limit, count: 0 }
-    }
-}
-
-impl<R: Read> Read for Bounded<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(out)?;
-        self.count += n as u64;
-        if self.count > self.limit {
-            return Err(io::Error::other(TooLarge(self.limit)));
-        }
-        Ok(n)
-    }
-}
-
-/// The error a [`Bounded`] reader raises, found again in the chain to report it plainly.
-#[derive(Debug)]
-struct TooLarge(u64);
-
-impl std::fmt::Display for TooLarge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "unpacks to more than {} bytes", self.0)
-    }
-}
-
-impl std::error::Error for TooLarge {}
-
-/// A reader whose source is read on a separate thread, a few chunks ahead.
-struct Pipelined {
-    chunks: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
-    current: Vec<u8>,
-    offset: usize,
-}
-
-impl Pipelined {
-    const CHUNK: usize = 1 << 20;
-
-    fn new(mut source: Box<dyn Read + Send>) -> Pipelined {
-        let (sender, chunks) = std::sync::mpsc::sync_channel(4);
-        std::thread::spawn(move || loop {
-            let mut chunk = vec![0; Self::CHUNK];
-            let result = read_full(&mut source, &mut chunk).map(|n| {
-                chunk.truncate(n);
-                chunk
-            });
-            let done = !matches!(&result, Ok(c) if !c.is_empty());
-            if sender.send(result).is_err() || done {
-                return;
-            }
-        });
-        Pipelined { chunks, current: Vec::new(), offset: 0 }
-    }
-}
-
-/// Reads until `buffer` is full or the source ends.
-fn read_full(source: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match source.read(&mut buffer[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
-}
-
-impl Read for Pipelined {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if self.offset == self.current.len() {
-            match self.chunks.recv() {
-                Ok(Ok(chunk)) => {
-                    self.current = chunk;
-                    self.offset = 0;
-                }
-                Ok(Err(e)) => return Err(e),
-                Err(_) => return Ok(0),
-            }
-        }
-        let n = out.len().min(self.current.len() - self.offset);
-        out[..n].copy_from_slice(&self.current[self.offset..self.offset + n]);
-        self.offset += n;
-        Ok(n)
-    }
 }
 
 /// What a tar error means: the bound, or a damaged archive.
