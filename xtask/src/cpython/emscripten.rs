@@ -10,7 +10,20 @@ use crate::toolchains::node::Node;
 use crate::workdir::{RunnerCommand, WorkDir};
 
 pub fn runner(work: &WorkDir, plan: &BuildPlan, node: &Node) -> RunnerCommand {
-    RunnerCommand { program: node.binary.clone(), args: Vec::new(), module: module(work, plan) }
+    let args = line_node_flags(plan).iter().map(|f| f.to_string()).collect();
+    RunnerCommand { program: node.binary.clone(), args, module: module(work, plan) }
+}
+
+/// 3.13 bounds C recursion by a count (10000 on emscripten), and recursion that deep in wasm
+/// needs more native stack than V8 gives by default (about 1 MiB): deep recursion ends in
+/// "RangeError: Maximum call stack size exceeded" instead of RecursionError. 4000 KiB stays well
+/// under the 8 MiB stack of Node's main thread. (The interrupt test runs the module in a worker
+/// and does not use these flags.)
+fn line_node_flags(plan: &BuildPlan) -> &'static [&'static str] {
+    match plan.source.line.minor {
+        ..=13 => &["--stack-size=4000"],
+        _ => &[],
+    }
 }
 
 pub fn configure_env(
