@@ -16,9 +16,8 @@ use std::io::{self, BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use fs_err::{self as fs, File};
-use sha2::{Digest, Sha256};
 
-use crate::files::hex;
+use crate::files::sha256_reader;
 use crate::manifest::ArchiveFormat;
 use crate::text::printable_path;
 pub use error::ExtractError;
@@ -85,17 +84,15 @@ pub fn extract(
 
 /// Hashes the open file and rewinds it: nothing is extracted from bytes that do not match.
 fn verify(file: &mut std::fs::File, archive: &Path, expected: &str) -> Result<(), ExtractError> {
-    let mut hasher = Sha256::new();
-    io::copy(file, &mut hasher).map_err(|e| ExtractError::io(archive, e))?;
-    let actual = hex(&hasher.finalize());
+    let actual = sha256_reader(file).map_err(|e| ExtractError::io(archive, e))?;
     if actual != expected {
         return Err(ExtractError::Mismatch { expected: expected.to_owned(), actual });
     }
     file.rewind().map_err(|e| ExtractError::io(archive, e))
 }
 
-/// What a tar error means: the bound, or a damaged archive.
-fn tar_error(error: io::Error, what: &str) -> ExtractError {
+/// What an error reading through the bounded decoder means: the bound, or a damaged archive.
+fn unpack_error(error: io::Error, what: &str) -> ExtractError {
     // The tar crate wraps the reader's error in its own; look through the whole chain.
     let mut cause: Option<&(dyn std::error::Error + 'static)> = error.get_ref().map(|e| e as _);
     let mut too_large = None;
@@ -122,9 +119,9 @@ fn unpack_tar(reader: impl Read, root: &Path) -> Result<(), ExtractError> {
     archive.set_overwrite(false);
     // No setuid, setgid or sticky bit survives extraction.
     archive.set_mask(0o7000);
-    for entry in archive.entries().map_err(|e| tar_error(e, "read the archive"))? {
-        let mut entry = entry.map_err(|e| tar_error(e, "read an entry"))?;
-        let raw_path = entry.path().map_err(|e| tar_error(e, "read an entry's path"))?.into_owned();
+    for entry in archive.entries().map_err(|e| unpack_error(e, "read the archive"))? {
+        let mut entry = entry.map_err(|e| unpack_error(e, "read an entry"))?;
+        let raw_path = entry.path().map_err(|e| unpack_error(e, "read an entry's path"))?.into_owned();
         let path = checked_relative(&raw_path)?;
         if path.as_os_str().is_empty() {
             continue;
@@ -140,7 +137,7 @@ fn unpack_tar(reader: impl Read, root: &Path) -> Result<(), ExtractError> {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 return Err(ExtractError::unsafe_entry(&raw_path, "it is in the archive twice"))
             }
-            Err(e) => return Err(tar_error(e, &format!("unpack `{}`", printable_path(&raw_path)))),
+            Err(e) => return Err(unpack_error(e, &format!("unpack `{}`", printable_path(&raw_path)))),
         }
     }
     Ok(())
@@ -192,18 +189,21 @@ fn unpack_zip(file: std::fs::File, root: &Path, limit: u64) -> Result<(), Extrac
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent).map_err(io)?;
         }
-        let mut bounded = Bounded::new(&mut member, limit - total);
-        if bounded.inner.is_symlink() {
+        let (is_symlink, mode) = (member.is_symlink(), member.unix_mode());
+        // One bound for the whole archive: the count carries over from member to member.
+        let mut bounded = Bounded::starting_at(&mut member, limit, total);
+        if is_symlink {
             let mut link = String::new();
-            bounded.read_to_string(&mut link).map_err(|e| tar_error(e, "read a link"))?;
+            bounded.read_to_string(&mut link).map_err(|e| unpack_error(e, "read a link"))?;
+            total = bounded.count();
             check_symlink(root, &path, Path::new(&link))?;
             std::os::unix::fs::symlink(&link, &target).map_err(io)?;
             continue;
         }
-        let mode = bounded.inner.unix_mode();
         let mut out = std::fs::File::create_new(&target)
             .map_err(|_| ExtractError::unsafe_entry(&path, "it is in the archive twice"))?;
-        total += io::copy(&mut bounded, &mut out).map_err(|e| tar_error(e, "unpack a member"))?;
+        io::copy(&mut bounded, &mut out).map_err(|e| unpack_error(e, "unpack a member"))?;
+        total = bounded.count();
         if let Some(mode) = mode {
             use std::os::unix::fs::PermissionsExt;
             // Permission bits only: no setuid, setgid or sticky bit.

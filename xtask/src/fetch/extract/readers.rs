@@ -3,16 +3,26 @@
 
 use std::io::{self, Read};
 
-/// A reader that fails once more than `limit` bytes came through it.
+/// A reader that fails once more than `limit` bytes came through it (counting from `count`).
 pub struct Bounded<R> {
-    pub inner: R,
+    inner: R,
     limit: u64,
     count: u64,
 }
 
 impl<R> Bounded<R> {
     pub fn new(inner: R, limit: u64) -> Bounded<R> {
-        Bounded { inner, limit, count: 0 }
+        Bounded::starting_at(inner, limit, 0)
+    }
+
+    /// A bound shared with readers before this one, which already passed `count` bytes.
+    pub fn starting_at(inner: R, limit: u64, count: u64) -> Bounded<R> {
+        Bounded { inner, limit, count }
+    }
+
+    /// The bytes counted so far, this reader's and those it started from.
+    pub fn count(&self) -> u64 {
+        self.count
     }
 }
 

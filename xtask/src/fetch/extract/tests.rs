@@ -250,3 +250,20 @@ fn links_are_resolved_against_their_directory() {
     assert_eq!(checked_relative(Path::new("./a/b")).unwrap(), Path::new("a/b"));
     assert!(checked_relative(Path::new("a/../../b")).is_err());
 }
+
+#[test]
+fn a_zip_is_bounded_as_a_whole_and_the_bound_is_named_as_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    for name in ["one", "two"] {
+        zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut zip, &vec![b'0'; 600 << 10]).unwrap();
+    }
+    zip.finish().unwrap();
+    // Each member fits under the bound alone; together they do not.
+    let limit = Check { sha256: None, max_unpacked: Some(1 << 20) };
+    let err = extract(&path, ArchiveFormat::Zip, None, &dir.path().join("d"), &limit).unwrap_err();
+    assert!(matches!(err, ExtractError::TooLarge { limit: 1048576 }), "{err}");
+    assert!(!dir.path().join("d").exists());
+}
