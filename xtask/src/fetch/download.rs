@@ -90,9 +90,12 @@ pub fn download(
 }
 
 fn download_once(client: &Client, url: &str, partial: &Path, expected: &Expected, bar: &Bar) -> Result<(), FetchError> {
-    let network = |e: reqwest::Error| match e.is_redirect() {
-        true => FetchError::Redirect { url: url.to_owned(), message: printable(&error_chain(&e)) },
-        false => FetchError::Network { url: url.to_owned(), message: printable(&error_chain(&e)) },
+    let network = |e: reqwest::Error| {
+        let (url, message) = (url.to_owned(), printable(&error_chain(&e)));
+        match e.is_redirect() {
+            true => FetchError::Redirect { url, message },
+            false => FetchError::Network { url, message },
+        }
     };
     let have = fs::metadata(partial).map(|m| m.len()).unwrap_or(0);
     let resume_from = if expected.size.is_some_and(|s| have >= s) { 0 } else { have };

@@ -47,7 +47,7 @@ impl FetchError {
             FetchError::Status { status: 404, .. } | FetchError::Missing { .. } => {
                 "check the url in the manifest, or the mirror's layout (docs/mirror.md)"
             }
-            FetchError::Status { status, .. } if *status < 500 && *status != 408 && *status != 429 => {
+            FetchError::Status { .. } if !self.is_transient() => {
                 "the server refused the request; check the url in the manifest or the mirror"
             }
             FetchError::Status { .. } | FetchError::Network { .. } if partial_kept => {

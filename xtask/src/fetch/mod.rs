@@ -141,9 +141,7 @@ impl Fetcher {
         bar.finish("verified");
         Ok(path)
     }
-}
 
-impl Fetcher {
     /// Fetches the artifact and extracts it into `dest` (which must not exist). The archive's
     /// sha256 is checked again on the very file being extracted, and its unpacked size is
     /// bounded; a cached copy that no longer matches is removed and fetched once more.
