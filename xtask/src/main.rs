@@ -3,8 +3,8 @@
 //! The stages, in pipeline order (docs/architecture.md):
 //! manifest → fetch → source → patches → toolchains → deps → cpython → run.
 //! Beneath them: process (every external command), files, once (install once), target (targets
-//! as data), text (outside text made printable), workdir (the work dir and run record). Above them: the edge (flags, context,
-//! selection) and one file per command.
+//! as data), text (outside text made printable), workdir (the work dir and run record). Above
+//! them: the edge (flags, context, selection) and one file per command.
 
 // The edge.
 mod commands;
@@ -48,9 +48,7 @@ fn main() -> ExitCode {
         Err(error) => {
             // Messages can carry text from archives and servers: no control characters but
             // the line breaks of a log tail reach the terminal.
-            let message = format!("{error:#}");
-            let lines: Vec<String> = message.split('\n').map(text::printable).collect();
-            eprintln!("error: {}", lines.join("\n"));
+            eprintln!("error: {}", text::printable_lines(&format!("{error:#}")));
             ExitCode::FAILURE
         }
     }

@@ -18,6 +18,11 @@ pub fn printable(text: &str) -> String {
     out
 }
 
+/// A message of several lines, each made printable; the line breaks are kept (a log tail).
+pub fn printable_lines(text: &str) -> String {
+    text.split('\n').map(printable).collect::<Vec<_>>().join("\n")
+}
+
 /// A path from outside, printable (bytes that are not UTF-8 are shown as U+FFFD).
 pub fn printable_path(path: &Path) -> String {
     printable(&path.to_string_lossy())
@@ -33,5 +38,6 @@ mod tests {
         assert_eq!(printable("a\x1b[2Jb\nc"), "a\\u{1b}[2Jb\\u{a}c");
         assert_eq!(printable("évian ü"), "évian ü");
         assert_eq!(printable("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(printable_lines("a\n  | \x1b[31mb"), "a\n  | \\u{1b}[31mb");
     }
 }
