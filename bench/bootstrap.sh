@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The bootstrap's overhead, in one run, on the fixture toolchain (e2e/fixtures.sh):
-#   1. xtask:  cargo xtask bootstrap --target wasi --python 3.13 in a fresh work dir, warm cache
+#   1. xtask:  cargo xtask bootstrap --target wasi --python 3.13.5 in a fresh work dir, warm cache
 #              (also checks: 0 bytes downloaded, deps not rebuilt)
 #   2. manual: the same configure/make by hand, on the same installed SDK and dependency builds
 #   3. no-op:  a second bootstrap with nothing changed
@@ -26,7 +26,7 @@ xtask() {
 now() { date +%s.%N; }
 
 echo "bench: warming the cache (downloads, toolchains, deps) with a first bootstrap" >&2
-xtask bootstrap --target wasi --python 3.13 --mirror "$fixtures/mirror" --work-dir "$scratch/warm" >/dev/null 2>"$scratch/warm.log"
+xtask bootstrap --target wasi --python 3.13.5 --mirror "$fixtures/mirror" --work-dir "$scratch/warm" >/dev/null 2>"$scratch/warm.log"
 sdk=$(ls -d "$scratch"/cache/toolchains/wasi-sdk-24-*)
 zlib=$(ls -d "$scratch"/cache/deps/wasm32-wasip1/zlib-*)
 bzip2=$(ls -d "$scratch"/cache/deps/wasm32-wasip1/bzip2-*)
@@ -36,7 +36,7 @@ tool_run() { # N
   rm -rf "$scratch/fresh$1"
   local t0
   t0=$(now)
-  xtask bootstrap --target wasi --python 3.13 --offline -j "$jobs" --work-dir "$scratch/fresh$1" 2>"$scratch/fresh$1.log"
+  xtask bootstrap --target wasi --python 3.13.5 --offline -j "$jobs" --work-dir "$scratch/fresh$1" 2>"$scratch/fresh$1.log"
   echo "$(now) - $t0" | bc
 }
 
@@ -80,7 +80,7 @@ done
 
 echo "bench: no-op second bootstrap" >&2
 t0=$(now)
-xtask bootstrap --target wasi --python 3.13 --offline --work-dir "$scratch/fresh1" 2>"$scratch/noop.log"
+xtask bootstrap --target wasi --python 3.13.5 --offline --work-dir "$scratch/fresh1" 2>"$scratch/noop.log"
 noop=$(echo "$(now) - $t0" | bc)
 grep -q '^build: nothing changed' "$scratch/noop.log" || { echo "bench: the second bootstrap rebuilt something" >&2; exit 1; }
 

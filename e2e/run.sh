@@ -39,8 +39,10 @@ xtask() {
 }
 
 step "bootstrap --target wasi from the mirror, in a fresh cache"
-xtask bootstrap --target wasi --python 3.13 --mirror "$mirror" --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/bootstrap1.log"
+xtask bootstrap --target wasi --python 3.13.5 --mirror "$mirror" --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/bootstrap1.log"
 grep -q '^test: smoke ok 3.13.5 wasi' "$scratch/bootstrap1.log" || fail "the smoke test did not pass during bootstrap"
+grep -qE '^test: checked: zlib, bz2, decimal \(libmpdec 4\.0\.1\), sqlite3 3\.' "$scratch/bootstrap1.log" ||
+  fail "the WASI smoke test did not check decimal on the pinned libmpdec and sqlite3"
 
 step "run: zlib and bz2 inside python.wasm"
 out=$(xtask run --target wasi -- -c "import zlib, bz2; print(zlib.crc32(b'x'))")
@@ -58,7 +60,7 @@ step "second bootstrap --offline, with a polluted environment: no download, no r
 requests_before=$(grep -c '"GET ' "$server_log" || true)
 # The built binary is called directly: through cargo, CC=false would break cargo's own build.
 env CC=false CFLAGS=-bogus PYTHONPATH=/nonexistent PKG_CONFIG_PATH=/nonexistent \
-  target/debug/xtask bootstrap --target wasi --python 3.13 --offline --overlay "$fixtures/overlay.toml" \
+  target/debug/xtask bootstrap --target wasi --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" \
   --cache-dir "$scratch/cache" --work-dir "$scratch/work" --progress lines 2>&1 | tee "$scratch/bootstrap2.log"
 requests_after=$(grep -c '"GET ' "$server_log" || true)
 [ "$requests_before" = "$requests_after" ] || fail "the offline bootstrap made $((requests_after - requests_before)) requests"
@@ -66,7 +68,7 @@ grep -q '^build: nothing changed' "$scratch/bootstrap2.log" || fail "the second 
 if grep -qE '^(fetch|deps|install): ' "$scratch/bootstrap2.log"; then fail "the second bootstrap fetched, installed or built deps"; fi
 
 step "patches: the 3.13 series on the real 3.13.5 source: check, apply, apply again, refresh, revert, configure"
-px() { target/debug/xtask patch "$@" --python 3.13 --work-dir "$scratch/patch-work" --cache-dir "$scratch/cache" --offline --overlay "$fixtures/overlay.toml"; }
+px() { target/debug/xtask patch "$@" --python 3.13.5 --work-dir "$scratch/patch-work" --cache-dir "$scratch/cache" --offline --overlay "$fixtures/overlay.toml"; }
 # Every patch of the series (all are for emscripten) must report the expected state.
 patches=$(grep -c '^\[\[patch\]\]' patches/3.13/series.toml)
 expect_each() { # WHAT SUFFIX ARGS…: run `patch ARGS…`; each of the $patches lines must end in SUFFIX
@@ -91,8 +93,17 @@ echo "the patched tree configures"
 
 step "bootstrap --target emscripten-node from the mirror (its own work dir)"
 work_dir=$scratch/em-work
-xtask bootstrap --target emscripten-node --python 3.13 --mirror "$mirror" --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/em-bootstrap1.log"
+xtask bootstrap --target emscripten-node --python 3.13.5 --mirror "$mirror" --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/em-bootstrap1.log"
 grep -q '^test: smoke ok 3.13.5 emscripten' "$scratch/em-bootstrap1.log" || fail "the emscripten smoke test did not pass during bootstrap"
+grep -qE '^test: checked: zlib, bz2, decimal \(libmpdec 4\.0\.1\), sqlite3 3\..*, ctypes$' "$scratch/em-bootstrap1.log" ||
+  fail "the emscripten smoke test did not check libmpdec, sqlite3 and ctypes"
+
+step "no emscripten port was downloaded (the build ran with emcc's network closed)"
+ports=$(find "$scratch/cache/toolchains" -path '*/emscripten/cache/ports/*' -maxdepth 6 2>/dev/null | head -5)
+[ -z "$ports" ] || fail "emcc downloaded ports: $ports"
+grep -rlE 'USE_(ZLIB|BZIP2|SQLITE3)=1|sUSE_(ZLIB|BZIP2|SQLITE3)\b' "$scratch/em-work/emscripten-node/Makefile" &&
+  fail "the Makefile asks emcc for a port"
+echo "no ports in the emscripten cache, none asked for in the Makefile"
 
 step "run under node: stdout, zlib and bz2"
 out=$(xtask run --target emscripten-node -- -c "import zlib, bz2; print(zlib.crc32(b'x'))")
@@ -108,7 +119,7 @@ xtask test --target emscripten-node --suite full -- "${em_tests[@]}" | tee "$scr
 grep -q '^suite: CPython 3.13 on emscripten-node: SUCCESS' "$scratch/em-suite.txt" || fail "the emscripten test subset did not pass"
 
 step "second emscripten bootstrap --offline: nothing changed"
-xtask bootstrap --target emscripten-node --python 3.13 --offline --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/em-bootstrap2.log"
+xtask bootstrap --target emscripten-node --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/em-bootstrap2.log"
 grep -q '^build: nothing changed' "$scratch/em-bootstrap2.log" || fail "the second emscripten bootstrap rebuilt something"
 if grep -qE '^(fetch|deps|install|patch): ' "$scratch/em-bootstrap2.log"; then fail "the second emscripten bootstrap fetched, installed, patched or built deps"; fi
 unset work_dir

@@ -129,9 +129,10 @@ pub struct SourceSelection {
     #[arg(long, value_enum, default_value_t = TargetFlag::Wasi)]
     pub target: TargetFlag,
 
-    /// The CPython line to build from its pinned release tarball [default: the newest line the
-    /// manifest pins]
-    #[arg(long, value_name = "X.Y", conflicts_with = "python_source")]
+    /// The CPython line to build from its pinned release tarball (X.Y: the release the manifest
+    /// names `cpython-X.Y`; X.Y.Z: that pinned release) [default: the newest line the manifest
+    /// pins]
+    #[arg(long, value_name = "X.Y[.Z]", conflicts_with = "python_source")]
     pub python: Option<String>,
 
     /// Build from this CPython checkout instead of a release tarball

@@ -44,7 +44,10 @@ impl SourceSelection {
     pub fn source_choice(&self, context: &Context) -> anyhow::Result<SourceChoice> {
         Ok(match (&self.python_source, &self.python) {
             (Some(dir), _) => SourceChoice::Checkout(context.absolute(dir)),
-            (None, Some(line)) => SourceChoice::Release(Some(PythonLine::parse(line)?)),
+            (None, Some(text)) => match PythonLine::parse_version(text)? {
+                (line, Some(version)) => SourceChoice::Version(line, version),
+                (line, None) => SourceChoice::Release(Some(line)),
+            },
             (None, None) => SourceChoice::Release(None),
         })
     }

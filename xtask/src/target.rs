@@ -34,6 +34,8 @@ pub struct Target {
     pub libraries: &'static [&'static str],
     /// Compiler flags for the dependencies.
     pub dep_cflags: &'static [&'static str],
+    /// `--host` for a dependency's own configure (what its config.sub knows this target as).
+    pub dep_host: &'static str,
     /// CFLAGS for the host configure. Emscripten needs PY_CALL_TRAMPOLINE (bpo-47162), so that
     /// function-pointer casts in C extensions go through the call trampoline.
     pub configure_cflags: &'static [&'static str],
@@ -54,8 +56,10 @@ pub const WASI: Target = Target {
     name: "wasi",
     triple: "wasm32-wasip1",
     toolchain: ToolchainKind::WasiSdk,
-    libraries: &["zlib", "bzip2"],
+    // libffi has no WASI port: `_ctypes` is not available on WASI.
+    libraries: &["zlib", "bzip2", "mpdecimal", "sqlite"],
     dep_cflags: &["-O2", "-fPIC"],
+    dep_host: "wasm32-unknown-wasi",
     configure_cflags: &[],
     configure_args: &[],
     flavour_args: &[],
@@ -81,8 +85,11 @@ pub const EMSCRIPTEN_NODE: Target = Target {
     name: "emscripten-node",
     triple: "wasm32-emscripten",
     toolchain: ToolchainKind::Emscripten,
-    libraries: &["zlib", "bzip2"],
+    libraries: &["zlib", "bzip2", "libffi", "mpdecimal", "sqlite"],
+    // CPython's Platforms/emscripten/make_libffi.sh flags, for every library.
     dep_cflags: &["-O2", "-fPIC", "-DWASM_BIGINT"],
+    // What CPython's make_libffi.sh passes; libffi's configure.host maps it to its wasm32 port.
+    dep_host: "wasm32-unknown-linux",
     configure_cflags: &["-DPY_CALL_TRAMPOLINE"],
     configure_args: EMSCRIPTEN_CONFIGURE_ARGS,
     flavour_args: &["--with-emscripten-target=node"],

@@ -39,16 +39,23 @@ impl flags::Bootstrap {
         let toolchain = toolchains::open(target.toolchain, &pins, &overrides, &fetcher, &work, &line)?;
 
         let compiler = toolchain.compiler(&tool_env);
-        let how =
-            LibraryBuild { compiler: &compiler, cflags: target.dep_cflags, triple: target.triple, logs: &work.logs };
-        let libraries = deps::build_all(target.libraries, &fetcher, manifest, host, &how)?;
+        let jobs = self.jobs.unwrap_or(context.cores);
+        let how = LibraryBuild {
+            compiler: &compiler,
+            cflags: target.dep_cflags,
+            triple: target.triple,
+            configure_host: target.dep_host,
+            logs: &work.logs,
+            jobs,
+        };
+        let libraries = deps::build_all(target.libraries, &fetcher, manifest, host, &source.pins.libraries, &how)?;
 
         let plan = BuildPlan {
             target,
             source: &source,
             toolchain: &toolchain,
             libraries: &libraries,
-            jobs: self.jobs.unwrap_or(context.cores),
+            jobs,
             configure_args: &self.configure_arg,
         };
         let report = cpython::build(&work, &plan)?;

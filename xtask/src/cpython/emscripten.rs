@@ -38,11 +38,9 @@ pub fn configure_env(
     // emconfigure puts the sysroot's pkg-config directories first; nothing of the host's.
     env.insert("EM_PKG_CONFIG_PATH".into(), String::new());
     env.insert("PKG_CONFIG_PATH".into(), String::new());
-    // Without these, configure asks for emscripten's sqlite3 port, which emcc downloads at
-    // build time: a network access in the middle of a hermetic build. USE_SQLITE3=0 says "not
-    // the port"; configure then finds no sqlite3.h and leaves _sqlite3 out.
-    env.insert("LIBSQLITE3_CFLAGS".into(), "-sUSE_SQLITE3=0".into());
-    env.insert("LIBSQLITE3_LIBS".into(), "-sUSE_SQLITE3=0".into());
+    // Every library configure would take from an emscripten port (zlib, bzip2, sqlite3) has its
+    // flags set here, from the dependency stage: emcc is never asked for a port, which it would
+    // download in the middle of the build.
     env.extend(main_module_library_flags(plan));
     env
 }
@@ -70,6 +68,9 @@ fn main_module_library_flags(plan: &BuildPlan) -> Env {
     let libraries = configure_libraries(plan);
     for library in &libraries {
         flags.insert(format!("{}_LIBS", library.variable), String::new());
+    }
+    if flags.contains_key("LIBMPDEC_LDFLAGS") {
+        flags.insert("LIBMPDEC_LDFLAGS".into(), String::new());
     }
     let mut ldflags: Vec<String> = libraries.iter().map(|l| format!("-L{}", l.lib_dir.display())).collect();
     ldflags.extend(line_ldflags(plan).iter().map(|f| f.to_string()));

@@ -108,6 +108,9 @@ pub fn configure_libraries(plan: &BuildPlan) -> Vec<ConfigureLibrary> {
             let (variable, link) = match library.component.as_str() {
                 "zlib" => ("ZLIB", "-lz"),
                 "bzip2" => ("BZIP2", "-lbz2"),
+                "libffi" => ("LIBFFI", "-lffi"),
+                "mpdecimal" => ("LIBMPDEC", "-lmpdec"),
+                "sqlite" => ("LIBSQLITE3", "-lsqlite3"),
                 _ => return None,
             };
             let prefix = &library.prefix;
@@ -116,14 +119,30 @@ pub fn configure_libraries(plan: &BuildPlan) -> Vec<ConfigureLibrary> {
         .collect()
 }
 
-/// Each library's `<NAME>_CFLAGS` and `<NAME>_LIBS`, for the target's configure.
+/// Each library's `<NAME>_CFLAGS` and `<NAME>_LIBS`, for the target's configure. (3.11 and
+/// 3.12 read libmpdec's link flags from LIBMPDEC_LDFLAGS; later lines from LIBMPDEC_LIBS.)
 pub fn library_flags(plan: &BuildPlan) -> Env {
     let mut env = Env::new();
     for library in configure_libraries(plan) {
+        let libs = format!("-L{} {}", library.lib_dir.display(), library.link);
         env.insert(format!("{}_CFLAGS", library.variable), format!("-I{}", library.include.display()));
-        env.insert(format!("{}_LIBS", library.variable), format!("-L{} {}", library.lib_dir.display(), library.link));
+        if library.variable == "LIBMPDEC" {
+            env.insert("LIBMPDEC_LDFLAGS".into(), libs.clone());
+        }
+        env.insert(format!("{}_LIBS", library.variable), libs);
     }
     env
+}
+
+/// Configure arguments the built libraries call for: `--with-system-libmpdec` (the default
+/// from 3.13 on; 3.11 and 3.12 would otherwise use their bundled copy).
+pub fn library_configure_args(plan: &BuildPlan) -> Vec<String> {
+    let has = |name: &str| plan.libraries.iter().any(|l| l.component == name);
+    let mut args = Vec::new();
+    if has("mpdecimal") {
+        args.push("--with-system-libmpdec".to_owned());
+    }
+    args
 }
 
 /// The target's CFLAGS plus prefix maps, so that debug information names neither the work dir

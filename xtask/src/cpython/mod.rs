@@ -84,6 +84,16 @@ impl Steps<'_> {
         let library_keys = plan.libraries.iter().map(|library| library.key.as_str());
         let key = stamp::key(parts.into_iter().chain([identity.as_str()]).chain(library_keys));
         self.configure_and_make("host", &work.target_build, configure, &key)?;
+        if let Toolchain::Emscripten { emscripten, .. } = plan.toolchain {
+            let ports = emscripten.downloaded_ports();
+            if !ports.is_empty() {
+                anyhow::bail!(
+                    "emcc downloaded ports during the build ({}, in {}): a library configure took from a port instead of the dependency stage; remove them and report this",
+                    ports.join(", "),
+                    emscripten.root.join("emscripten/cache/ports").display()
+                );
+            }
+        }
         // The module's name is known once make has run.
         let runner = RunnerCommand { module: env::module(work, plan), ..runner };
         if plan.target.runner == crate::target::Runner::Wasmtime {
@@ -182,6 +192,7 @@ fn target_configure(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<(RunnerC
         format!("--with-build-python={}", work.build_python.join("python").display()),
     ])
     .args(target.configure_args.iter().chain(target.flavour_args).copied())
+    .args(env::library_configure_args(plan))
     .args(plan.configure_args.iter().cloned());
     Ok((runner, configure))
 }

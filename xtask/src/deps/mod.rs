@@ -1,24 +1,29 @@
-//! The dependency stage: the libraries a target links (zlib, bzip2), built static and PIC with
-//! the target's compiler.
+//! The dependency stage: the libraries a target links (zlib, bzip2, mpdecimal, sqlite and, on
+//! emscripten, libffi), built static and PIC with the target's compiler.
 //!
-//! A recipe is data (recipes.rs). Each build goes to
+//! A recipe is data (recipes.rs): sources compiled one by one (build.rs), or the library's own
+//! configure and make. Every object of the result is then checked to be position-independent
+//! wasm (pic.rs), so a non-PIC object is caught here and not at a side-module link. Each build
+//! goes to
 //! `CACHE/deps/<triple>/<name>-<version>-<key[..16]>/` (include/ and lib/, `.built` written last),
 //! where the key hashes the toolchain, the source sha256 and the recipe with its flags. An
 //! unchanged key is never rebuilt, not even from a fresh work dir.
 
+mod build;
+mod pic;
 mod recipes;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use fs_err as fs;
 use sha2::{Digest, Sha256};
 
 use crate::fetch::Fetcher;
-use crate::files::{hex, remove_file_if_exists};
+use crate::files::hex;
 use crate::manifest::{Artifact, Manifest};
 use crate::once::Slot;
-use crate::process::Cmd;
+use crate::source::LibraryPin;
+use crate::text::printable;
 use crate::toolchains::Compiler;
 pub use recipes::Recipe;
 #[cfg(test)]
@@ -29,8 +34,12 @@ pub struct LibraryBuild<'a> {
     pub compiler: &'a Compiler,
     pub cflags: &'a [&'a str],
     pub triple: &'a str,
+    /// `--host` for a library's own configure.
+    pub configure_host: &'a str,
     /// Where each build's log goes.
     pub logs: &'a Path,
+    /// Parallel make jobs (not part of the key: the output does not depend on it).
+    pub jobs: usize,
 }
 
 /// A built library: its prefix holds include/ and lib/.
@@ -41,12 +50,14 @@ pub struct Library {
     pub key: String,
 }
 
-/// Builds (or finds) every library named, in order.
+/// Builds (or finds) every library named, in order. A library the CPython source pins itself
+/// (`source_pins`) is built from the manifest entry with that sha256.
 pub fn build_all(
     names: &[&str],
     fetcher: &Fetcher,
     manifest: &Manifest,
     host: &str,
+    source_pins: &[LibraryPin],
     how: &LibraryBuild,
 ) -> anyhow::Result<Vec<Library>> {
     names
@@ -56,9 +67,32 @@ pub fn build_all(
                 .into_iter()
                 .find(|r| r.component == *name)
                 .with_context(|| format!("no recipe for the library `{name}`"))?;
-            build(recipe, fetcher, &manifest.any_component(name, host)?, how)
+            let pin = source_pins.iter().find(|p| p.component == *name);
+            build(recipe, fetcher, &artifact_for(manifest, host, name, pin)?, how)
         })
         .collect()
+}
+
+/// The manifest entry matching the source's pin, else the manifest's own (with a warning that
+/// says what to add to build the source's).
+fn artifact_for(manifest: &Manifest, host: &str, name: &str, pin: Option<&LibraryPin>) -> anyhow::Result<Artifact> {
+    let Some(pin) = pin else {
+        return manifest.any_component(name, host);
+    };
+    let matching = manifest.for_host(host).filter(|a| a.component == name && a.sha256 == pin.sha256).last();
+    if let Some(artifact) = matching {
+        return Ok(artifact.clone());
+    }
+    let fallback = manifest.any_component(name, host)?;
+    eprintln!(
+        "warning: the CPython source pins {name} {} (sha256 {}; Platforms/emscripten/config.toml), which the manifest lacks; building {fallback} instead. To build the source's, add to a file given with --overlay: [[artifact]] name = \"{name}\" version = \"{}\" url = \"{}\" sha256 = \"{}\"",
+        printable(&pin.version),
+        printable(&pin.sha256),
+        printable(&pin.version),
+        printable(&pin.url),
+        printable(&pin.sha256)
+    );
+    Ok(fallback)
 }
 
 fn build(recipe: &Recipe, fetcher: &Fetcher, artifact: &Artifact, how: &LibraryBuild) -> anyhow::Result<Library> {
@@ -71,47 +105,22 @@ fn build(recipe: &Recipe, fetcher: &Fetcher, artifact: &Artifact, how: &LibraryB
         eprintln!("deps: building {artifact} for {}", how.triple);
         let scratch = crate::files::parent(staging)?.join("src");
         fetcher.extract_to(artifact, artifact.strip.as_deref(), &scratch)?;
-        compile(recipe, how, &scratch, staging)
+        build::run(recipe, how, &scratch, staging)?;
+        pic::check(&staging.join("lib").join(recipe.library))
+            .with_context(|| format!("the {} build of {artifact}", how.triple))
     })?;
     Ok(Library { component: recipe.component.to_owned(), prefix, key })
-}
-
-/// Compiles the recipe's sources in `source` and installs the archive and headers into `prefix`.
-fn compile(recipe: &Recipe, how: &LibraryBuild, source: &Path, prefix: &Path) -> anyhow::Result<()> {
-    fs::create_dir_all(prefix.join("include"))?;
-    fs::create_dir_all(prefix.join("lib"))?;
-    let compiler = how.compiler;
-    let log = how.logs.join(format!("deps-{}-{}.log", recipe.component, how.triple));
-    remove_file_if_exists(&log)?;
-    let step = format!("deps: {}", recipe.component);
-    let mut objects = Vec::new();
-    for file in recipe.sources {
-        let object = format!("{}.o", file.trim_end_matches(".c"));
-        Cmd::new(&compiler.cc[0], source, &compiler.env)
-            .args(compiler.cc[1..].iter().cloned())
-            .args(how.cflags.iter().copied())
-            .args(recipe.defines.iter().copied())
-            .args(["-c", file, "-o", &object])
-            .run_logged(&step, &log)?;
-        objects.push(object);
-    }
-    let library = prefix.join("lib").join(recipe.library);
-    Cmd::new(&compiler.ar, source, &compiler.env)
-        .arg("rcsD")
-        .arg(library.display().to_string())
-        .args(objects)
-        .run_logged(&step, &log)?;
-    for header in recipe.headers {
-        fs::copy(source.join(header), prefix.join("include").join(header))?;
-    }
-    Ok(())
 }
 
 /// The toolchain, the source and the recipe with its flags: what decides the output.
 pub fn cache_key(recipe: &Recipe, source_sha256: &str, how: &LibraryBuild) -> String {
     let mut hasher = Sha256::new();
     let fixed = [how.compiler.identity.as_str(), source_sha256, how.triple, recipe.library];
-    let flags = recipe.sources.iter().chain(recipe.headers).chain(recipe.defines).chain(how.cflags);
+    let mut parts = recipe.key_parts();
+    if let recipes::Build::Configure { .. } = recipe.build {
+        parts.push(how.configure_host);
+    }
+    let flags = parts.iter().chain(how.cflags);
     for part in fixed.into_iter().chain(flags.copied()) {
         hasher.update(part);
         hasher.update([0]);
@@ -129,7 +138,14 @@ mod tests {
 
     fn key(recipe: &Recipe, sha: &str, identity: &str, cflags: &[&str]) -> String {
         let compiler = compiler(identity);
-        let how = LibraryBuild { compiler: &compiler, cflags, triple: "wasm32-wasip1", logs: Path::new("/l") };
+        let how = LibraryBuild {
+            compiler: &compiler,
+            cflags,
+            triple: "wasm32-wasip1",
+            configure_host: "wasm32-unknown-wasi",
+            logs: Path::new("/l"),
+            jobs: 2,
+        };
         cache_key(recipe, sha, &how)
     }
 

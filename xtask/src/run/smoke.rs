@@ -1,10 +1,13 @@
-//! The smoke test: the modules a packaged build must have, and file I/O in a mapped directory.
+//! The smoke test: the modules a packaged build must have (zlib, bz2, decimal on the pinned
+//! libmpdec, sqlite3, and on emscripten ctypes calling into libc), file I/O in a mapped
+//! directory, and a report of the modules configure left out.
 
 use anyhow::{bail, Context};
 use fs_err as fs;
 
 use crate::files::remove_tree_if_exists;
 use crate::process::Env;
+use crate::text::printable;
 use crate::workdir::{RunRecord, WorkDir};
 
 const SCRIPT: &str = r#"
@@ -17,12 +20,35 @@ assert binascii.crc32(data) == zlib.crc32(data)
 assert bz2.decompress(bz2.compress(data)) == data
 assert json.loads(json.dumps({"a": [1, 2.5, None]})) == {"a": [1, 2.5, None]}
 assert str(decimal.Decimal(1) / decimal.Decimal(7)).startswith("0.142857")
+import _decimal
+assert decimal.Decimal is _decimal.Decimal, "decimal is the pure-Python fallback"
+mpdec = decimal.__libmpdec_version__
+import sqlite3
+db = sqlite3.connect(":memory:")
+db.execute("create table t (x)")
+db.executemany("insert into t values (?)", [(i,) for i in range(100)])
+assert db.execute("select sum(x) from t").fetchone() == (4950,)
+checked = ["zlib", "bz2", "decimal (libmpdec %s)" % mpdec, "sqlite3 %s" % sqlite3.sqlite_version]
+if sys.argv[4] == "ctypes":
+    import ctypes
+    buf = ctypes.create_string_buffer(8)
+    ctypes.memmove(buf, b"wasm", 4)
+    assert buf.value == b"wasm" and ctypes.c_int(-7).value == -7
+    checked.append("ctypes")
+import sysconfig
+left_out = sorted(
+    "%s (%s)" % (k[len("MODULE_"):-len("_STATE")].lower(), v)
+    for k, v in sysconfig.get_config_vars().items()
+    if k.startswith("MODULE_") and k.endswith("_STATE") and v not in ("yes", "")
+)
 path = sys.argv[1] + "/smoke.txt"
 with open(path, "w") as f:
     f.write("written by the interpreter")
 with open(path) as f:
     assert f.read() == "written by the interpreter"
 print("smoke ok", sys.version.split()[0], sys.platform, sys.implementation._multiarch)
+print("checked:", ", ".join(checked))
+print("left out by configure:", ", ".join(left_out) or "nothing")
 "#;
 
 pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> {
@@ -31,9 +57,12 @@ pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> 
     fs::create_dir_all(&host_dir)?;
     // The build directory is mapped at its own path, so the guest writes where the host reads.
     let guest_dir = host_dir.display().to_string();
-    let platform = if record.target.starts_with("emscripten") { "emscripten" } else { "wasi" };
-    let args =
-        ["-c".to_owned(), SCRIPT.to_owned(), guest_dir, record.source.display().to_string(), platform.to_owned()];
+    let emscripten = record.target.starts_with("emscripten");
+    let platform = if emscripten { "emscripten" } else { "wasi" };
+    // libffi has no WASI port: ctypes is checked on emscripten only.
+    let ctypes = if emscripten { "ctypes" } else { "no-ctypes" };
+    let source = record.source.display().to_string();
+    let args = ["-c", SCRIPT, &guest_dir, &source, platform, ctypes].map(str::to_owned);
     let (output, errors) =
         super::interpreter(record, &work.root, env, &args).read_both().context("smoke test: the interpreter failed")?;
     if !errors.trim().is_empty() {
@@ -43,6 +72,8 @@ pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> 
     if !output.starts_with("smoke ok") || written != "written by the interpreter" {
         bail!("smoke test: unexpected result: printed `{}`, file in the mapped dir holds `{written}`", output.trim());
     }
-    eprintln!("test: {}", output.trim());
+    for line in output.lines() {
+        eprintln!("test: {}", printable(line.trim()));
+    }
     Ok(())
 }

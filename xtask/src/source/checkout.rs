@@ -20,25 +20,14 @@ pub fn open(dir: &Path, env: &Env) -> anyhow::Result<SourceTree> {
         Ok(out) if !out.trim().is_empty() => out.trim().parse().context("git log printed no timestamp")?,
         _ => mtime_seconds(&dir.join("configure"))?,
     };
-    let config = dir.join("Platforms/WASI/config.toml");
-    let checkout_wasi_sdk = match fs::read_to_string(&config) {
-        Ok(text) => {
-            let value: toml::Value = toml::from_str(&text).with_context(|| format!("parse {}", config.display()))?;
-            let pin = value.get("targets").and_then(|t| t.get("wasi-sdk")).and_then(toml::Value::as_integer);
-            pin.map(|p| {
-                eprintln!("source: {} pins WASI SDK {p}; using that pin", config.display());
-                p.to_string()
-            })
-        }
-        Err(_) => None,
-    };
-    Ok(SourceTree {
-        root: dir.to_owned(),
-        line,
-        identity: "checkout".into(),
-        source_date_epoch: epoch,
-        checkout_wasi_sdk,
-    })
+    let pins = super::pins::read(dir)?;
+    if let Some(sdk) = &pins.wasi_sdk {
+        eprintln!("source: the checkout pins WASI SDK {sdk} (Platforms/WASI/config.toml)");
+    }
+    if let Some(em) = &pins.emscripten {
+        eprintln!("source: the checkout pins emscripten {em} (Platforms/emscripten/config.toml)");
+    }
+    Ok(SourceTree { root: dir.to_owned(), line, identity: "checkout".into(), source_date_epoch: epoch, pins })
 }
 
 fn define(header: &str, name: &str) -> anyhow::Result<u32> {
@@ -80,7 +69,7 @@ mod tests {
         let env = crate::process::system_env();
         let tree = open(dir.path(), &env).unwrap();
         assert_eq!(tree.line, PythonLine { major: 3, minor: 15 });
-        assert_eq!(tree.checkout_wasi_sdk.as_deref(), Some("34"));
+        assert_eq!(tree.pins.wasi_sdk.as_deref(), Some("34"));
         assert_eq!(tree.identity, "checkout");
         assert!(tree.source_date_epoch > 0);
         let err = open(&dir.path().join("Include"), &env).unwrap_err().to_string();

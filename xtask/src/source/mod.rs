@@ -3,6 +3,7 @@
 
 mod checkout;
 mod fingerprint;
+mod pins;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -12,11 +13,12 @@ use anyhow::Context;
 
 use crate::fetch::Fetcher;
 use crate::files::remove_file_if_exists;
-use crate::manifest::Manifest;
+use crate::manifest::{Artifact, Manifest};
 use crate::once::Slot;
 use crate::process::Env;
 use crate::workdir::WorkDir;
 pub use fingerprint::fingerprint;
+pub use pins::{LibraryPin, TreePins};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PythonLine {
@@ -25,6 +27,18 @@ pub struct PythonLine {
 }
 
 impl PythonLine {
+    /// `X.Y`, or `X.Y.Z` with its patch level returned beside the line.
+    pub fn parse_version(text: &str) -> anyhow::Result<(PythonLine, Option<String>)> {
+        match text.matches('.').count() {
+            2 => {
+                let (line, patch) = text.rsplit_once('.').unwrap_or((text, ""));
+                patch.parse::<u32>().with_context(|| format!("`{text}` is not a CPython version like 3.13.5"))?;
+                Ok((PythonLine::parse(line)?, Some(text.to_owned())))
+            }
+            _ => Ok((PythonLine::parse(text)?, None)),
+        }
+    }
+
     pub fn parse(text: &str) -> anyhow::Result<PythonLine> {
         let (major, minor) = text.split_once('.').context("expected X.Y")?;
         Ok(PythonLine {
@@ -47,8 +61,8 @@ pub struct SourceTree {
     /// The release tarball's sha256, or `checkout` for a checkout.
     pub identity: String,
     pub source_date_epoch: u64,
-    /// The WASI SDK major version a checkout's Platforms/WASI/config.toml pins, if any.
-    pub checkout_wasi_sdk: Option<String>,
+    /// The toolchain and dependency pins the tree carries (Platforms/*/config.toml), if any.
+    pub pins: TreePins,
 }
 
 /// The newest CPython line the manifest pins a release for.
@@ -65,8 +79,10 @@ pub fn newest_line(manifest: &Manifest, host: &str) -> anyhow::Result<PythonLine
 /// Which source the user asked for.
 #[derive(Debug, Clone)]
 pub enum SourceChoice {
-    /// The pinned release of a line; `None` is the newest line the manifest pins.
+    /// The pinned release of a line (`None`: the newest line the manifest pins), or one exact
+    /// version (`3.13.5`) of those the manifest pins.
     Release(Option<PythonLine>),
+    Version(PythonLine, String),
     /// A checkout, by absolute path.
     Checkout(PathBuf),
 }
@@ -88,20 +104,26 @@ pub fn resolve(
                 Some(line) => *line,
                 None => newest_line(manifest, host)?,
             };
-            release(fetcher, manifest, host, line, work)
+            let artifact = manifest.component("cpython", &line.to_string(), host)?;
+            release(fetcher, &artifact, line, work)
+        }
+        SourceChoice::Version(line, version) => {
+            let pinned: Vec<&Artifact> = manifest.for_host(host).filter(|a| a.component == "cpython").collect();
+            let artifact = pinned.iter().find(|a| &a.version == version).map(|a| (*a).clone()).ok_or_else(|| {
+                let known: Vec<&str> = pinned.iter().map(|a| a.version.as_str()).collect();
+                anyhow::anyhow!(
+                    "the manifest pins no CPython {version} (it pins {}); add one with --overlay FILE",
+                    known.join(", ")
+                )
+            })?;
+            release(fetcher, &artifact, *line, work)
         }
     }
 }
 
-/// Extracts the pinned release of `line` into `WORK/src/` (once) and returns the tree.
-fn release(
-    fetcher: &Fetcher,
-    manifest: &Manifest,
-    host: &str,
-    line: PythonLine,
-    work: &WorkDir,
-) -> anyhow::Result<SourceTree> {
-    let artifact = manifest.component("cpython", &line.to_string(), host)?;
+/// Extracts a pinned release into `WORK/src/` (once) and returns the tree.
+fn release(fetcher: &Fetcher, artifact: &Artifact, line: PythonLine, work: &WorkDir) -> anyhow::Result<SourceTree> {
+    let artifact = artifact.clone();
     let top = artifact.strip.clone().unwrap_or_else(|| format!("Python-{}", artifact.version));
     let root = work.sources().join(&top);
     let stamp = work.sources().join(format!("{top}.extracted"));
@@ -113,7 +135,8 @@ fn release(
         fetcher.extract_to(&artifact, Some(&top), staging)
     })?;
     let epoch = mtime_seconds(&root.join("configure"))?;
-    Ok(SourceTree { root, line, identity: artifact.sha256, source_date_epoch: epoch, checkout_wasi_sdk: None })
+    let pins = pins::read(&root)?;
+    Ok(SourceTree { root, line, identity: artifact.sha256, source_date_epoch: epoch, pins })
 }
 
 fn mtime_seconds(path: &Path) -> anyhow::Result<u64> {
@@ -130,5 +153,9 @@ mod tests {
         assert_eq!(PythonLine::parse("3.13").unwrap(), PythonLine { major: 3, minor: 13 });
         assert!(PythonLine::parse("3.9").unwrap() < PythonLine::parse("3.13").unwrap());
         assert!(PythonLine::parse("three").is_err());
+        let (line, exact) = PythonLine::parse_version("3.13.5").unwrap();
+        assert_eq!((line.to_string(), exact.as_deref()), ("3.13".to_owned(), Some("3.13.5")));
+        assert_eq!(PythonLine::parse_version("3.14").unwrap().1, None);
+        assert!(PythonLine::parse_version("3.13.x").is_err());
     }
 }

@@ -78,9 +78,27 @@ impl Emscripten {
         let node_dir = node.binary.parent().unwrap_or(Path::new("/"));
         env.insert("PATH".into(), format!("{}:{}:{path}", self.emcc_dir().display(), node_dir.display()));
         env.insert("EM_CONFIG".into(), self.config.display().to_string());
+        // emcc downloads a port (zlib, bzip2, sqlite3, …) when a flag asks for one that is not
+        // in its cache. Every library comes from the dependency stage instead, and this makes
+        // sure: a download through emcc's Python (urllib) goes to a closed local port and fails.
+        for name in ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"] {
+            env.insert(name.into(), NO_NETWORK.into());
+        }
+        env.insert("no_proxy".into(), String::new());
+        env.insert("NO_PROXY".into(), String::new());
         env
     }
+
+    /// The ports emcc downloaded into its cache, if any (there must be none).
+    pub fn downloaded_ports(&self) -> Vec<String> {
+        let ports = self.root.join("emscripten/cache/ports");
+        let names = std::fs::read_dir(ports).into_iter().flatten().flatten();
+        names.map(|e| e.file_name().to_string_lossy().into_owned()).collect()
+    }
 }
+
+/// A proxy that refuses every connection (the discard port on loopback, which nothing serves).
+const NO_NETWORK: &str = "http://127.0.0.1:9";
 
 fn config_text(root: &Path, node: &Path) -> String {
     let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\\', "\\\\").replace('\'', "\\'"));

@@ -31,27 +31,43 @@ pub struct Overrides {
     pub node: Option<PathBuf>,
 }
 
-/// The manifest's pins for this kind of toolchain and this source. A checkout's own WASI SDK pin
-/// (Platforms/WASI/config.toml) picks the SDK of that major version.
+/// The manifest's pins for this kind of toolchain and this source. What the tree pins itself
+/// (Platforms/*/config.toml: the WASI SDK major, the emscripten version, the Node major) picks
+/// the manifest entry; a pin the manifest lacks is an error that says what to add.
 pub fn pins(manifest: &Manifest, host: &str, kind: ToolchainKind, source: &SourceTree) -> anyhow::Result<Pins> {
     let line = source.line.to_string();
+    let tree = &source.pins;
+    let pick = |component: &str, wanted: &Option<String>, matches: &dyn Fn(&Artifact, &str) -> bool| match wanted {
+        Some(wanted) => pinned(manifest, host, component, wanted, matches),
+        None => manifest.component(component, &line, host),
+    };
+    let by_major = |a: &Artifact, wanted: &str| major(&a.version) == wanted;
+    let by_version = |a: &Artifact, wanted: &str| a.version == wanted;
     Ok(match kind {
-        ToolchainKind::WasiSdk => {
-            let compiler = match &source.checkout_wasi_sdk {
-                Some(wanted) => manifest
-                    .for_host(host)
-                    .filter(|a| a.component == "wasi-sdk" && major(&a.version) == wanted)
-                    .last()
-                    .cloned()
-                    .ok_or_else(|| anyhow!("the checkout pins WASI SDK {wanted}, but the manifest has no wasi-sdk {wanted}; add one with --overlay FILE"))?,
-                None => manifest.component("wasi-sdk", &line, host)?,
-            };
-            Pins { compiler, runner: manifest.component("wasmtime", &line, host)? }
-        }
-        ToolchainKind::Emscripten => Pins {
-            compiler: manifest.component("emscripten", &line, host)?,
-            runner: manifest.component("node", &line, host)?,
+        ToolchainKind::WasiSdk => Pins {
+            compiler: pick("wasi-sdk", &tree.wasi_sdk, &by_major)?,
+            runner: manifest.component("wasmtime", &line, host)?,
         },
+        ToolchainKind::Emscripten => Pins {
+            compiler: pick("emscripten", &tree.emscripten, &by_version)?,
+            runner: pick("node", &tree.node_major, &by_major)?,
+        },
+    })
+}
+
+/// The last manifest entry of `component` for this host that matches what the source pins.
+fn pinned(
+    manifest: &Manifest,
+    host: &str,
+    component: &str,
+    wanted: &str,
+    matches: &dyn Fn(&Artifact, &str) -> bool,
+) -> anyhow::Result<Artifact> {
+    let found = manifest.for_host(host).filter(|a| a.component == component && matches(a, wanted)).last();
+    found.cloned().ok_or_else(|| {
+        anyhow!(
+            "the CPython source pins {component} {wanted} (Platforms/*/config.toml), but the manifest has no {component} {wanted} for {host}; add an [[artifact]] with component = \"{component}\" and that version (url, sha256) in a file given with --overlay FILE"
+        )
     })
 }
 

@@ -1,7 +1,9 @@
 //! A miniature CPython release and a toolchain made of the host's own C compiler, as real
 //! archives, for testing how the bootstrap stages are wired: the source has a real `configure`
-//! that writes a real Makefile, and make compiles a real program. The "WASI SDK" runs the
-//! host's `cc`, and the "wasmtime" runs the module it is given, so `run` works end to end.
+//! that writes a real Makefile, and make compiles a real program. The "WASI SDK" compiles
+//! objects (`-c`, the libraries) with Debian's clang-19 for wasm32, so the dependency stage's
+//! PIC check reads real wasm objects, and links programs with the host's `cc`; the "wasmtime"
+//! runs the module it is given, so `run` works end to end.
 
 use std::path::{Path, PathBuf};
 
@@ -27,8 +29,13 @@ pub const MAKEFILE_IN: &str =
 
 pub const PYTHON_C: &str = "#include <stdio.h>\nint main(int argc, char **argv) {\n    printf(\"mini python:\");\n    for (int i = 1; i < argc; i++) printf(\" %s\", argv[i]);\n    printf(\"\\n\");\n    return 0;\n}\n";
 
-/// The compiler wrapper: the host's cc, without the sysroot that names an empty directory.
-const CLANG: &str = "#!/bin/sh\nfor a in \"$@\"; do shift; case $a in --sysroot=*) ;; *) set -- \"$@\" \"$a\" ;; esac; done\nexec cc \"$@\"\n";
+/// The compiler wrapper, without the sysroot that names an empty directory: objects for wasm32
+/// with clang-19, programs with the host's cc.
+const CLANG: &str = "#!/bin/sh\nobject=\nfor a in \"$@\"; do shift; case $a in --sysroot=*) ;; -c) object=1; set -- \"$@\" \"$a\" ;; *) set -- \"$@\" \"$a\" ;; esac; done\n[ -n \"$object\" ] && exec clang-19 --target=wasm32-unknown-unknown \"$@\"\nexec cc \"$@\"\n";
+
+/// A library's own configure (mpdecimal's shape): writes libmpdec/Makefile, which builds the
+/// archive with the CC, CFLAGS and AR it is given.
+const MPDEC_CONFIGURE: &str = "#!/bin/sh\nprintf 'libmpdec.a: mpdecimal.c\\n\\t$(CC) $(CFLAGS) -c mpdecimal.c -o mpdecimal.o\\n\\t$(AR) rcs libmpdec.a mpdecimal.o\\n' > libmpdec/Makefile\n";
 
 /// `wasmtime --version`, and `wasmtime run [FLAGS…] MODULE ARGS…` runs MODULE natively.
 const WASMTIME: &str = "#!/bin/sh\n[ \"$1\" = --version ] && { echo 'wasmtime 49.0.3 (miniature)'; exit 0; }\nshift\nwhile [ $# -gt 0 ]; do case $1 in -*) shift ;; *) break ;; esac; done\nexec \"$@\"\n";
@@ -55,7 +62,7 @@ fn c_files(names: &[&str]) -> Vec<File> {
     names
         .iter()
         .map(|name| {
-            let symbol = name.replace(['.', '-'], "_");
+            let symbol = name.replace(['.', '-', '/'], "_");
             File(name.to_string(), 0o644, format!("int {symbol}_compiled = 1;\n"))
         })
         .collect()
@@ -66,6 +73,7 @@ fn c_files(names: &[&str]) -> Vec<File> {
 pub fn write_release(dir: &Path) -> PathBuf {
     let (cpython, sdk, wasmtime) = (cpython(), sdk(), wasmtime());
     let (zlib, bzip2) = libraries();
+    let (mpdecimal, sqlite) = more_libraries();
     let mut manifest = String::from("schema = 1\n");
     for (name, component, version, file, top, body) in [
         ("cpython-3.13", "cpython", "3.13.99", "Python-3.13.99.tar.gz", "Python-3.13.99", &cpython),
@@ -80,6 +88,8 @@ pub fn write_release(dir: &Path) -> PathBuf {
         ),
         ("zlib", "zlib", "1.3.1", "zlib-1.3.1.tar.gz", "zlib-1.3.1", &zlib),
         ("bzip2", "bzip2", "1.0.8", "bzip2-1.0.8.tar.gz", "bzip2-1.0.8", &bzip2),
+        ("mpdecimal", "mpdecimal", "4.0.1", "mpdecimal-4.0.1.tar.gz", "mpdecimal-4.0.1", &mpdecimal),
+        ("sqlite", "sqlite", "3.50.4", "sqlite-amalgamation-3500400.tar.gz", "sqlite-amalgamation-3500400", &sqlite),
     ] {
         let path = dir.join(file);
         std::fs::write(&path, body).unwrap();
@@ -115,7 +125,7 @@ fn cpython() -> Vec<u8> {
 fn sdk() -> Vec<u8> {
     let mut sdk_files: Vec<File> =
         ["clang", "clang++", "clang-cpp"].iter().map(|name| File(format!("bin/{name}"), 0o755, CLANG.into())).collect();
-    sdk_files.push(File("bin/llvm-ar".into(), 0o755, "#!/bin/sh\nexec ar \"$@\"\n".into()));
+    sdk_files.push(File("bin/llvm-ar".into(), 0o755, "#!/bin/sh\nexec llvm-ar-19 \"$@\"\n".into()));
     sdk_files.push(File("bin/ranlib".into(), 0o755, "#!/bin/sh\nexec ranlib \"$@\"\n".into()));
     sdk_files.push(File("share/wasi-sysroot/README".into(), 0o644, "empty\n".into()));
     sdk_files.push(File("VERSION".into(), 0o644, "24.0\n".into()));
@@ -155,4 +165,17 @@ fn libraries() -> (Vec<u8>, Vec<u8>) {
     bzip2_files.push(File("bzlib.h".into(), 0o644, "/* bzlib */\n".into()));
     let bzip2 = tar_gz("bzip2-1.0.8", &bzip2_files);
     (zlib, bzip2)
+}
+
+/// mpdecimal (its own configure and make) and the sqlite amalgamation.
+fn more_libraries() -> (Vec<u8>, Vec<u8>) {
+    let mut mpdecimal_files = vec![File("configure".into(), 0o755, MPDEC_CONFIGURE.into())];
+    mpdecimal_files.extend(c_files(&["libmpdec/mpdecimal.c"]));
+    mpdecimal_files.push(File("libmpdec/mpdecimal.h".into(), 0o644, "/* mpdecimal */\n".into()));
+    let mpdecimal = tar_gz("mpdecimal-4.0.1", &mpdecimal_files);
+    let mut sqlite_files = c_files(&["sqlite3.c"]);
+    sqlite_files.push(File("sqlite3.h".into(), 0o644, "/* sqlite3 */\n".into()));
+    sqlite_files.push(File("sqlite3ext.h".into(), 0o644, "/* sqlite3ext */\n".into()));
+    let sqlite = tar_gz("sqlite-amalgamation-3500400", &sqlite_files);
+    (mpdecimal, sqlite)
 }

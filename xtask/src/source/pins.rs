@@ -1,0 +1,105 @@
+//! The pins a CPython tree carries for its own WebAssembly builds (3.14 and later; a release
+//! tarball has them as a checkout does): `Platforms/WASI/config.toml` names the WASI SDK major
+//! version, `Platforms/emscripten/config.toml` the emscripten version, the Node major version
+//! and the libffi and mpdecimal sources (url, version, sha256).
+
+use std::path::Path;
+
+use anyhow::Context;
+use fs_err as fs;
+
+/// What the tree pins; empty for a line that pins nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TreePins {
+    pub wasi_sdk: Option<String>,
+    pub emscripten: Option<String>,
+    pub node_major: Option<String>,
+    pub libraries: Vec<LibraryPin>,
+    /// The file the emscripten pins come from, for messages.
+    pub emscripten_config: Option<String>,
+}
+
+/// A dependency source as the tree pins it, by manifest component (`libffi`, `mpdecimal`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryPin {
+    pub component: String,
+    pub version: String,
+    pub url: String,
+    pub sha256: String,
+}
+
+pub fn read(root: &Path) -> anyhow::Result<TreePins> {
+    let mut pins = TreePins::default();
+    if let Some(wasi) = table(&root.join("Platforms/WASI/config.toml"))? {
+        pins.wasi_sdk = wasi.get("targets").and_then(|t| t.get("wasi-sdk")).and_then(as_text);
+    }
+    let path = root.join("Platforms/emscripten/config.toml");
+    if let Some(em) = table(&path)? {
+        pins.emscripten_config = Some(path.display().to_string());
+        pins.emscripten = em.get("emscripten-version").and_then(as_text);
+        pins.node_major = em.get("node-version").and_then(as_text);
+        let deps = em.get("dependencies").and_then(toml::Value::as_table);
+        for (key, component) in [("libffi", "libffi"), ("mpdec", "mpdecimal")] {
+            let Some(entry) = deps.and_then(|d| d.get(key)) else { continue };
+            let field = |name: &str| entry.get(name).and_then(as_text).unwrap_or_default();
+            let version = field("version");
+            pins.libraries.push(LibraryPin {
+                component: component.into(),
+                url: field("url").replace("{version}", &version),
+                sha256: field("shasum").to_ascii_lowercase(),
+                version,
+            });
+        }
+    }
+    Ok(pins)
+}
+
+fn table(path: &Path) -> anyhow::Result<Option<toml::Value>> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(Some(toml::from_str(&text).with_context(|| format!("parse {}", path.display()))?)),
+        Err(_) => Ok(None),
+    }
+}
+
+/// A string or an integer (`wasi-sdk = 33`, `node-version = "24"`) as text.
+fn as_text(value: &toml::Value) -> Option<String> {
+    match value {
+        toml::Value::String(s) => Some(s.clone()),
+        toml::Value::Integer(i) => Some(i.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_both_config_files_as_cpython_writes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("Platforms/WASI")).unwrap();
+        fs::create_dir_all(dir.path().join("Platforms/emscripten")).unwrap();
+        fs::write(
+            dir.path().join("Platforms/WASI/config.toml"),
+            "[targets]\nwasi-sdk = 33\nhost-triple = \"wasm32-wasip1\"\n",
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("Platforms/emscripten/config.toml"),
+            "emscripten-version = \"4.0.19\"\nnode-version = \"24\"\ntest-args = [\"-m\", \"test\"]\n\n\
+             [dependencies.libffi]\nurl = \"https://example.org/v{version}/libffi-{version}.tar.gz\"\nversion = \"3.4.6\"\nshasum = \"B0DE\"\n\n\
+             [dependencies.mpdec]\nurl = \"https://example.org/mpdecimal-{version}.tar.gz\"\nversion = \"4.0.1\"\nshasum = \"96d3\"\n",
+        )
+        .unwrap();
+        let pins = read(dir.path()).unwrap();
+        assert_eq!(pins.wasi_sdk.as_deref(), Some("33"));
+        assert_eq!(pins.emscripten.as_deref(), Some("4.0.19"));
+        assert_eq!(pins.node_major.as_deref(), Some("24"));
+        assert_eq!(pins.libraries[0].url, "https://example.org/v3.4.6/libffi-3.4.6.tar.gz");
+        assert_eq!((pins.libraries[0].component.as_str(), pins.libraries[0].sha256.as_str()), ("libffi", "b0de"));
+        assert_eq!(pins.libraries[1].component, "mpdecimal");
+        assert_eq!(read(&dir.path().join("nothing")).unwrap(), TreePins::default());
+        fs::write(dir.path().join("Platforms/WASI/config.toml"), "[targets\n").unwrap();
+        assert!(read(dir.path()).unwrap_err().to_string().contains("parse"));
+    }
+}
