@@ -119,3 +119,50 @@ fn warn_if_not_pinned(what: &str, found: &str, pin: &Artifact, binary: &Path) {
         eprintln!("warning: {what} {found} at {} is not the pinned {}", binary.display(), pin.version);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{PythonLine, TreePins};
+
+    fn entry(name: &str, component: &str, version: &str, python: &str) -> String {
+        format!(
+            "[[artifact]]\nname = \"{name}\"\ncomponent = \"{component}\"\nversion = \"{version}\"\nurl = \"https://example.org/{name}.tar.gz\"\nsha256 = \"{}\"\npython = [\"{python}\"]\n\n",
+            "a".repeat(64)
+        )
+    }
+
+    fn source(minor: u32, pins: TreePins) -> SourceTree {
+        SourceTree {
+            root: "/src".into(),
+            line: PythonLine { major: 3, minor },
+            identity: "checkout".into(),
+            source_date_epoch: 0,
+            pins,
+        }
+    }
+
+    #[test]
+    fn the_trees_own_pins_choose_and_a_missing_one_says_what_to_add() {
+        let text = [
+            "schema = 1\n\n".to_owned(),
+            entry("emscripten-4.0.12", "emscripten", "4.0.12", "3.14"),
+            entry("emscripten-4.0.19", "emscripten", "4.0.19", "3.15"),
+            entry("node-20", "node", "20.11.1", "3.13"),
+            entry("node-24", "node", "24.19.0", "3.15"),
+        ]
+        .concat();
+        let manifest = Manifest::parse(&text, Path::new("m.toml")).unwrap();
+        let em = ToolchainKind::Emscripten;
+        // A 3.14 tree pinning 4.0.19 and Node 20 gets those, not the line's defaults.
+        let pins = TreePins { emscripten: Some("4.0.19".into()), node_major: Some("20".into()), ..Default::default() };
+        let chosen = super::pins(&manifest, "x86_64-linux", em, &source(14, pins)).unwrap();
+        assert_eq!((chosen.compiler.version.as_str(), chosen.runner.version.as_str()), ("4.0.19", "20.11.1"));
+        // Without tree pins, the line decides.
+        let chosen = super::pins(&manifest, "x86_64-linux", em, &source(14, TreePins::default()));
+        assert!(chosen.is_err(), "no node serves 3.14 in this manifest");
+        let pins = TreePins { emscripten: Some("6.0.6".into()), ..Default::default() };
+        let err = super::pins(&manifest, "x86_64-linux", em, &source(15, pins)).err().unwrap().to_string();
+        assert!(err.contains("pins emscripten 6.0.6") && err.contains("--overlay"), "{err}");
+    }
+}
