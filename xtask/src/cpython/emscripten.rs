@@ -2,7 +2,7 @@
 //! runner. With `--with-emscripten-target=node` CPython links with NODERAWFS, so the interpreter
 //! sees the host's files and finds its stdlib in the build tree, as a native build does.
 
-use super::env::{base, configure_libraries, library_flags, module};
+use super::env::{base, configure_libraries, library_flags, module, ConfigureLibrary};
 use super::BuildPlan;
 use crate::process::Env;
 use crate::toolchains::emscripten::Emscripten;
@@ -66,11 +66,8 @@ fn line_ldflags(plan: &BuildPlan) -> &'static [&'static str] {
 fn main_module_library_flags(plan: &BuildPlan) -> Env {
     let mut flags = library_flags(plan);
     let libraries = configure_libraries(plan);
-    for library in &libraries {
-        flags.insert(format!("{}_LIBS", library.variable), String::new());
-    }
-    if flags.contains_key("LIBMPDEC_LDFLAGS") {
-        flags.insert("LIBMPDEC_LDFLAGS".into(), String::new());
+    for name in libraries.iter().flat_map(ConfigureLibrary::libs_variables) {
+        flags.insert(name, String::new());
     }
     let mut ldflags: Vec<String> = libraries.iter().map(|l| format!("-L{}", l.lib_dir.display())).collect();
     ldflags.extend(line_ldflags(plan).iter().map(|f| f.to_string()));

@@ -119,17 +119,26 @@ pub fn configure_libraries(plan: &BuildPlan) -> Vec<ConfigureLibrary> {
         .collect()
 }
 
-/// Each library's `<NAME>_CFLAGS` and `<NAME>_LIBS`, for the target's configure. (3.11 and
-/// 3.12 read libmpdec's link flags from LIBMPDEC_LDFLAGS; later lines from LIBMPDEC_LIBS.)
+impl ConfigureLibrary {
+    /// The variables configure reads the link flags from: `<NAME>_LIBS`, and for libmpdec also
+    /// LIBMPDEC_LDFLAGS (what 3.11 and 3.12 read; later lines read LIBMPDEC_LIBS).
+    pub fn libs_variables(&self) -> Vec<String> {
+        let mut names = vec![format!("{}_LIBS", self.variable)];
+        if self.variable == "LIBMPDEC" {
+            names.push("LIBMPDEC_LDFLAGS".into());
+        }
+        names
+    }
+}
+
+/// Each library's `<NAME>_CFLAGS` and link-flag variables, for the target's configure.
 pub fn library_flags(plan: &BuildPlan) -> Env {
     let mut env = Env::new();
     for library in configure_libraries(plan) {
-        let libs = format!("-L{} {}", library.lib_dir.display(), library.link);
         env.insert(format!("{}_CFLAGS", library.variable), format!("-I{}", library.include.display()));
-        if library.variable == "LIBMPDEC" {
-            env.insert("LIBMPDEC_LDFLAGS".into(), libs.clone());
+        for name in library.libs_variables() {
+            env.insert(name, format!("-L{} {}", library.lib_dir.display(), library.link));
         }
-        env.insert(format!("{}_LIBS", library.variable), libs);
     }
     env
 }

@@ -90,7 +90,7 @@ impl Steps<'_> {
                 anyhow::bail!(
                     "emcc downloaded ports during the build ({}, in {}): a library configure took from a port instead of the dependency stage; remove them and report this",
                     ports.join(", "),
-                    emscripten.root.join("emscripten/cache/ports").display()
+                    emscripten.ports_dir().display()
                 );
             }
         }

@@ -79,8 +79,7 @@ fn artifact_for(manifest: &Manifest, host: &str, name: &str, pin: Option<&Librar
     let Some(pin) = pin else {
         return manifest.any_component(name, host);
     };
-    let matching = manifest.for_host(host).filter(|a| a.component == name && a.sha256 == pin.sha256).last();
-    if let Some(artifact) = matching {
+    if let Some(artifact) = manifest.last_matching(host, name, |a| a.sha256 == pin.sha256) {
         return Ok(artifact.clone());
     }
     let fallback = manifest.any_component(name, host)?;

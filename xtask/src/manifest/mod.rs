@@ -197,22 +197,31 @@ impl Manifest {
             .collect()
     }
 
+    /// The last entry of `component` for this host that `wanted` accepts (later entries, and
+    /// overlays, win).
+    pub fn last_matching<'a>(
+        &'a self,
+        host: &'a str,
+        component: &str,
+        wanted: impl Fn(&Artifact) -> bool,
+    ) -> Option<&'a Artifact> {
+        self.for_host(host).filter(|a| a.component == component && wanted(a)).last()
+    }
+
     /// The artifact of a component (`wasi-sdk`) that serves a CPython line on this host.
     pub fn component(&self, component: &str, python: &str, host: &str) -> anyhow::Result<Artifact> {
-        self.for_host(host).filter(|a| a.component == component && a.serves_python(python)).last().cloned().ok_or_else(
-            || {
-                anyhow::anyhow!(
-                    "the manifest pins no `{component}` for CPython {python} on {host}; add one with --overlay FILE"
-                )
-            },
-        )
+        self.last_matching(host, component, |a| a.serves_python(python)).cloned().ok_or_else(|| {
+            anyhow::anyhow!(
+                "the manifest pins no `{component}` for CPython {python} on {host}; add one with --overlay FILE"
+            )
+        })
     }
 }
 
 impl Manifest {
     /// The artifact of a component that does not depend on the CPython line (zlib, bzip2).
     pub fn any_component(&self, component: &str, host: &str) -> anyhow::Result<Artifact> {
-        self.for_host(host).filter(|a| a.component == component).last().cloned().ok_or_else(|| {
+        self.last_matching(host, component, |_| true).cloned().ok_or_else(|| {
             anyhow::anyhow!("the manifest pins no `{component}` for {host}; add one with --overlay FILE")
         })
     }

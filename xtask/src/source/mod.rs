@@ -105,25 +105,24 @@ pub fn resolve(
                 None => newest_line(manifest, host)?,
             };
             let artifact = manifest.component("cpython", &line.to_string(), host)?;
-            release(fetcher, &artifact, line, work)
+            release(fetcher, artifact, line, work)
         }
         SourceChoice::Version(line, version) => {
             let pinned: Vec<&Artifact> = manifest.for_host(host).filter(|a| a.component == "cpython").collect();
-            let artifact = pinned.iter().find(|a| &a.version == version).map(|a| (*a).clone()).ok_or_else(|| {
+            let artifact = pinned.iter().find(|a| &a.version == version).map(|&a| a.clone()).ok_or_else(|| {
                 let known: Vec<&str> = pinned.iter().map(|a| a.version.as_str()).collect();
                 anyhow::anyhow!(
                     "the manifest pins no CPython {version} (it pins {}); add one with --overlay FILE",
                     known.join(", ")
                 )
             })?;
-            release(fetcher, &artifact, *line, work)
+            release(fetcher, artifact, *line, work)
         }
     }
 }
 
 /// Extracts a pinned release into `WORK/src/` (once) and returns the tree.
-fn release(fetcher: &Fetcher, artifact: &Artifact, line: PythonLine, work: &WorkDir) -> anyhow::Result<SourceTree> {
-    let artifact = artifact.clone();
+fn release(fetcher: &Fetcher, artifact: Artifact, line: PythonLine, work: &WorkDir) -> anyhow::Result<SourceTree> {
     let top = artifact.strip.clone().unwrap_or_else(|| format!("Python-{}", artifact.version));
     let root = work.sources().join(&top);
     let stamp = work.sources().join(format!("{top}.extracted"));

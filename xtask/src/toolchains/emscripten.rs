@@ -89,12 +89,21 @@ impl Emscripten {
         env
     }
 
+    /// Where emcc keeps the ports it downloads (inside the cache that config_text names).
+    pub fn ports_dir(&self) -> PathBuf {
+        cache_dir(&self.root).join("ports")
+    }
+
     /// The ports emcc downloaded into its cache, if any (there must be none).
     pub fn downloaded_ports(&self) -> Vec<String> {
-        let ports = self.root.join("emscripten/cache/ports");
-        let names = std::fs::read_dir(ports).into_iter().flatten().flatten();
+        let names = std::fs::read_dir(self.ports_dir()).into_iter().flatten().flatten();
         names.map(|e| e.file_name().to_string_lossy().into_owned()).collect()
     }
+}
+
+/// emcc's cache (its sysroot, system libraries and ports), inside the release as with emsdk.
+fn cache_dir(root: &Path) -> PathBuf {
+    root.join("emscripten/cache")
 }
 
 /// A proxy that refuses every connection (the discard port on loopback, which nothing serves).
@@ -113,7 +122,7 @@ fn config_text(root: &Path, node: &Path) -> String {
         llvm = quote(&root.join("bin")),
         binaryen = quote(root),
         node = quote(node),
-        cache = quote(&root.join("emscripten/cache")),
+        cache = quote(&cache_dir(root)),
     )
 }
 

@@ -63,8 +63,7 @@ fn pinned(
     wanted: &str,
     matches: &dyn Fn(&Artifact, &str) -> bool,
 ) -> anyhow::Result<Artifact> {
-    let found = manifest.for_host(host).filter(|a| a.component == component && matches(a, wanted)).last();
-    found.cloned().ok_or_else(|| {
+    manifest.last_matching(host, component, |a| matches(a, wanted)).cloned().ok_or_else(|| {
         anyhow!(
             "the CPython source pins {component} {wanted} (Platforms/*/config.toml), but the manifest has no {component} {wanted} for {host}; add an [[artifact]] with component = \"{component}\" and that version (url, sha256) in a file given with --overlay FILE"
         )
