@@ -8,8 +8,9 @@
 //! WORK/<target>/               the target build: the interpreter, python.sh, run.json
 //! WORK/emscripten/.emscripten  the emscripten config written for this work dir
 //! WORK/home/                   HOME of every build step
-//! WORK/logs/<step>.log         the full output of every step
-//! WORK/stamps/                 one stamp per step, and patches.json
+//! WORK/logs/<step>.log         the full output of every step (the target's in logs/<target>/)
+//! WORK/stamps/                 one stamp per step (the target's in stamps/<target>/), patches.json
+//! WORK/.lock                   held by the bootstrap that uses the work dir
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use crate::files;
-use crate::process::{shell_join, shell_quote, system_env, Env};
+use crate::process::{shell_join, system_env, Env};
 use crate::target::Target;
 
 #[derive(Debug, Clone)]
@@ -42,8 +43,10 @@ impl WorkDir {
         }
     }
 
-    pub fn log(&self, step: &str) -> PathBuf {
-        self.logs.join(format!("{}.log", step.replace([' ', '/'], "-")))
+    /// Holds the work dir for one bootstrap (or patch run) until dropped; a second one waits,
+    /// saying so.
+    pub fn lock(&self) -> anyhow::Result<crate::once::Lock> {
+        crate::once::lock(&self.root.join(".lock"), &format!("the work dir {}", self.root.display()))
     }
 
     /// Where release sources are extracted.
@@ -68,6 +71,11 @@ impl WorkDir {
         self.target_build.join("guest-root")
     }
 
+    /// The interpreter's launcher script, which `sys.executable` names.
+    pub fn python_sh(&self) -> PathBuf {
+        self.target_build.join("python.sh")
+    }
+
     pub fn run_record_path(&self) -> PathBuf {
         self.target_build.join("run.json")
     }
@@ -81,6 +89,11 @@ impl WorkDir {
     }
 }
 
+/// The log of `step` in `dir`: `DIR/<step, dashed>.log`.
+pub fn log_in(dir: &Path, step: &str) -> PathBuf {
+    dir.join(format!("{}.log", step.replace([' ', '/'], "-")))
+}
+
 /// The runner command line (wasmtime or node and their flags) and the interpreter module.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunnerCommand {
@@ -88,12 +101,27 @@ pub struct RunnerCommand {
     pub args: Vec<String>,
     /// The interpreter module.
     pub module: PathBuf,
+    /// What the runner starts instead of the module, when the module is not a program itself:
+    /// from 3.14 on, `python.mjs` is an ES module that CPython's `node_entry.mjs` loads, run as
+    /// `node_entry.mjs --this-program=python.sh`. Empty: the runner starts the module.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entry: Vec<String>,
 }
 
 impl RunnerCommand {
     /// The runner without the module, as HOSTRUNNER takes it.
     pub fn command_line(&self) -> String {
         shell_join(&self.program, &self.args)
+    }
+
+    /// The runner's arguments before the interpreter's own: its flags, then the entry or the
+    /// module.
+    pub fn launch_args(&self) -> Vec<String> {
+        let start = match self.entry.is_empty() {
+            true => vec![self.module.display().to_string()],
+            false => self.entry.clone(),
+        };
+        self.args.iter().cloned().chain(start).collect()
     }
 }
 
@@ -109,12 +137,9 @@ pub struct RunRecord {
 impl WorkDir {
     /// Writes `python.sh` and then the run record, both atomically.
     pub fn write_run_record(&self, record: &RunRecord) -> anyhow::Result<()> {
-        let script = self.target_build.join("python.sh");
-        let text = format!(
-            "#!/bin/sh\nexec {} {} \"$@\"\n",
-            record.runner.command_line(),
-            shell_quote(&record.runner.module.display().to_string())
-        );
+        let script = self.python_sh();
+        let text =
+            format!("#!/bin/sh\nexec {} \"$@\"\n", shell_join(&record.runner.program, &record.runner.launch_args()));
         files::write_atomic_mode(&script, text, 0o755)?;
         files::write_atomic(&self.run_record_path(), serde_json::to_vec_pretty(record)?)
     }
@@ -143,13 +168,56 @@ mod tests {
         let work = WorkDir::new(dir.path(), &crate::target::WASI);
         let err = work.read_run_record().unwrap_err().to_string();
         assert!(err.contains("run `cargo xtask bootstrap` first"), "{err}");
-        let runner =
-            RunnerCommand { program: "/w/wasmtime".into(), args: vec!["run".into()], module: "/b/p.wasm".into() };
+        let runner = RunnerCommand {
+            program: "/w/wasmtime".into(),
+            args: vec!["run".into()],
+            module: "/b/p.wasm".into(),
+            entry: vec![],
+        };
         let record = RunRecord { target: "wasi".into(), python: "3.13".into(), source: "/s".into(), runner };
         work.write_run_record(&record).unwrap();
         assert_eq!(work.read_run_record().unwrap().runner.module, Path::new("/b/p.wasm"));
         let script = fs::read_to_string(work.target_build.join("python.sh")).unwrap();
         assert_eq!(script, "#!/bin/sh\nexec /w/wasmtime run /b/p.wasm \"$@\"\n");
+    }
+
+    #[test]
+    fn an_entry_is_started_instead_of_the_module_and_old_records_have_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let work = WorkDir::new(dir.path(), &crate::target::EMSCRIPTEN_NODE);
+        let runner = RunnerCommand {
+            program: "/n/node".into(),
+            args: vec!["--experimental-wasm-jspi".into()],
+            module: "/b/python.mjs".into(),
+            entry: vec!["/b/node_entry.mjs".into(), "--this-program=/b/python.sh".into()],
+        };
+        assert_eq!(
+            runner.launch_args(),
+            ["--experimental-wasm-jspi", "/b/node_entry.mjs", "--this-program=/b/python.sh"]
+        );
+        let record = RunRecord { target: "emscripten-node".into(), python: "3.14".into(), source: "/s".into(), runner };
+        work.write_run_record(&record).unwrap();
+        let script = fs::read_to_string(work.python_sh()).unwrap();
+        assert_eq!(
+            script,
+            "#!/bin/sh\nexec /n/node --experimental-wasm-jspi /b/node_entry.mjs --this-program=/b/python.sh \"$@\"\n"
+        );
+        // A record written before entries existed still reads, and starts its module.
+        let old = r#"{"target":"emscripten-node","python":"3.13","source":"/s",
+            "runner":{"program":"/n/node","args":[],"module":"/b/python.js"}}"#;
+        fs::write(work.run_record_path(), old).unwrap();
+        assert_eq!(work.read_run_record().unwrap().runner.launch_args(), ["/b/python.js"]);
+    }
+
+    #[test]
+    fn a_second_holder_of_the_work_dir_waits_for_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let work = WorkDir::new(dir.path(), &crate::target::WASI);
+        let held = work.lock().unwrap();
+        let file = std::fs::OpenOptions::new().write(true).open(dir.path().join(".lock")).unwrap();
+        assert!(file.try_lock().is_err(), "the lock is held while the first holder lives");
+        drop(held);
+        assert!(file.try_lock().is_ok());
     }
 
     #[test]

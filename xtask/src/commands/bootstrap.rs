@@ -15,6 +15,7 @@ impl flags::Bootstrap {
         let selection = &self.selection.source;
         let target = selection.buildable_target()?;
         let work = selection.work_dir(context);
+        let _held = work.lock()?;
         let fetcher = context.fetcher()?;
         let (manifest, host) = (&context.manifest, context.host.as_str());
         let tool_env = work.tool_env();

@@ -10,6 +10,7 @@ impl flags::Patch {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
         let target = self.selection.target();
         let work = self.selection.work_dir(context);
+        let _held = work.lock()?;
         let fetcher = context.fetcher()?;
         let choice = self.selection.source_choice(context)?;
         let source = source::resolve(&choice, &fetcher, &context.manifest, &context.host, &work, &work.tool_env())?;

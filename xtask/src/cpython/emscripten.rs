@@ -4,15 +4,68 @@
 
 use super::env::{base, configure_libraries, library_flags, module, ConfigureLibrary};
 use super::BuildPlan;
+use crate::files;
 use crate::process::Env;
 use crate::toolchains::emscripten::Emscripten;
 use crate::toolchains::node::Node;
 use crate::workdir::{RunnerCommand, WorkDir};
+use fs_err as fs;
+
+/// The files of CPython's node entry (3.14 on), copied from `Platforms/emscripten` next to the
+/// module after make, as CPython's own build script does.
+const ENTRY_FILES: [&str; 2] = ["node_entry.mjs", "streams.mjs"];
 
 pub fn runner(work: &WorkDir, plan: &BuildPlan, node: &Node) -> RunnerCommand {
-    let args = line_node_flags(plan).iter().map(|f| f.to_string()).collect();
-    RunnerCommand { program: node.binary.clone(), args, module: module(work, plan) }
+    let mut args: Vec<String> = line_node_flags(plan).iter().map(|f| f.to_string()).collect();
+    let mut entry = vec![];
+    if has_node_entry(plan) {
+        // Node 24 has JSPI behind this flag (later releases have it on, earlier ones a different
+        // API); CPython's own python.sh passes it on 24 only.
+        if node.major() == 24 {
+            args.push("--experimental-wasm-jspi".into());
+        }
+        entry.push(work.target_build.join(ENTRY_FILES[0]).display().to_string());
+        entry.push(format!("--this-program={}", work.python_sh().display()));
+    }
+    RunnerCommand { program: node.binary.clone(), args, module: module(work, plan), entry }
 }
+
+/// From 3.14 on the module is an ES module (`python.mjs`) that `Platforms/emscripten/node_entry.mjs`
+/// starts, mounting the host's directories; 3.13's `python.js` runs by itself under NODERAWFS.
+fn has_node_entry(plan: &BuildPlan) -> bool {
+    entry_dir(plan).join(ENTRY_FILES[0]).is_file()
+}
+
+fn entry_dir(plan: &BuildPlan) -> std::path::PathBuf {
+    plan.source.root.join("Platforms/emscripten")
+}
+
+/// Copies the node entry files of the tree next to the module (after make: `make clean` would not
+/// remove them, and a changed tree brings its new ones).
+pub fn install_node_entry(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<()> {
+    if !has_node_entry(plan) {
+        return Ok(());
+    }
+    for name in ENTRY_FILES {
+        let from = entry_dir(plan).join(name);
+        if from.is_file() {
+            let text = fs::read(&from)?;
+            files::write_atomic(&work.target_build.join(name), text)?;
+        }
+    }
+    Ok(())
+}
+
+/// The flavour option (`--with-emscripten-target=node|browser`), where the tree's configure still
+/// has it: 3.14 dropped it (one build serves node and the browser) and warns about it as unknown.
+pub fn flavour_args(plan: &BuildPlan) -> anyhow::Result<Vec<&'static str>> {
+    let configure = plan.source.root.join("configure");
+    let text = fs::read(&configure)?;
+    let knows = text.windows(FLAVOUR_OPTION.len()).any(|w| w == FLAVOUR_OPTION.as_bytes());
+    Ok(if knows { plan.target.flavour_args.to_vec() } else { vec![] })
+}
+
+const FLAVOUR_OPTION: &str = "with-emscripten-target";
 
 /// 3.13 bounds C recursion by a count (10000 on emscripten), and recursion that deep in wasm
 /// needs more native stack than V8 gives by default (about 1 MiB): deep recursion ends in

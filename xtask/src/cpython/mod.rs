@@ -48,16 +48,27 @@ pub fn build(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<StepReport> {
     if !marker.exists() {
         files::write_atomic(&marker, "# Created by cargo xtask bootstrap (marks a WASI build tree).\n")?;
     }
-    let mut steps = Steps { work, plan, stamps: Stamps::new(&work.stamps), report: StepReport::default() };
+    // The build Python is shared by every target of the work dir; the target's steps keep their
+    // stamps and logs apart, so that two targets built in one work dir do not undo each other.
+    let shared = Place { stamps: Stamps::new(&work.stamps), logs: work.logs.clone() };
+    let mut steps = Steps { work, plan, place: shared, report: StepReport::default() };
     let build_python_key = steps.build_python()?;
+    let name = plan.target.name;
+    steps.place = Place { stamps: Stamps::new(&work.stamps.join(name)), logs: work.logs.join(name) };
     steps.build_target(&build_python_key)?;
     Ok(steps.report)
+}
+
+/// Where a step's stamp and log go.
+struct Place {
+    stamps: Stamps,
+    logs: std::path::PathBuf,
 }
 
 struct Steps<'a> {
     work: &'a WorkDir,
     plan: &'a BuildPlan<'a>,
-    stamps: Stamps,
+    place: Place,
     report: StepReport,
 }
 
@@ -94,6 +105,9 @@ impl Steps<'_> {
                 );
             }
         }
+        if let Toolchain::Emscripten { .. } = plan.toolchain {
+            emscripten::install_node_entry(work, plan)?;
+        }
         // The module's name is known once make has run.
         let runner = RunnerCommand { module: env::module(work, plan), ..runner };
         if plan.target.runner == crate::target::Runner::Wasmtime {
@@ -129,18 +143,19 @@ impl Steps<'_> {
 
     /// Runs `run` unless the stamp holds `key`; returns whether it ran.
     fn step(&mut self, name: &str, key: &str, run: impl FnOnce(&Path) -> anyhow::Result<()>) -> anyhow::Result<bool> {
-        if self.stamps.is_current(name, key) {
+        if self.place.stamps.is_current(name, key) {
             self.report.skipped.push(name.to_owned());
             return Ok(false);
         }
-        self.stamps.invalidate(name)?;
-        let log = self.work.log(name);
+        self.place.stamps.invalidate(name)?;
+        let log = crate::workdir::log_in(&self.place.logs, name);
+        fs::create_dir_all(&self.place.logs)?;
         remove_file_if_exists(&log)?;
         eprintln!("build: {name} (log: {})", log.display());
         let started = Instant::now();
         run(&log)?;
         eprintln!("build: {name} done in {:.1}s", started.elapsed().as_secs_f64());
-        self.stamps.record(name, key)?;
+        self.place.stamps.record(name, key)?;
         self.report.ran.push(name.to_owned());
         Ok(true)
     }
@@ -156,7 +171,7 @@ impl Steps<'_> {
         let tree = &self.plan.source.root;
         let key_now = stamp::key([configure_key, &fingerprint(tree)?]);
         if self.step(name, &key_now, run)? {
-            self.stamps.record(name, &stamp::key([configure_key, &fingerprint(tree)?]))?;
+            self.place.stamps.record(name, &stamp::key([configure_key, &fingerprint(tree)?]))?;
         }
         Ok(())
     }
@@ -164,15 +179,15 @@ impl Steps<'_> {
 
 /// The target's runner (without the module's final name) and its configure command.
 fn target_configure(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<(RunnerCommand, Cmd)> {
-    let (mut configure_env, wrapper, runner) = match plan.toolchain {
+    let (mut configure_env, wrapper, runner, flavour) = match plan.toolchain {
         Toolchain::Wasi { sdk, wasmtime } => {
             let runner = wasi::runner(work, plan, wasmtime);
-            (wasi::configure_env(work, plan, sdk, &runner), None, runner)
+            (wasi::configure_env(work, plan, sdk, &runner), None, runner, vec![])
         }
         Toolchain::Emscripten { emscripten, node } => {
             let runner = emscripten::runner(work, plan, node);
             let env = emscripten::configure_env(work, plan, emscripten, node, &runner);
-            (env, Some(emscripten.tool("emconfigure")), runner)
+            (env, Some(emscripten.tool("emconfigure")), runner, emscripten::flavour_args(plan)?)
         }
     };
     configure_env.insert("CFLAGS".into(), env::target_cflags(work, plan));
@@ -191,7 +206,7 @@ fn target_configure(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<(RunnerC
         format!("--build={}", config_guess(plan.source, &env::base(work, plan))?),
         format!("--with-build-python={}", work.build_python.join("python").display()),
     ])
-    .args(target.configure_args.iter().chain(target.flavour_args).copied())
+    .args(target.configure_args.iter().chain(&flavour).copied())
     .args(env::library_configure_args(plan))
     .args(plan.configure_args.iter().cloned());
     Ok((runner, configure))

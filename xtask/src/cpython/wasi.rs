@@ -19,7 +19,7 @@ pub fn runner(work: &WorkDir, plan: &BuildPlan, wasmtime: &Wasmtime) -> RunnerCo
     let env = [("PYTHONPATH".to_owned(), pythonpath)];
     let dirs = source_access(work, plan).dirs;
     let args = wasmtime.runner_args(line, &module.display().to_string(), &dirs, &env);
-    RunnerCommand { program: wasmtime.binary.clone(), args, module }
+    RunnerCommand { program: wasmtime.binary.clone(), args, module, entry: vec![] }
 }
 
 pub fn configure_env(work: &WorkDir, plan: &BuildPlan, sdk: &WasiSdk, runner: &RunnerCommand) -> Env {

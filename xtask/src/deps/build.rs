@@ -18,7 +18,10 @@ pub fn run(recipe: &Recipe, how: &LibraryBuild, source: &Path, prefix: &Path) ->
     let step = format!("deps: {}", recipe.component);
     let library = prefix.join("lib").join(recipe.library);
     let headers = match &recipe.build {
-        Build::Sources { sources, headers, defines } => {
+        Build::Sources { sources, headers, defines, own } => {
+            for (name, text) in own.iter() {
+                fs::write(source.join(name), text)?;
+            }
             compile_sources(how, source, sources, defines, &library, &step, &log)?;
             headers
         }

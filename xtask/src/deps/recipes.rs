@@ -15,6 +15,8 @@ pub enum Build {
         headers: &'static [&'static str],
         /// What the library's own configure would define.
         defines: &'static [&'static str],
+        /// Files of ours written into the source before it is compiled (name, text).
+        own: &'static [(&'static str, &'static str)],
     },
     /// The library's own configure (`--host`, static only), then make.
     Configure {
@@ -34,11 +36,13 @@ pub enum Build {
 
 impl Recipe {
     /// Everything of the recipe that decides its output, for the cache key. For Sources the
-    /// order is sources, headers, defines (keys of existing caches depend on it).
+    /// order is sources, headers, defines, then our own files' names and texts (keys of existing
+    /// caches depend on it).
     pub fn key_parts(&self) -> Vec<&'static str> {
         match &self.build {
-            Build::Sources { sources, headers, defines } => {
-                sources.iter().chain(headers.iter()).chain(defines.iter()).copied().collect()
+            Build::Sources { sources, headers, defines, own } => {
+                let files = own.iter().flat_map(|(name, text)| [*name, *text]);
+                sources.iter().chain(headers.iter()).chain(defines.iter()).copied().chain(files).collect()
             }
             Build::Configure { args, vars, defines, make, archive, headers } => {
                 let mut parts = vec!["configure"];
@@ -80,6 +84,7 @@ pub const ZLIB: Recipe = Recipe {
         headers: &["zlib.h", "zconf.h"],
         // zlib's configure defines this where unistd.h exists; gzlib.c needs lseek from it.
         defines: &["-DHAVE_UNISTD_H"],
+        own: &[],
     },
 };
 
@@ -90,6 +95,7 @@ pub const BZIP2: Recipe = Recipe {
         sources: &["blocksort.c", "huffman.c", "crctable.c", "randtable.c", "compress.c", "decompress.c", "bzlib.c"],
         headers: &["bzlib.h"],
         defines: &[],
+        own: &[],
     },
 };
 
@@ -136,12 +142,13 @@ pub const LIBFFI: Recipe = Recipe {
 /// The sqlite amalgamation: one file. No threads (neither target has them by default), no
 /// loadable extensions (no dlopen on WASI; on emscripten they would be side modules, which
 /// CPython's own build does not offer either), no memory-mapped I/O and no WAL (its shared
-/// memory needs mmap, which WASI lacks).
+/// memory needs mmap, which WASI lacks). On WASI, the "unix" VFS with in-process locking instead
+/// of the amalgamation's "unix-dotfile" default (sqlite3-xtask.c says why).
 pub const SQLITE: Recipe = Recipe {
     component: "sqlite",
     library: "libsqlite3.a",
     build: Build::Sources {
-        sources: &["sqlite3.c"],
+        sources: &["sqlite3-xtask.c"],
         headers: &["sqlite3.h", "sqlite3ext.h"],
         defines: &[
             "-DSQLITE_THREADSAFE=0",
@@ -152,6 +159,7 @@ pub const SQLITE: Recipe = Recipe {
             "-DSQLITE_ENABLE_MATH_FUNCTIONS",
             "-D_WASI_EMULATED_GETPID",
         ],
+        own: &[("sqlite3-xtask.c", include_str!("sqlite3-xtask.c"))],
     },
 };
 

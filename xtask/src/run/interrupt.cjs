@@ -1,7 +1,7 @@
 // The keyboard-interrupt test of the emscripten node target, written next to the build and run by
 // `cargo xtask test --suite interrupt`:
 //
-//   node interrupt.cjs PYTHON_JS SCRATCH_DIR
+//   node [RUNNER FLAGS] interrupt.cjs PYTHON_JS|PYTHON_MJS SCRATCH_DIR
 //
 // The main thread starts the interpreter in a worker with a SharedArrayBuffer as
 // Module.Py_EmscriptenSignalBuffer and signal handling switched on (the embedder's half of
@@ -40,7 +40,8 @@ function main() {
     '        f.write(f"KeyboardInterrupt raised {where} after {n} iterations")',
   ].join('\n');
   const started = Date.now();
-  const worker = new Worker(__filename, { workerData: { pythonJs, buffer }, argv: ['-c', script] });
+  const argv = ['-c', script];
+  const worker = new Worker(__filename, { workerData: { pythonJs, buffer, argv }, argv });
   let signalled = 0;
   const poll = setInterval(() => {
     if (!signalled && fs.existsSync(ready)) {
@@ -74,10 +75,29 @@ function main() {
   });
 }
 
-// Runs python.js with our Module object. python.js starts with `var Module = typeof Module !=
-// "undefined" ? Module : {}`, which inside a CommonJS module sees only its own scope, so the object
-// is passed in as a parameter of the function wrapping the script.
+// Runs the module with our Module object. 3.13's python.js starts with `var Module = typeof Module
+// != "undefined" ? Module : {}`, which inside a CommonJS module sees only its own scope, so the
+// object is passed in as a parameter of the function wrapping the script. From 3.14 on python.mjs
+// is an ES module whose default export takes the object; it has no NODERAWFS, so the host's
+// directories are mounted before Python starts, as CPython's node_entry.mjs does.
 function runWithModule(pythonJs, Module) {
+  if (pythonJs.endsWith('.mjs')) {
+    Module.arguments = workerData.argv;
+    Module.preRun = [() => {
+      for (const dir of fs.readdirSync('/').filter((d) => !['dev', 'lib', 'proc'].includes(d))) {
+        Module.FS.mkdirTree('/' + dir);
+        Module.FS.mount(Module.FS.filesystems.NODEFS, { root: '/' + dir }, '/' + dir);
+      }
+      Module.FS.chdir(process.cwd());
+    }];
+    import(require('node:url').pathToFileURL(pythonJs).href)
+      .then((loaded) => loaded.default(Module))
+      .catch((error) => {
+        console.error(`interrupt: FAIL: ${pythonJs} did not start: ${error.stack || error}`);
+        process.exit(1);
+      });
+    return;
+  }
   const source = fs.readFileSync(pythonJs, 'utf8');
   const wrapper = '(function (Module, require, __filename, __dirname) {' + source + '\n})';
   const run = require('node:vm').runInThisContext(wrapper, { filename: pythonJs });

@@ -20,6 +20,7 @@ pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> 
     let script = dir.join("interrupt.cjs");
     fs::write(&script, SCRIPT)?;
     let (output, errors) = Cmd::new(&record.runner.program, &work.root, env)
+        .args(record.runner.args.iter().cloned())
         .arg(script.display().to_string())
         .arg(record.runner.module.display().to_string())
         .arg(dir.display().to_string())

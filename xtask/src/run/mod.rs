@@ -11,8 +11,5 @@ use crate::workdir::RunRecord;
 /// The interpreter command with `args`, run from `dir` in `env` (the runner's environment, made at
 /// the edge: a minimal PATH and the terminal's TERM).
 pub fn interpreter(record: &RunRecord, dir: &std::path::Path, env: &Env, args: &[String]) -> Cmd {
-    Cmd::new(&record.runner.program, dir, env)
-        .args(record.runner.args.iter().cloned())
-        .arg(record.runner.module.display().to_string())
-        .args(args.iter().cloned())
+    Cmd::new(&record.runner.program, dir, env).args(record.runner.launch_args()).args(args.iter().cloned())
 }

@@ -49,6 +49,8 @@ with open(path) as f:
 print("smoke ok", sys.version.split()[0], sys.platform, sys.implementation._multiarch)
 print("checked:", ", ".join(checked))
 print("left out by configure:", ", ".join(left_out) or "nothing")
+if sys.argv[4] != "ctypes":
+    print("not offered: ctypes (libffi has no WASI port)")
 "#;
 
 pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> {

@@ -21,12 +21,6 @@ pub fn open(dir: &Path, env: &Env) -> anyhow::Result<SourceTree> {
         _ => mtime_seconds(&dir.join("configure"))?,
     };
     let pins = super::pins::read(dir)?;
-    if let Some(sdk) = &pins.wasi_sdk {
-        eprintln!("source: the checkout pins WASI SDK {sdk} (Platforms/WASI/config.toml)");
-    }
-    if let Some(em) = &pins.emscripten {
-        eprintln!("source: the checkout pins emscripten {em} (Platforms/emscripten/config.toml)");
-    }
     Ok(SourceTree { root: dir.to_owned(), line, identity: "checkout".into(), source_date_epoch: epoch, pins })
 }
 

@@ -19,6 +19,11 @@ pub struct Node {
 }
 
 impl Node {
+    /// The major version (`24` of `24.19.0`).
+    pub fn major(&self) -> u32 {
+        self.version.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0)
+    }
+
     pub fn open(binary: &Path, probe_env: &Env) -> anyhow::Result<Node> {
         if !binary.is_file() {
             bail!("node not found at {}; pass --node PATH or drop it to use the pinned release", binary.display());

@@ -38,7 +38,10 @@ pub fn pins(manifest: &Manifest, host: &str, kind: ToolchainKind, source: &Sourc
     let line = source.line.to_string();
     let tree = &source.pins;
     let pick = |component: &str, wanted: &Option<String>, matches: &dyn Fn(&Artifact, &str) -> bool| match wanted {
-        Some(wanted) => pinned(manifest, host, component, wanted, matches),
+        Some(wanted) => {
+            eprintln!("toolchains: the CPython source pins {component} {wanted} (Platforms/*/config.toml)");
+            pinned(manifest, host, component, wanted, matches)
+        }
         None => manifest.component(component, &line, host),
     };
     let by_major = |a: &Artifact, wanted: &str| major(&a.version) == wanted;
