@@ -93,7 +93,11 @@ pub const EMSCRIPTEN_NODE: Target = Target {
     configure_cflags: &["-DPY_CALL_TRAMPOLINE"],
     configure_args: EMSCRIPTEN_CONFIGURE_ARGS,
     flavour_args: &["--with-emscripten-target=node"],
-    config_site: &["Tools/wasm/emscripten/config.site-wasm32-emscripten", "Tools/wasm/config.site-wasm32-emscripten"],
+    config_site: &[
+        "Platforms/emscripten/config.site-wasm32-emscripten",
+        "Tools/wasm/emscripten/config.site-wasm32-emscripten",
+        "Tools/wasm/config.site-wasm32-emscripten",
+    ],
     runner: Runner::Node,
     // 3.13 links python.js; 3.14 and later an ES module.
     programs: &["python.mjs", "python.js"],

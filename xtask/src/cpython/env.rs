@@ -87,9 +87,19 @@ pub fn module(work: &WorkDir, plan: &BuildPlan) -> PathBuf {
     candidates.find(|path| path.is_file()).unwrap_or_else(|| work.target_build.join(programs[0]))
 }
 
-/// The CONFIG_SITE file of the target, if this line has one.
-pub fn config_site(plan: &BuildPlan) -> Option<PathBuf> {
-    plan.target.config_site.iter().map(|s| plan.source.root.join(s)).find(|p| p.is_file())
+/// The CONFIG_SITE file of the target: every line has one (its answers to the checks configure
+/// cannot run when cross compiling); where it lives moved from line to line.
+pub fn config_site(plan: &BuildPlan) -> anyhow::Result<PathBuf> {
+    let candidates = plan.target.config_site;
+    let root = &plan.source.root;
+    candidates.iter().map(|s| root.join(s)).find(|p| p.is_file()).ok_or_else(|| {
+        anyhow::anyhow!(
+            "the CPython source at {} has no config.site for {} (looked for {}); configure cannot cross-compile without one: is this a CPython tree of 3.11 or later?",
+            root.display(),
+            plan.target.triple,
+            candidates.join(", ")
+        )
+    })
 }
 
 /// A library as configure sees it: the prefix of its variables (`ZLIB` for ZLIB_CFLAGS and

@@ -191,9 +191,7 @@ fn target_configure(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<(RunnerC
         }
     };
     configure_env.insert("CFLAGS".into(), env::target_cflags(work, plan));
-    if let Some(site) = env::config_site(plan) {
-        configure_env.insert("CONFIG_SITE".into(), site.display().to_string());
-    }
+    configure_env.insert("CONFIG_SITE".into(), env::config_site(plan)?.display().to_string());
     let target = plan.target;
     let configure = match &wrapper {
         Some(wrapper) => Cmd::new(wrapper, &work.target_build, &configure_env).arg("/bin/sh"),

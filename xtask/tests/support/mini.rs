@@ -112,6 +112,7 @@ fn cpython() -> Vec<u8> {
             File("configure".into(), 0o755, CONFIGURE.into()),
             File("config.guess".into(), 0o755, "#!/bin/sh\necho x86_64-pc-linux-gnu\n".into()),
             File("Makefile.in".into(), 0o644, MAKEFILE_IN.into()),
+            File("Tools/wasm/config.site-wasm32-wasi".into(), 0o644, "ac_cv_file__dev_ptmx=no\n".into()),
             File("Programs/python.c".into(), 0o644, PYTHON_C.into()),
             File(
                 "Include/patchlevel.h".into(),
