@@ -30,6 +30,8 @@ xtask bootstrap --target wasi --python 3.13.5 --mirror "$fixtures/mirror" --work
 sdk=$(ls -d "$scratch"/cache/toolchains/wasi-sdk-24-*)
 zlib=$(ls -d "$scratch"/cache/deps/wasm32-wasip1/zlib-*)
 bzip2=$(ls -d "$scratch"/cache/deps/wasm32-wasip1/bzip2-*)
+mpdec=$(ls -d "$scratch"/cache/deps/wasm32-wasip1/mpdecimal-*)
+sqlite=$(ls -d "$scratch"/cache/deps/wasm32-wasip1/sqlite-*)
 tarball=$(ls "$scratch"/cache/downloads/*/Python-3.13.5.tar.xz)
 
 tool_run() { # N
@@ -55,9 +57,11 @@ manual_run() { # N
       CXX="$sdk/bin/clang++ --sysroot=$sysroot" AR="$sdk/bin/llvm-ar" RANLIB="$sdk/bin/ranlib" \
       PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR="$sysroot/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$sysroot" \
       ZLIB_CFLAGS="-I$zlib/include" ZLIB_LIBS="-L$zlib/lib -lz" BZIP2_CFLAGS="-I$bzip2/include" BZIP2_LIBS="-L$bzip2/lib -lbz2" \
+      LIBMPDEC_CFLAGS="-I$mpdec/include" LIBMPDEC_LIBS="-L$mpdec/lib -lmpdec" \
+      LIBSQLITE3_CFLAGS="-I$sqlite/include" LIBSQLITE3_LIBS="-L$sqlite/lib -lsqlite3" \
       PATH="$sdk/bin:$PATH" \
       ../Python-3.13.5/configure -C --host=wasm32-wasip1 --build="$(../Python-3.13.5/config.guess)" \
-      --with-build-python="$dir/build/python" >../wasi.log 2>&1
+      --with-build-python="$dir/build/python" --with-system-libmpdec >../wasi.log 2>&1
     make -j"$jobs" >>../wasi.log 2>&1
   )
   echo "$(now) - $t0" | bc

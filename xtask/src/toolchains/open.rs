@@ -167,4 +167,53 @@ mod tests {
         let err = super::pins(&manifest, "x86_64-linux", em, &source(15, pins)).err().unwrap().to_string();
         assert!(err.contains("pins emscripten 6.0.6") && err.contains("--overlay"), "{err}");
     }
+
+    /// What each line's tree pins for itself (3.14 on: Platforms/*/config.toml of v3.14.7, the
+    /// 3.15 branch and main as of 2026-11-22), against the manifest this repository ships: every
+    /// line finds its release, toolchains and library sources on x86_64 Linux.
+    #[test]
+    fn the_shipped_manifest_has_every_pin_each_line_needs() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk-manifest.toml");
+        let manifest = Manifest::load(&path).unwrap();
+        let host = "x86_64-linux";
+        let tree = |wasi: Option<&str>, em: Option<&str>| TreePins {
+            wasi_sdk: wasi.map(str::to_owned),
+            emscripten: em.map(str::to_owned),
+            node_major: em.map(|_| "24".to_owned()),
+            ..Default::default()
+        };
+        let lines = [
+            (11, tree(None, None), false),
+            (12, tree(None, None), false),
+            (13, tree(None, None), true),
+            (14, tree(None, Some("4.0.12")), true),
+            (15, tree(Some("33"), Some("4.0.19")), true),
+            (16, tree(Some("33"), Some("6.0.6")), true),
+            (16, tree(Some("34"), Some("6.0.6")), true),
+        ];
+        for (minor, pins, emscripten) in lines {
+            let source = source(minor, pins.clone());
+            let wasi = super::pins(&manifest, host, ToolchainKind::WasiSdk, &source).unwrap();
+            if let Some(sdk) = &pins.wasi_sdk {
+                assert_eq!(major(&wasi.compiler.version), sdk, "3.{minor}");
+            }
+            if emscripten {
+                let em = super::pins(&manifest, host, ToolchainKind::Emscripten, &source).unwrap();
+                if let Some(version) = &pins.emscripten {
+                    assert_eq!(&em.compiler.version, version, "3.{minor}");
+                    assert_eq!(major(&em.runner.version), "24", "3.{minor}");
+                }
+            }
+            if minor <= 15 {
+                manifest.component("cpython", &format!("3.{minor}"), host).unwrap();
+            }
+        }
+        // The libffi and mpdecimal sources 3.14, 3.15 and main pin, by sha256.
+        for (component, sha256) in [
+            ("libffi", "b0dea9df23c863a7a50e825440f3ebffabd65df1497108e5d437747843895a4e"),
+            ("mpdecimal", "96d33abb4bb0070c7be0fed4246cd38416188325f820468214471938545b1ac8"),
+        ] {
+            assert!(manifest.last_matching(host, component, |a| a.sha256 == sha256).is_some(), "{component}");
+        }
+    }
 }
