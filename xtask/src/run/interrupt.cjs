@@ -116,6 +116,7 @@ function worker() {
   const { pythonJs, buffer } = workerData;
   let instance;
   let memoryBase;
+  let memory;
   const Module = {
     thisProgram: pythonJs,
     // At exit emscripten closes every stream, and under NODERAWFS streams 0-2 are the process's
@@ -126,9 +127,11 @@ function worker() {
     Py_EmscriptenSignalBuffer: buffer,
     instantiateWasm(imports, receive) {
       memoryBase = valueOf(imports.env.__memory_base);
+      memory = imports.env.memory;
       const wasm = fs.readFileSync(pythonJs.replace(/\.m?js$/, '.wasm'));
       WebAssembly.instantiate(wasm, imports).then((result) => {
         instance = result.instance;
+        memory = memory || instance.exports.memory;
         receive(result.instance, result.module);
       });
       return {};
@@ -148,8 +151,11 @@ function worker() {
       };
       const flag = address('Py_EMSCRIPTEN_SIGNAL_HANDLING');
       const clock = address('_Py_emscripten_signal_clock');
-      Module.HEAP8[flag] = 1;
-      console.log(`interrupt: signal handling on; the exported signal clock counts down from ${Module.HEAP32[clock >> 2]}`);
+      // The heap views come from the memory itself: emscripten 4 no longer puts HEAP8 and HEAP32
+      // on Module unless the link exports them.
+      new Int8Array(memory.buffer)[flag] = 1;
+      const countdown = new Int32Array(memory.buffer)[clock >> 2];
+      console.log(`interrupt: signal handling on; the exported signal clock counts down from ${countdown}`);
     },
   };
   runWithModule(pythonJs, Module);
