@@ -20,11 +20,6 @@ rm -rf "$scratch/cache" "$scratch/work" "$scratch/patch-work" "$scratch/em-work"
 
 step() { printf '\n=== e2e: %s\n' "$*" >&2; }
 fail() { printf 'e2e: FAIL: %s\n' "$*" >&2; exit 1; }
-# `--ignore ID` for each known failure of TARGET (e2e/known-failures-TARGET.txt, each with its
-# reason), one argument a line.
-known_failures() {
-  grep -vE '^\s*(#|$)' "e2e/known-failures-$1.txt" | while read -r id; do printf -- '--ignore\n%s\n' "$id"; done
-}
 
 step "fixtures (real CPython, bzip2 and zlib sources; wasi-sdk-shaped clang 19; wasmtime from PyPI)"
 e2e/fixtures.sh "$fixtures"
@@ -58,8 +53,7 @@ step "test --target wasi (smoke)"
 xtask test --target wasi
 
 step "CPython's test suite on WASI (--fast-ci, every test file)"
-mapfile -t wasi_ignore < <(known_failures wasi)
-xtask test --target wasi --suite full -- "${wasi_ignore[@]}" | tee "$scratch/wasi-suite.txt"
+xtask test --target wasi --suite full | tee "$scratch/wasi-suite.txt"
 grep -q '^suite: CPython 3.13 on wasi: SUCCESS' "$scratch/wasi-suite.txt" || fail "the WASI test suite did not pass"
 
 step "second bootstrap --offline, with a polluted environment: no download, no rebuild"
@@ -124,9 +118,11 @@ xtask test --target emscripten-node --suite interrupt
 
 step "CPython's test suite on emscripten-node: the subset in e2e/emscripten-node-tests.txt"
 mapfile -t em_tests < <(grep -vE '^\s*(#|$)' e2e/emscripten-node-tests.txt)
-mapfile -t em_ignore < <(known_failures emscripten-node)
-xtask test --target emscripten-node --suite full -- "${em_ignore[@]}" "${em_tests[@]}" | tee "$scratch/em-suite.txt"
+xtask test --target emscripten-node --suite full -- "${em_tests[@]}" 2>&1 | tee "$scratch/em-suite.txt"
 grep -q '^suite: CPython 3.13 on emscripten-node: SUCCESS' "$scratch/em-suite.txt" || fail "the emscripten test subset did not pass"
+# The tool itself leaves out 3.13's known ctypes failures on emscripten (known-failures.toml).
+grep -q '^test: leaving out 3 known failure(s) of CPython 3.13 on emscripten-node' "$scratch/em-suite.txt" ||
+  fail "the emscripten suite did not leave out 3.13's known ctypes failures"
 
 step "second emscripten bootstrap --offline: nothing changed"
 xtask bootstrap --target emscripten-node --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/em-bootstrap2.log"

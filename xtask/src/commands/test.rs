@@ -1,6 +1,6 @@
 use crate::context::Context;
 use crate::flags::{self, Suite};
-use crate::run::{full, interrupt, smoke};
+use crate::run::{full, interrupt, known, smoke};
 
 impl flags::Test {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
@@ -10,7 +10,13 @@ impl flags::Test {
         match self.suite {
             Suite::Smoke => smoke::run(&record, &work, env),
             Suite::Interrupt => interrupt::run(&record, &work, env),
-            Suite::Full => full::run(&record, &work, env, self.per_test_timeout, &self.args),
+            Suite::Full => {
+                let known = match self.with_known_failures {
+                    true => vec![],
+                    false => known::for_build(&record.python, &record.target),
+                };
+                full::run(&record, &work, env, self.per_test_timeout, &known, &self.args)
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod full;
 pub mod interrupt;
+pub mod known;
 pub mod smoke;
 
 use crate::process::{Cmd, Env};
