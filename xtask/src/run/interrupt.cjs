@@ -126,7 +126,9 @@ function worker() {
     noExitRuntime: true,
     Py_EmscriptenSignalBuffer: buffer,
     instantiateWasm(imports, receive) {
-      memoryBase = valueOf(imports.env.__memory_base);
+      // A relocatable main module (emscripten 3.x, 4.0.12) is placed at __memory_base; later
+      // releases link the main module at fixed addresses and import no base.
+      memoryBase = valueOf(imports.env.__memory_base) ?? 0;
       memory = imports.env.memory;
       const wasm = fs.readFileSync(pythonJs.replace(/\.m?js$/, '.wasm'));
       WebAssembly.instantiate(wasm, imports).then((result) => {
