@@ -84,7 +84,7 @@ fn artifact_for(manifest: &Manifest, host: &str, name: &str, pin: Option<&Librar
     }
     let fallback = manifest.any_component(name, host)?;
     eprintln!(
-        "warning: the CPython source pins {name} {} (sha256 {}; Platforms/emscripten/config.toml), which the manifest lacks; building {fallback} instead. To build the source's, add to a file given with --overlay: [[artifact]] name = \"{name}\" version = \"{}\" url = \"{}\" sha256 = \"{}\"",
+        "warning: the CPython source pins {name} {} (sha256 {}; Platforms/emscripten/config.toml), which the manifest (with its overlays) lacks; building {fallback} instead. To build the source's, add to a file given with --overlay: [[artifact]] name = \"{name}\" version = \"{}\" url = \"{}\" sha256 = \"{}\"",
         printable(&pin.version),
         printable(&pin.sha256),
         printable(&pin.version),
