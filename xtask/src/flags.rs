@@ -92,6 +92,32 @@ pub enum Command {
     Test(Test),
     /// Apply, check, revert or refresh the CPython patch series of a line (patches/X.Y/series.toml)
     Patch(Patch),
+    /// Serve the browser target's web bundle on loopback, cross-origin isolated (COOP/COEP), until
+    /// Ctrl-C
+    Serve(Serve),
+}
+
+#[derive(Debug, Args)]
+pub struct Serve {
+    /// The target whose bundle to serve
+    #[arg(long, value_enum, default_value_t = TargetFlag::EmscriptenBrowser)]
+    pub target: TargetFlag,
+
+    /// All build trees live here [default: target/bootstrap in the workspace]
+    #[arg(long, value_name = "DIR", env = "BOOTSTRAP_WORK_DIR")]
+    pub work_dir: Option<PathBuf>,
+
+    /// Serve this directory instead of the target's bundle (e.g. a CPython build's web_example)
+    #[arg(long, value_name = "DIR", conflicts_with = "work_dir")]
+    pub dir: Option<PathBuf>,
+
+    /// The port; 0 picks a free one (the URL printed says which)
+    #[arg(long, default_value_t = 8000)]
+    pub port: u16,
+
+    /// The address to listen on. Anything but loopback lets other machines load the page
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
 }
 
 #[derive(Debug, Args)]

@@ -21,6 +21,7 @@ mod toolchains;
 mod deps;
 mod cpython;
 mod run;
+mod serve;
 
 // What every stage may use.
 mod files;
@@ -63,5 +64,6 @@ fn run(flags: flags::Xtask, env: std::collections::BTreeMap<String, String>) -> 
         flags::Command::Run(cmd) => cmd.run(&context),
         flags::Command::Test(cmd) => cmd.run(&context),
         flags::Command::Patch(cmd) => cmd.run(&context),
+        flags::Command::Serve(cmd) => cmd.run(&context),
     }
 }

@@ -11,13 +11,48 @@ use crate::target::{self, Target};
 use crate::toolchains::Overrides;
 use crate::workdir::WorkDir;
 
-impl SourceSelection {
-    pub fn target(&self) -> &'static Target {
-        match self.target {
+impl TargetFlag {
+    pub fn target(self) -> &'static Target {
+        match self {
             TargetFlag::Wasi => &target::WASI,
             TargetFlag::EmscriptenNode => &target::EMSCRIPTEN_NODE,
             TargetFlag::EmscriptenBrowser => &target::EMSCRIPTEN_BROWSER,
         }
+    }
+}
+
+/// `--work-dir`, else `target/bootstrap` in the workspace.
+fn work_root(flag: &Option<PathBuf>, context: &Context) -> PathBuf {
+    match flag {
+        Some(dir) => context.absolute(dir),
+        None => context.workspace.join("target/bootstrap"),
+    }
+}
+
+impl crate::flags::Serve {
+    /// The directory to serve: `--dir`, else the target's web bundle in the work dir.
+    pub fn bundle(&self, context: &Context) -> anyhow::Result<PathBuf> {
+        if let Some(dir) = &self.dir {
+            return Ok(context.absolute(dir));
+        }
+        let target = self.target.target();
+        if target.runner != target::Runner::Browser {
+            anyhow::bail!("`{}` has no web bundle: serve the browser target (--target emscripten-browser) or a directory with --dir DIR", target.name);
+        }
+        let bundle = WorkDir::new(&work_root(&self.work_dir, context), target).web_bundle();
+        if !bundle.is_dir() {
+            anyhow::bail!(
+                "no web bundle at {}: this version does not build the browser target yet; serve a directory with --dir DIR",
+                bundle.display()
+            );
+        }
+        Ok(bundle)
+    }
+}
+
+impl SourceSelection {
+    pub fn target(&self) -> &'static Target {
+        self.target.target()
     }
 
     /// The target, if bootstrap can build it yet.
@@ -34,11 +69,7 @@ impl SourceSelection {
 
     /// `--work-dir`, else `target/bootstrap` in the workspace.
     pub fn work_dir(&self, context: &Context) -> WorkDir {
-        let root = match &self.work_dir {
-            Some(dir) => context.absolute(dir),
-            None => context.workspace.join("target/bootstrap"),
-        };
-        WorkDir::new(&root, self.target())
+        WorkDir::new(&work_root(&self.work_dir, context), self.target())
     }
 
     pub fn source_choice(&self, context: &Context) -> anyhow::Result<SourceChoice> {

@@ -71,6 +71,11 @@ impl WorkDir {
         self.target_build.join("guest-root")
     }
 
+    /// The browser target's web bundle: what `serve` serves.
+    pub fn web_bundle(&self) -> PathBuf {
+        self.target_build.join("web")
+    }
+
     /// The interpreter's launcher script, which `sys.executable` names.
     pub fn python_sh(&self) -> PathBuf {
         self.target_build.join("python.sh")

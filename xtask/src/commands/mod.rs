@@ -6,4 +6,5 @@ mod fetch;
 mod mirror;
 mod patch;
 mod run;
+mod serve;
 mod test;

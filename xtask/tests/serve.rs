@@ -1,0 +1,122 @@
+//! `cargo xtask serve` as a process: real sockets on loopback, raw requests (so that hostile
+//! targets reach the server exactly as written), and Ctrl-C.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+struct Served {
+    child: Child,
+    port: u16,
+    log: BufReader<std::process::ChildStderr>,
+}
+
+/// Starts `serve --dir DIR --port 0` and reads the port from the line it prints.
+fn serve(dir: &Path) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["serve", "--port", "0", "--dir"])
+        .arg(dir)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    log.read_line(&mut line).unwrap();
+    let url = line.split("http://").nth(1).unwrap_or_else(|| panic!("no URL in {line:?}"));
+    let port = url.split(['/', ' ']).next().unwrap().rsplit(':').next().unwrap().parse().unwrap();
+    assert!(url.starts_with("127.0.0.1:"), "{line}");
+    Served { child, port, log }
+}
+
+/// Sends `request` as is; returns the status line, the head and the body.
+fn raw(port: u16, request: &str) -> (String, String, Vec<u8>) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete head");
+    let head = String::from_utf8(response[..split].to_vec()).unwrap();
+    let status = head.lines().next().unwrap().to_owned();
+    (status, head, response[split + 4..].to_vec())
+}
+
+fn get(port: u16, target: &str) -> (String, String, Vec<u8>) {
+    raw(port, &format!("GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
+}
+
+#[test]
+fn the_bundle_is_served_isolated_and_nothing_outside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = dir.path().join("web");
+    std::fs::create_dir_all(web.join("lib")).unwrap();
+    std::fs::write(web.join("index.html"), "<p>repl</p>").unwrap();
+    std::fs::write(web.join("python.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(web.join("lib/python.mjs"), "export default 1;").unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "outside").unwrap();
+    std::os::unix::fs::symlink(dir.path().join("secret.txt"), web.join("link.txt")).unwrap();
+    let mut served = serve(&web);
+    let port = served.port;
+
+    let (status, head, body) = get(port, "/");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(body, b"<p>repl</p>");
+    for header in [
+        "Cross-Origin-Opener-Policy: same-origin",
+        "Cross-Origin-Embedder-Policy: require-corp",
+        "Cross-Origin-Resource-Policy: same-origin",
+        "Content-Type: text/html; charset=utf-8",
+    ] {
+        assert!(head.contains(header), "{header} missing from\n{head}");
+    }
+    let (_, head, body) = get(port, "/python.wasm");
+    assert!(head.contains("Content-Type: application/wasm") && body == b"\0asm\x01\0\0\0", "{head}");
+    let (_, head, _) = get(port, "/lib/python.mjs?v=2");
+    assert!(head.contains("Content-Type: text/javascript"), "{head}");
+    let (status, head, body) = raw(port, "HEAD /python.wasm HTTP/1.1\r\n\r\n");
+    assert!(status.contains("200") && head.contains("Content-Length: 8") && body.is_empty(), "{head}");
+
+    for hostile in
+        ["/../secret.txt", "/%2e%2e/secret.txt", "/lib/%2E%2E/%2E%2E/secret.txt", "/link.txt", "/lib/", "/lib"]
+    {
+        let (status, _, body) = get(port, hostile);
+        assert_eq!(status, "HTTP/1.1 404 Not Found", "{hostile}");
+        assert!(!String::from_utf8_lossy(&body).contains("outside"), "{hostile}");
+    }
+    assert!(raw(port, "POST / HTTP/1.1\r\n\r\n").0.contains("405"));
+    assert!(raw(port, "GET /%00 HTTP/1.1\r\n\r\n").0.contains("400"));
+    // A control character in the target is escaped in the log, not written raw.
+    get(port, "/a\x1b[2Jb");
+
+    // SAFETY: sending SIGINT to our own child.
+    unsafe { libc::kill(served.child.id() as i32, libc::SIGINT) };
+    let status = served.child.wait().unwrap();
+    let mut log = String::new();
+    served.log.read_to_string(&mut log).unwrap();
+    assert!(status.success(), "serve exited with {status}; log:\n{log}");
+    assert!(log.contains("\"GET /python.wasm\" 200 8"), "{log}");
+    assert!(log.contains("\"GET /../secret.txt\" 404"), "{log}");
+    assert!(log.contains("\\u{1b}[2J") && !log.contains('\x1b'), "{log}");
+    assert!(log.trim_end().ends_with("serve: stopped"), "{log}");
+}
+
+#[test]
+fn a_missing_bundle_and_a_taken_port_are_one_clear_line_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_xtask")).args(["serve", "--work-dir"]).arg(dir.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(text.contains("no web bundle at") && text.contains("--dir"), "{text}");
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["serve", "--port", &port, "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(text.contains("is in use") && text.contains("--port"), "{text}");
+}
