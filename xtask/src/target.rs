@@ -110,11 +110,13 @@ pub const EMSCRIPTEN_BROWSER: Target = Target {
     ..EMSCRIPTEN_NODE
 };
 
+/// Every target, for tests that check data naming targets.
+#[cfg(test)]
+pub const ALL: [&Target; 3] = [&WASI, &EMSCRIPTEN_NODE, &EMSCRIPTEN_BROWSER];
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const ALL: [&Target; 3] = [&WASI, &EMSCRIPTEN_NODE, &EMSCRIPTEN_BROWSER];
 
     #[test]
     fn target_names_are_unique_and_name_their_build_directory() {

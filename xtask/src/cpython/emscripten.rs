@@ -21,7 +21,7 @@ pub fn runner(work: &WorkDir, plan: &BuildPlan, node: &Node) -> RunnerCommand {
     if has_node_entry(plan) {
         // Node 24 has JSPI behind this flag (later releases have it on, earlier ones a different
         // API); CPython's own python.sh passes it on 24 only.
-        if node.major() == 24 {
+        if node.major == 24 {
             args.push("--experimental-wasm-jspi".into());
         }
         entry.push(work.target_build.join(ENTRY_FILES[0]).display().to_string());

@@ -108,14 +108,15 @@ pub fn resolve(
             release(fetcher, artifact, line, work)
         }
         SourceChoice::Version(line, version) => {
-            let pinned: Vec<&Artifact> = manifest.for_host(host).filter(|a| a.component == "cpython").collect();
-            let artifact = pinned.iter().find(|a| &a.version == version).map(|&a| a.clone()).ok_or_else(|| {
-                let known: Vec<&str> = pinned.iter().map(|a| a.version.as_str()).collect();
-                anyhow::anyhow!(
-                    "the manifest pins no CPython {version} (it pins {}); add one with --overlay FILE",
-                    known.join(", ")
-                )
-            })?;
+            let artifact =
+                manifest.last_matching(host, "cpython", |a| &a.version == version).cloned().ok_or_else(|| {
+                    let pinned = manifest.for_host(host).filter(|a| a.component == "cpython");
+                    let known: Vec<&str> = pinned.map(|a| a.version.as_str()).collect();
+                    anyhow::anyhow!(
+                        "the manifest pins no CPython {version} (it pins {}); add one with --overlay FILE",
+                        known.join(", ")
+                    )
+                })?;
             release(fetcher, artifact, *line, work)
         }
     }

@@ -15,8 +15,6 @@ pub struct TreePins {
     pub emscripten: Option<String>,
     pub node_major: Option<String>,
     pub libraries: Vec<LibraryPin>,
-    /// The file the emscripten pins come from, for messages.
-    pub emscripten_config: Option<String>,
 }
 
 /// A dependency source as the tree pins it, by manifest component (`libffi`, `mpdecimal`).
@@ -33,9 +31,7 @@ pub fn read(root: &Path) -> anyhow::Result<TreePins> {
     if let Some(wasi) = table(&root.join("Platforms/WASI/config.toml"))? {
         pins.wasi_sdk = wasi.get("targets").and_then(|t| t.get("wasi-sdk")).and_then(as_text);
     }
-    let path = root.join("Platforms/emscripten/config.toml");
-    if let Some(em) = table(&path)? {
-        pins.emscripten_config = Some(path.display().to_string());
+    if let Some(em) = table(&root.join("Platforms/emscripten/config.toml"))? {
         pins.emscripten = em.get("emscripten-version").and_then(as_text);
         pins.node_major = em.get("node-version").and_then(as_text);
         let deps = em.get("dependencies").and_then(toml::Value::as_table);

@@ -16,14 +16,11 @@ pub struct Node {
     pub binary: PathBuf,
     /// `20.11.1`, from `node --version`.
     pub version: String,
+    /// `20`, read from the version once, when the binary is opened.
+    pub major: u32,
 }
 
 impl Node {
-    /// The major version (`24` of `24.19.0`).
-    pub fn major(&self) -> u32 {
-        self.version.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0)
-    }
-
     pub fn open(binary: &Path, probe_env: &Env) -> anyhow::Result<Node> {
         if !binary.is_file() {
             bail!("node not found at {}; pass --node PATH or drop it to use the pinned release", binary.display());
@@ -42,6 +39,6 @@ impl Node {
                 binary.display()
             );
         }
-        Ok(Node { binary: binary.to_owned(), version })
+        Ok(Node { binary: binary.to_owned(), version, major })
     }
 }
