@@ -46,7 +46,7 @@ suite_apt() {
 need_host_packages() {
   local missing=()
   for p in clang-19 lld-19 llvm-19 libclang-rt-19-dev-wasm32 make xz-utils python3 pkg-config \
-    autoconf automake libtool; do
+    autoconf automake libtool chromium; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then

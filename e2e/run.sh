@@ -124,10 +124,87 @@ grep -q '^suite: CPython 3.13 on emscripten-node: SUCCESS' "$scratch/em-suite.tx
 grep -q '^test: leaving out 3 known failure(s) of CPython 3.13 on emscripten-node' "$scratch/em-suite.txt" ||
   fail "the emscripten suite did not leave out 3.13's known ctypes failures"
 
+step "the side module: import xtask_ext under node (a C extension built with the interpreter's own flags)"
+xtask test --target emscripten-node --suite extension 2>&1 | tee "$scratch/em-extension.txt"
+grep -q '^test: extension ok: side module says hello to emscripten' "$scratch/em-extension.txt" || fail "the extension did not load on emscripten-node"
+
 step "second emscripten bootstrap --offline: nothing changed"
 xtask bootstrap --target emscripten-node --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/em-bootstrap2.log"
 grep -q '^build: nothing changed' "$scratch/em-bootstrap2.log" || fail "the second emscripten bootstrap rebuilt something"
 if grep -qE '^(fetch|deps|install|patch): ' "$scratch/em-bootstrap2.log"; then fail "the second emscripten bootstrap fetched, installed, patched or built deps"; fi
+step "bootstrap --target emscripten-browser in the same work dir (the build Python and the deps are reused)"
+xtask bootstrap --target emscripten-browser --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/web-bootstrap1.log"
+if grep -qE '^(fetch|deps|install): |^build: (configure|make) build python' "$scratch/web-bootstrap1.log"; then
+  fail "the browser build fetched, installed, rebuilt deps or rebuilt the build Python"
+fi
+grep -q '^test: smoke ok 3.13.5 emscripten' "$scratch/web-bootstrap1.log" || fail "the smoke test did not pass on the web bundle"
+grep -q '^build: web bundle: ' "$scratch/web-bootstrap1.log" || fail "no web bundle was assembled"
+web=$scratch/em-work/emscripten-browser/web
+for f in index.html python.worker.js bundle.json python.js python.wasm python313.zip xtask_ext.cpython-313-wasm32-emscripten.so; do
+  [ -f "$web/$f" ] || fail "the web bundle has no $f"
+done
+python3 - "$web/python313.zip" <<'PY' || fail "the stdlib zip is not .pyc only, sorted, with fixed timestamps and hash-based .pyc"
+import sys, zipfile
+names, infos = [], zipfile.ZipFile(sys.argv[1]).infolist()
+for info in infos:
+    assert info.filename.endswith(".pyc"), info.filename
+    assert info.date_time == (1980, 1, 1, 0, 0, 0), info
+    assert not info.filename.startswith("test/"), info.filename
+    flags = int.from_bytes(zipfile.ZipFile(sys.argv[1]).read(info)[4:8], "little")
+    assert flags & 1, f"{info.filename} is not a hash-based .pyc"
+    names.append(info.filename)
+assert names == sorted(names) and len(names) > 500, len(names)
+print(f"stdlib zip: {len(names)} hash-based .pyc, sorted, 1980-01-01 timestamps, no tests")
+PY
+xtask test --target emscripten-browser --suite extension 2>&1 | tee "$scratch/web-extension.txt"
+grep -q '^test: extension ok: .* from /usr/local/lib/python3.13/lib-dynload/' "$scratch/web-extension.txt" ||
+  fail "the bundle's side module did not load from lib-dynload"
+
+step "the web bundle is reproducible: touch the stdlib, rebuild, same bytes"
+(cd "$web" && sha256sum -- * >"$scratch/web-sums-1.txt")
+touch "$scratch/em-work/src/Python-3.13.5/Lib/os.py"
+xtask bootstrap --target emscripten-browser --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" --no-test 2>&1 | tee "$scratch/web-bootstrap2.log"
+grep -q '^build: web bundle: ' "$scratch/web-bootstrap2.log" || fail "touching Lib/os.py did not rebuild the web bundle"
+(cd "$web" && sha256sum -- * >"$scratch/web-sums-2.txt")
+diff "$scratch/web-sums-1.txt" "$scratch/web-sums-2.txt" || fail "the rebuilt web bundle differs"
+echo "the rebuilt bundle is byte-identical ($(wc -l <"$scratch/web-sums-1.txt") files)"
+
+step "the web REPL in headless Chromium, served by cargo xtask serve"
+node_bin=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["runner"]["program"])' "$scratch/em-work/emscripten-browser/run.json")
+target/debug/xtask serve --target emscripten-browser --work-dir "$scratch/em-work" --port 0 >"$scratch/web-serve.log" 2>&1 &
+serve_pid=$!
+serve_pids+=("$serve_pid")
+url=
+for _ in $(seq 100); do
+  url=$(grep -oE 'http://127\.0\.0\.1:[0-9]+/' "$scratch/web-serve.log" | head -1 || true)
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || fail "serve did not print its URL (see $scratch/web-serve.log)"
+"$node_bin" e2e/browser.mjs "$url" "$scratch/browser-repl.png" 2>&1 | tee "$scratch/browser.txt"
+[ "${PIPESTATUS[0]}" = 0 ] || fail "the browser test failed (see $scratch/browser.txt and $scratch/web-serve.log)"
+kill -INT $serve_pid
+wait $serve_pid || true
+grep -q '^serve: stopped' "$scratch/web-serve.log" || fail "serve did not stop cleanly on SIGINT"
+
+step "the browser test fails on a page served without the isolation headers"
+plain_log=$scratch/plain-server.log
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$web" >"$plain_log" 2>&1 &
+plain_pid=$!
+serve_pids+=("$plain_pid")
+plain_port=
+for _ in $(seq 100); do
+  plain_port=$(grep -oE 'port [0-9]+' "$plain_log" | head -1 | cut -d' ' -f2 || true)
+  [ -n "$plain_port" ] && break
+  sleep 0.1
+done
+if "$node_bin" e2e/browser.mjs "http://127.0.0.1:$plain_port/" "$scratch/browser-plain.png" >"$scratch/browser-plain.txt" 2>&1; then
+  fail "the browser test passed on a page served without COOP/COEP"
+fi
+kill $plain_pid 2>/dev/null || true
+grep -q 'not cross-origin isolated' "$scratch/browser-plain.txt" || fail "the browser test failed for another reason: $(cat "$scratch/browser-plain.txt")"
+echo "without the headers the test fails: $(grep FAIL "$scratch/browser-plain.txt")"
+
 unset work_dir
 
 step "passed"

@@ -151,9 +151,17 @@ pub struct MirrorExport {
 /// Which CPython source and target: shared by bootstrap, patch, run and test.
 #[derive(Debug, Args, Clone)]
 pub struct SourceSelection {
-    /// The build target
+    /// The build target; `all` (bootstrap only) builds wasi, emscripten-node and
+    /// emscripten-browser one after another in one work dir, sharing the build Python and the
+    /// dependency builds
     #[arg(long, value_enum, default_value_t = TargetFlag::Wasi)]
     pub target: TargetFlag,
+
+    /// With --target emscripten-node: the pthreads variant (--enable-wasm-pthreads, the
+    /// interpreter's main in a worker, threads as more workers), built in its own directory
+    /// (emscripten-node-threads) next to the plain one
+    #[arg(long)]
+    pub threads: bool,
 
     /// The CPython line to build from its pinned release tarball (X.Y: the release the manifest
     /// names `cpython-X.Y`; X.Y.Z: that pinned release) [default: the newest line the manifest
@@ -201,8 +209,11 @@ pub enum TargetFlag {
     /// wasm32-emscripten for Node (NODERAWFS: the interpreter sees the host's files), run
     /// under the pinned node
     EmscriptenNode,
-    /// wasm32-emscripten for the browser (not yet supported)
+    /// wasm32-emscripten for the browser: a web bundle (module, wasm, REPL page and worker, stdlib
+    /// zip) that `serve` serves; run and tested under the pinned node as the page's worker loads it
     EmscriptenBrowser,
+    /// Every target, one after another (bootstrap only)
+    All,
 }
 
 #[derive(Debug, Args)]
@@ -270,7 +281,8 @@ pub struct Test {
     pub selection: SourceSelection,
 
     /// `smoke` checks the build quickly; `interrupt` (emscripten-node) raises KeyboardInterrupt in
-    /// a busy loop from the JS host; `full` runs CPython's test suite as its CI does
+    /// a busy loop from the JS host; `extension` (emscripten) imports a C extension built as a
+    /// side module; `full` runs CPython's test suite as its CI does
     #[arg(long, value_enum, default_value_t = Suite::Smoke)]
     pub suite: Suite,
 
@@ -293,5 +305,6 @@ pub struct Test {
 pub enum Suite {
     Smoke,
     Interrupt,
+    Extension,
     Full,
 }

@@ -21,6 +21,7 @@ mod toolchains;
 mod deps;
 mod cpython;
 mod run;
+mod web;
 mod serve;
 
 // What every stage may use.

@@ -12,11 +12,15 @@ use crate::toolchains::Overrides;
 use crate::workdir::WorkDir;
 
 impl TargetFlag {
-    pub fn target(self) -> &'static Target {
+    /// The one target named; `all` is refused (only bootstrap takes it, through `targets`).
+    pub fn target(self) -> anyhow::Result<&'static Target> {
         match self {
-            TargetFlag::Wasi => &target::WASI,
-            TargetFlag::EmscriptenNode => &target::EMSCRIPTEN_NODE,
-            TargetFlag::EmscriptenBrowser => &target::EMSCRIPTEN_BROWSER,
+            TargetFlag::Wasi => Ok(&target::WASI),
+            TargetFlag::EmscriptenNode => Ok(&target::EMSCRIPTEN_NODE),
+            TargetFlag::EmscriptenBrowser => Ok(&target::EMSCRIPTEN_BROWSER),
+            TargetFlag::All => anyhow::bail!(
+                "`--target all` is for bootstrap; name one target here (wasi, emscripten-node or emscripten-browser)"
+            ),
         }
     }
 }
@@ -35,14 +39,14 @@ impl crate::flags::Serve {
         if let Some(dir) = &self.dir {
             return Ok(context.absolute(dir));
         }
-        let target = self.target.target();
+        let target = self.target.target()?;
         if target.runner != target::Runner::Browser {
             anyhow::bail!("`{}` has no web bundle: serve the browser target (--target emscripten-browser) or a directory with --dir DIR", target.name);
         }
         let bundle = WorkDir::new(&work_root(&self.work_dir, context), target).web_bundle();
         if !bundle.is_dir() {
             anyhow::bail!(
-                "no web bundle at {}: this version does not build the browser target yet; serve a directory with --dir DIR",
+                "no web bundle at {}: build it with `cargo xtask bootstrap --target emscripten-browser` (same --work-dir), or serve a directory with --dir DIR",
                 bundle.display()
             );
         }
@@ -51,25 +55,35 @@ impl crate::flags::Serve {
 }
 
 impl SourceSelection {
-    pub fn target(&self) -> &'static Target {
-        self.target.target()
-    }
-
-    /// The target, if bootstrap can build it yet.
-    pub fn buildable_target(&self) -> anyhow::Result<&'static Target> {
-        let target = self.target();
-        if target.runner == target::Runner::Browser {
-            anyhow::bail!(
-                "target `{}` is not yet supported by bootstrap (the browser runner and server are not written yet); use --target emscripten-node or --target wasi",
-                target.name
-            );
+    /// The one target selected, with `--threads` applied.
+    pub fn target(&self) -> anyhow::Result<&'static Target> {
+        let target = self.target.target()?;
+        match (self.threads, target.name) {
+            (false, _) => Ok(target),
+            (true, "emscripten-node") => Ok(&target::EMSCRIPTEN_NODE_THREADS),
+            (true, name) => {
+                anyhow::bail!("--threads builds the pthreads variant of emscripten-node; `{name}` has none")
+            }
         }
-        Ok(target)
     }
 
-    /// `--work-dir`, else `target/bootstrap` in the workspace.
-    pub fn work_dir(&self, context: &Context) -> WorkDir {
-        WorkDir::new(&work_root(&self.work_dir, context), self.target())
+    /// The targets bootstrap builds, in order: `all` is every one of them.
+    pub fn targets(&self) -> anyhow::Result<Vec<&'static Target>> {
+        match self.target {
+            TargetFlag::All if self.threads => anyhow::bail!("--threads goes with --target emscripten-node, not all"),
+            TargetFlag::All => Ok(target::BUILT.to_vec()),
+            _ => Ok(vec![self.target()?]),
+        }
+    }
+
+    /// The work dir of `target`: `--work-dir`, else `target/bootstrap` in the workspace.
+    pub fn work_dir_for(&self, context: &Context, target: &Target) -> WorkDir {
+        WorkDir::new(&work_root(&self.work_dir, context), target)
+    }
+
+    /// The work dir of the one target selected.
+    pub fn work_dir(&self, context: &Context) -> anyhow::Result<WorkDir> {
+        Ok(self.work_dir_for(context, self.target()?))
     }
 
     pub fn source_choice(&self, context: &Context) -> anyhow::Result<SourceChoice> {

@@ -110,9 +110,32 @@ pub const EMSCRIPTEN_BROWSER: Target = Target {
     ..EMSCRIPTEN_NODE
 };
 
+/// The node target built with pthreads (`--threads`): the interpreter's main thread runs in a
+/// worker (-sPROXY_TO_PTHREAD, from configure), threads are more workers, and every object
+/// linked into it, the dependencies' too, is compiled with -pthread (shared memory needs atomics
+/// in all of them).
+pub const EMSCRIPTEN_NODE_THREADS: Target = Target {
+    name: "emscripten-node-threads",
+    dep_cflags: &["-O2", "-fPIC", "-DWASM_BIGINT", "-pthread"],
+    configure_args: EMSCRIPTEN_THREADS_CONFIGURE_ARGS,
+    ..EMSCRIPTEN_NODE
+};
+
+const EMSCRIPTEN_THREADS_CONFIGURE_ARGS: &[&str] = &[
+    "--without-pymalloc",
+    "--disable-shared",
+    "--disable-ipv6",
+    "--enable-big-digits=30",
+    "--enable-wasm-dynamic-linking",
+    "--enable-wasm-pthreads",
+];
+
+/// What `bootstrap --target all` builds, in this order.
+pub const BUILT: [&Target; 3] = [&WASI, &EMSCRIPTEN_NODE, &EMSCRIPTEN_BROWSER];
+
 /// Every target, for tests that check data naming targets.
 #[cfg(test)]
-pub const ALL: [&Target; 3] = [&WASI, &EMSCRIPTEN_NODE, &EMSCRIPTEN_BROWSER];
+pub const ALL: [&Target; 4] = [&WASI, &EMSCRIPTEN_NODE, &EMSCRIPTEN_BROWSER, &EMSCRIPTEN_NODE_THREADS];
 
 #[cfg(test)]
 mod tests {

@@ -76,6 +76,11 @@ impl WorkDir {
         self.target_build.join("web")
     }
 
+    /// Where the side module of the emscripten targets is built.
+    pub fn extension_dir(&self) -> PathBuf {
+        self.target_build.join("xtask-ext")
+    }
+
     /// The interpreter's launcher script, which `sys.executable` names.
     pub fn python_sh(&self) -> PathBuf {
         self.target_build.join("python.sh")

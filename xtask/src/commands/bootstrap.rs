@@ -6,16 +6,32 @@ use crate::deps::{self, LibraryBuild};
 use crate::flags;
 use crate::patches::{self, PatchableTree};
 use crate::selection::patches_dir;
+use crate::target::Target;
 use crate::{run, source, toolchains};
 
 impl flags::Bootstrap {
-    /// source → patches → toolchains → deps → CPython build → smoke test.
+    /// source → patches → toolchains → deps → CPython build → smoke test, for each target asked
+    /// for (`--target all`: every one, in one work dir; the build Python, the toolchains and the
+    /// dependency builds are shared through their stamps and the cache).
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
+        let targets = self.selection.source.targets()?;
+        let held = self.selection.source.work_dir_for(context, targets[0]);
+        let _held = held.lock()?;
+        let started = Instant::now();
+        for target in &targets {
+            self.build(context, target)?;
+        }
+        if targets.len() > 1 {
+            let names: Vec<&str> = targets.iter().map(|t| t.name).collect();
+            eprintln!("bootstrap: {} ready in {:.1}s", names.join(", "), started.elapsed().as_secs_f64());
+        }
+        Ok(())
+    }
+
+    fn build(&self, context: &Context, target: &'static Target) -> anyhow::Result<()> {
         let started = Instant::now();
         let selection = &self.selection.source;
-        let target = selection.buildable_target()?;
-        let work = selection.work_dir(context);
-        let _held = work.lock()?;
+        let work = selection.work_dir_for(context, target);
         let fetcher = context.fetcher()?;
         let (manifest, host) = (&context.manifest, context.host.as_str());
         let tool_env = work.tool_env();

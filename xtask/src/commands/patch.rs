@@ -8,8 +8,8 @@ use crate::source;
 
 impl flags::Patch {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
-        let target = self.selection.target();
-        let work = self.selection.work_dir(context);
+        let target = self.selection.target()?;
+        let work = self.selection.work_dir(context)?;
         let _held = work.lock()?;
         let fetcher = context.fetcher()?;
         let choice = self.selection.source_choice(context)?;

@@ -1,15 +1,19 @@
 use crate::context::Context;
 use crate::flags::{self, Suite};
-use crate::run::{full, interrupt, known, smoke};
+use crate::run::{extension, full, interrupt, known, smoke};
 
 impl flags::Test {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
-        let work = self.selection.work_dir(context);
+        let work = self.selection.work_dir(context)?;
         let record = work.read_run_record()?;
         let env = &context.runner_env;
         match self.suite {
             Suite::Smoke => smoke::run(&record, &work, env),
             Suite::Interrupt => interrupt::run(&record, &work, env),
+            Suite::Extension => extension::run(&record, &work, env),
+            Suite::Full if record.target == "emscripten-browser" => anyhow::bail!(
+                "the browser bundle carries no tests (its stdlib zip leaves them out): run the suite on --target emscripten-node, the same interpreter with NODERAWFS"
+            ),
             Suite::Full => {
                 let known = match self.with_known_failures {
                     true => vec![],

@@ -128,3 +128,44 @@ fn main_module_library_flags(plan: &BuildPlan) -> Env {
     flags.insert("LIBS".into(), libraries.iter().map(|l| l.link).collect::<Vec<_>>().join(" "));
     flags
 }
+
+/// The runner of the browser target: Node running the web bundle as the page's worker sets it up
+/// (`bundle-run.mjs WEB_DIR`), so `run` and the smoke test load what the page loads.
+pub fn browser_runner(work: &WorkDir, node: &Node) -> RunnerCommand {
+    RunnerCommand {
+        program: node.binary.clone(),
+        args: vec![],
+        module: work.web_bundle(),
+        entry: vec![browser_node_runner(work).display().to_string(), work.web_bundle().display().to_string()],
+    }
+}
+
+pub fn browser_node_runner(work: &WorkDir) -> std::path::PathBuf {
+    work.target_build.join("bundle-run.mjs")
+}
+
+/// Make variables for the browser flavour of 3.13, whose configure links the stdlib into
+/// `python.data` (`--preload-file`), zipped by its own wasm_assets.py with the files' mtimes and
+/// timestamp-checked `.pyc`: not reproducible. The bundle carries its own zip instead, so make
+/// gets LINKFORSHARED without the preload and LIBRARY_DEPS without the upstream page assets.
+/// Nothing for other flavours and lines (3.14 on has no preload).
+pub fn make_vars(plan: &BuildPlan, build: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    if plan.target.runner != crate::target::Runner::Browser {
+        return Ok(vec![]);
+    }
+    let text = fs::read_to_string(build.join("Makefile"))?;
+    let value = |name: &str| {
+        text.lines().find_map(|line| line.strip_prefix(name)?.trim_start().strip_prefix('=')).map(str::trim)
+    };
+    let mut vars = vec![];
+    if let Some(link) = value("LINKFORSHARED").filter(|v| v.contains("--preload-file")) {
+        let kept: Vec<&str> = link.split_whitespace().filter(|w| !w.starts_with("--preload-file")).collect();
+        vars.push(format!("LINKFORSHARED={}", kept.join(" ")));
+    }
+    if let Some(deps) = value("LIBRARY_DEPS").filter(|v| v.contains("$(WASM_STDLIB)")) {
+        let upstream = ["$(WASM_STDLIB)", "python.html", "python.worker.js"];
+        let kept: Vec<&str> = deps.split_whitespace().filter(|w| !upstream.contains(w)).collect();
+        vars.push(format!("LIBRARY_DEPS={}", kept.join(" ")));
+    }
+    Ok(vars)
+}

@@ -6,10 +6,11 @@
 
 mod emscripten;
 mod env;
+mod extension;
 mod stamp;
 mod wasi;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -18,7 +19,9 @@ use fs_err as fs;
 use crate::deps::Library;
 use crate::files::{self, remove_file_if_exists, sha256_file};
 use crate::process::Cmd;
+use crate::process::Env;
 use crate::source::{fingerprint, SourceTree};
+use crate::target::Runner;
 use crate::target::Target;
 use crate::toolchains::Toolchain;
 use crate::workdir::{RunRecord, RunnerCommand, WorkDir};
@@ -82,7 +85,7 @@ impl Steps<'_> {
         let key =
             stamp::key(["configure build python", &source.identity, &configure_digest, &env::key_text(&native_env)]);
         let native_configure = Cmd::new(&configure, &work.build_python, &native_env).arg("-C");
-        self.configure_and_make("build python", &work.build_python, native_configure, &key)?;
+        self.configure_and_make("build python", &work.build_python, native_configure, &key, |_| Ok(vec![]))?;
         Ok(key)
     }
 
@@ -94,7 +97,8 @@ impl Steps<'_> {
         let identity = plan.toolchain.identity();
         let library_keys = plan.libraries.iter().map(|library| library.key.as_str());
         let key = stamp::key(parts.into_iter().chain([identity.as_str()]).chain(library_keys));
-        self.configure_and_make("host", &work.target_build, configure, &key)?;
+        let make_env = make_env(&configure);
+        self.configure_and_make("host", &work.target_build, configure, &key, |dir| emscripten::make_vars(plan, dir))?;
         if let Toolchain::Emscripten { emscripten, .. } = plan.toolchain {
             let ports = emscripten.downloaded_ports();
             if !ports.is_empty() {
@@ -105,12 +109,18 @@ impl Steps<'_> {
                 );
             }
         }
-        if let Toolchain::Emscripten { .. } = plan.toolchain {
+        let mut runner = RunnerCommand { module: env::module(work, plan), ..runner };
+        if let Toolchain::Emscripten { node, .. } = plan.toolchain {
             emscripten::install_node_entry(work, plan)?;
+            let module = runner.module.clone();
+            let extension = self.extension(&key, &module, &make_env)?;
+            if plan.target.runner == Runner::Browser {
+                self.web_bundle(&key, &module, &extension, &make_env)?;
+                files::write_atomic(&emscripten::browser_node_runner(work), crate::web::NODE_RUNNER)?;
+                runner = emscripten::browser_runner(work, node);
+            }
         }
-        // The module's name is known once make has run.
-        let runner = RunnerCommand { module: env::module(work, plan), ..runner };
-        if plan.target.runner == crate::target::Runner::Wasmtime {
+        if plan.target.runner == Runner::Wasmtime {
             env::make_guest_root(work, plan)?;
         }
         let source = plan.source;
@@ -123,22 +133,84 @@ impl Steps<'_> {
         work.write_run_record(&record)
     }
 
+    /// The side module (extension.rs), rebuilt when the interpreter or its source changes.
+    fn extension(&mut self, host_key: &str, module: &Path, make_env: &Env) -> anyhow::Result<PathBuf> {
+        let work = self.work;
+        let out = work.extension_dir();
+        let wasm = sha256_file(&module.with_extension("wasm"))?;
+        let key = stamp::key([host_key, &wasm, extension::SOURCE]);
+        let built = out.join(format!("{}{}", extension::NAME, self.extension_suffix(make_env)?));
+        self.step("extension", &key, |log| extension::build(&work.target_build, &out, make_env, log).map(drop))?;
+        Ok(built)
+    }
+
+    fn extension_suffix(&self, make_env: &Env) -> anyhow::Result<String> {
+        let mut values = extension::makefile_values(&self.work.target_build, make_env, &["EXT_SUFFIX"])?;
+        Ok(values.remove(0))
+    }
+
+    /// The browser target's web bundle (crate::web), rebuilt when the interpreter, the extension,
+    /// the source tree or the page changes.
+    fn web_bundle(&mut self, host_key: &str, module: &Path, extension: &Path, make_env: &Env) -> anyhow::Result<()> {
+        let (work, plan) = (self.work, self.plan);
+        let source = plan.source;
+        let digests = [module.to_owned(), module.with_extension("wasm"), extension.to_owned()]
+            .iter()
+            .map(|path| sha256_file(path))
+            .collect::<Result<Vec<_>, _>>()?;
+        let page = [crate::web::NODE_RUNNER, crate::web::stdlib::SCRIPT, crate::web::PAGE, crate::web::WORKER].concat();
+        let key = stamp::key(
+            [host_key, &fingerprint(&source.root)?, &page].into_iter().chain(digests.iter().map(String::as_str)),
+        );
+        let values = extension::makefile_values(&work.target_build, make_env, &["prefix"])?;
+        let sysconfigdata = crate::web::sysconfigdata(&work.target_build)?;
+        let extensions = [extension.to_owned()];
+        let inputs = crate::web::Inputs {
+            module,
+            version: (source.line.major, source.line.minor),
+            prefix: &values[0],
+            lib: &source.root.join("Lib"),
+            sysconfigdata: &sysconfigdata,
+            extensions: &extensions,
+        };
+        let scratch = work.target_build.join("web-stdlib");
+        let (zip_name, zip_path) = crate::web::stdlib_names(inputs.version, inputs.prefix);
+        let shown_as = zip_path.clone();
+        let compiler = crate::web::stdlib::Compiler {
+            python: &work.build_python.join("python"),
+            scratch: &scratch,
+            env: &env::base(work, plan),
+            shown_as: &shown_as,
+        };
+        let bundle = work.web_bundle();
+        self.step("web bundle", &key, |log| {
+            let (zip, count) = crate::web::assemble(&bundle, &inputs, &compiler)?;
+            let line = format!("{count} modules in {} ({} as {zip_path})", zip.display(), zip_name);
+            fs::write(log, format!("{line}\n"))?;
+            eprintln!("build: web bundle: {line}");
+            Ok(())
+        })?;
+        Ok(())
+    }
+
     /// The `configure WHAT` step in `dir`, keyed by `key`, then `make WHAT` there with the same
     /// environment.
-    fn configure_and_make(&mut self, what: &str, dir: &Path, configure: Cmd, key: &str) -> anyhow::Result<()> {
+    fn configure_and_make(
+        &mut self,
+        what: &str,
+        dir: &Path,
+        configure: Cmd,
+        key: &str,
+        make_vars: impl FnOnce(&Path) -> anyhow::Result<Vec<String>>,
+    ) -> anyhow::Result<()> {
         let configure_name = format!("configure {what}");
         let make_name = format!("make {what}");
-        // configure wrote these into the Makefile; passed again, make would add them a second time.
-        let mut make_env = configure.env.clone();
-        for written in ["CFLAGS", "CPPFLAGS", "LDFLAGS", "LIBS"] {
-            make_env.remove(written);
-        }
-        let make = Cmd::new("make", dir, &make_env).arg(format!("-j{}", self.plan.jobs));
+        let make = Cmd::new("make", dir, &make_env(&configure)).arg(format!("-j{}", self.plan.jobs));
         self.step(&configure_name, key, |log| {
             fresh_config_cache(dir)?;
             configure.run_logged(&configure_name, log)
         })?;
-        self.make_step(&make_name, key, |log| make.run_logged(&make_name, log))
+        self.make_step(&make_name, key, |log| make.args(make_vars(dir)?).run_logged(&make_name, log))
     }
 
     /// Runs `run` unless the stamp holds `key`; returns whether it ran.
@@ -208,6 +280,16 @@ fn target_configure(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<(RunnerC
     .args(env::library_configure_args(plan))
     .args(plan.configure_args.iter().cloned());
     Ok((runner, configure))
+}
+
+/// The environment of make and of what runs after it: configure's, less what configure wrote into
+/// the Makefile (passed again, make would add them a second time).
+fn make_env(configure: &Cmd) -> crate::process::Env {
+    let mut env = configure.env.clone();
+    for written in ["CFLAGS", "CPPFLAGS", "LDFLAGS", "LIBS"] {
+        env.remove(written);
+    }
+    env
 }
 
 /// Creates a build directory, or drops the `config.cache` of an earlier configure: its inputs

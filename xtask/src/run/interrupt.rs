@@ -12,7 +12,10 @@ const SCRIPT: &str = include_str!("interrupt.cjs");
 
 pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> {
     if record.target != "emscripten-node" {
-        bail!("the interrupt test needs a JS host: it runs on --target emscripten-node, not {}", record.target);
+        bail!(
+            "the interrupt test needs a JS host: it runs on --target emscripten-node, not {} (the browser's Stop button is proven by the e2e Chromium test, e2e/browser.py)",
+            record.target
+        );
     }
     let dir = work.target_build.join("interrupt");
     remove_tree_if_exists(&dir)?;

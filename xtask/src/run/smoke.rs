@@ -13,7 +13,7 @@ use crate::workdir::{RunRecord, WorkDir};
 const SCRIPT: &str = r#"
 import os, sys, zlib, bz2, json, decimal, binascii
 assert sys.platform == sys.argv[3], sys.platform
-assert os.__file__.startswith(sys.argv[2] + "/Lib/"), os.__file__
+assert os.__file__.startswith(sys.argv[2]), (os.__file__, sys.argv[2])
 data = b"cpython-wasm " * 1000
 assert zlib.decompress(zlib.compress(data)) == data
 assert binascii.crc32(data) == zlib.crc32(data)
@@ -51,6 +51,18 @@ print("checked:", ", ".join(checked))
 print("left out by configure:", ", ".join(left_out) or "nothing")
 if sys.argv[4] != "ctypes":
     print("not offered: ctypes (libffi has no WASI port)")
+if sys.argv[5] == "threads":
+    import threading
+    results = [None] * 4
+    def work(i):
+        results[i] = sum(range(i * 100000))
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [sum(range(i * 100000)) for i in range(4)], results
+    print("threads: 4 started and joined, %d alive after join" % sum(t.is_alive() for t in threads))
 "#;
 
 pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> {
@@ -63,8 +75,13 @@ pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> 
     let platform = if emscripten { "emscripten" } else { "wasi" };
     // libffi has no WASI port: ctypes is checked on emscripten only.
     let ctypes = if emscripten { "ctypes" } else { "no-ctypes" };
-    let source = record.source.display().to_string();
-    let args = ["-c", SCRIPT, &guest_dir, &source, platform, ctypes].map(str::to_owned);
+    // Where the stdlib must come from: the source's Lib/, or the web bundle's zip.
+    let stdlib = match record.target.as_str() {
+        "emscripten-browser" => format!("{}/", crate::run::bundle_stdlib(record)?),
+        _ => format!("{}/Lib/", record.source.display()),
+    };
+    let threads = if record.target.ends_with("-threads") { "threads" } else { "no-threads" };
+    let args = ["-c", SCRIPT, &guest_dir, &stdlib, platform, ctypes, threads].map(str::to_owned);
     let (output, errors) =
         super::interpreter(record, &work.root, env, &args).read_both().context("smoke test: the interpreter failed")?;
     if !errors.trim().is_empty() {

@@ -1,0 +1,159 @@
+//! The web bundle of the browser target: the module and its wasm, the REPL page and its worker,
+//! the stdlib as a deterministic zip of `.pyc`, the extension modules, and `bundle.json`, which
+//! tells the worker (and `bundle-run.mjs` under Node) where each goes in the interpreter's file
+//! system. Assembled beside the bundle and swapped in whole, so a reader sees the old bundle or
+//! the new one.
+
+pub mod stdlib;
+pub mod zip;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use fs_err as fs;
+use serde::Serialize;
+
+use crate::files::{copy_atomic, remove_tree_if_exists, write_atomic};
+
+pub const PAGE: &str = include_str!("page/index.html");
+pub const WORKER: &str = include_str!("page/python.worker.js");
+/// The Node runner of a bundle, written next to it (not into it: the page does not need it).
+pub const NODE_RUNNER: &str = include_str!("bundle-run.mjs");
+
+/// What goes into a bundle.
+pub struct Inputs<'a> {
+    /// The interpreter module (`python.js` or `python.mjs`); its `.wasm` sits beside it.
+    pub module: &'a Path,
+    pub version: (u32, u32),
+    /// The interpreter's compiled-in prefix (configure's `--prefix`).
+    pub prefix: &'a str,
+    /// The source's `Lib/` and the build's sysconfig data.
+    pub lib: &'a Path,
+    pub sysconfigdata: &'a [PathBuf],
+    pub extensions: &'a [PathBuf],
+}
+
+/// `bundle.json`: the worker's instructions.
+#[derive(Serialize)]
+struct Config {
+    python: String,
+    module: String,
+    /// `script` (3.13's python.js, loaded with importScripts) or `module` (an ES module factory).
+    kind: &'static str,
+    wasm: String,
+    stdlib: String,
+    stdlib_path: String,
+    dynload: String,
+    extensions: Vec<String>,
+}
+
+/// The stdlib zip's name in the bundle, as the line's own web example names it (3.13:
+/// `python313.zip`, preloaded under `lib/`; 3.14 on: `python3.14.zip`), and its path inside the
+/// interpreter, where the interpreter looks for it (`PREFIX/lib/pythonXY.zip`).
+pub fn stdlib_names(version: (u32, u32), prefix: &str) -> (String, String) {
+    let (major, minor) = version;
+    let file = match minor {
+        ..=13 => format!("python{major}{minor}.zip"),
+        _ => format!("python{major}.{minor}.zip"),
+    };
+    let prefix = prefix.trim_end_matches('/');
+    (file, format!("{prefix}/lib/python{major}{minor}.zip"))
+}
+
+fn name_of(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Assembles the bundle at `dest`, compiling the stdlib with `compiler`. Returns the zip's path
+/// and its number of entries.
+pub fn assemble(dest: &Path, inputs: &Inputs, compiler: &stdlib::Compiler) -> anyhow::Result<(PathBuf, usize)> {
+    let partial = dest.with_extension("partial");
+    remove_tree_if_exists(&partial)?;
+    fs::create_dir_all(&partial)?;
+    let (major, minor) = inputs.version;
+    let (zip_name, zip_path) = stdlib_names(inputs.version, inputs.prefix);
+    let sources = stdlib::sources(inputs.lib, inputs.sysconfigdata)?;
+    let entries = stdlib::compile(compiler, &sources)?;
+    let count = entries.len();
+    zip::write(&partial.join(&zip_name), entries)?;
+
+    let wasm = inputs.module.with_extension("wasm");
+    for file in [inputs.module, wasm.as_path()].into_iter().chain(inputs.extensions.iter().map(PathBuf::as_path)) {
+        copy_atomic(file, &partial.join(name_of(file)))
+            .with_context(|| format!("copy {} into the bundle", file.display()))?;
+    }
+    let config = Config {
+        python: format!("{major}.{minor}"),
+        module: name_of(inputs.module),
+        kind: if name_of(inputs.module).ends_with(".mjs") { "module" } else { "script" },
+        wasm: name_of(&wasm),
+        stdlib: zip_name.clone(),
+        stdlib_path: zip_path,
+        dynload: format!("{}/lib/python{major}.{minor}/lib-dynload", inputs.prefix.trim_end_matches('/')),
+        extensions: inputs.extensions.iter().map(|p| name_of(p)).collect(),
+    };
+    let mut json = serde_json::to_vec_pretty(&config)?;
+    json.push(b'\n');
+    write_atomic(&partial.join("bundle.json"), json)?;
+    write_atomic(&partial.join("index.html"), PAGE)?;
+    write_atomic(&partial.join("python.worker.js"), WORKER)?;
+    swap_in(&partial, dest)?;
+    Ok((dest.join(zip_name), count))
+}
+
+/// The build's sysconfig data (`_sysconfigdata_*.py`), in the directory `pybuilddir.txt` names.
+pub fn sysconfigdata(build: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let named = fs::read_to_string(build.join("pybuilddir.txt"))?;
+    let dir = build.join(named.trim());
+    let mut found: Vec<PathBuf> = fs::read_dir(&dir)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            let name = name_of(path);
+            name.starts_with("_sysconfigdata_") && name.ends_with(".py")
+        })
+        .collect();
+    found.sort();
+    if found.is_empty() {
+        anyhow::bail!("no _sysconfigdata_*.py in {}: did make finish?", dir.display());
+    }
+    Ok(found)
+}
+
+/// Replaces `dest` by `partial`: the old bundle is moved aside first and removed last.
+fn swap_in(partial: &Path, dest: &Path) -> anyhow::Result<()> {
+    let old = dest.with_extension("old");
+    remove_tree_if_exists(&old)?;
+    if dest.exists() {
+        fs::rename(dest, &old)?;
+    }
+    fs::rename(partial, dest)?;
+    remove_tree_if_exists(&old)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stdlib_zip_is_named_as_each_line_names_it() {
+        assert_eq!(
+            stdlib_names((3, 13), "/usr/local"),
+            ("python313.zip".to_owned(), "/usr/local/lib/python313.zip".to_owned())
+        );
+        assert_eq!(stdlib_names((3, 14), "/"), ("python3.14.zip".to_owned(), "/lib/python314.zip".to_owned()));
+        assert_eq!(stdlib_names((3, 16), "/usr/local/").1, "/usr/local/lib/python316.zip");
+    }
+
+    #[test]
+    fn a_new_bundle_replaces_the_old_one_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let (dest, partial) = (dir.path().join("web"), dir.path().join("web.partial"));
+        fs::create_dir_all(&dest).unwrap();
+        fs::write(dest.join("stale.js"), "old").unwrap();
+        fs::create_dir_all(&partial).unwrap();
+        fs::write(partial.join("index.html"), "new").unwrap();
+        swap_in(&partial, &dest).unwrap();
+        assert!(!dest.join("stale.js").exists() && dest.join("index.html").is_file());
+        assert!(!partial.exists() && !dir.path().join("web.old").exists());
+    }
+}
