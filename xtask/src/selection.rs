@@ -117,3 +117,30 @@ pub fn patches_dir(context: &Context, flag: Option<&Path>) -> PathBuf {
         None => context.workspace.join("patches"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn selection(target: TargetFlag, threads: bool) -> SourceSelection {
+        SourceSelection { target, threads, python: None, python_source: None, work_dir: None }
+    }
+
+    #[test]
+    fn all_is_every_built_target_and_only_bootstrap_takes_it() {
+        let names: Vec<_> = selection(TargetFlag::All, false).targets().unwrap().iter().map(|t| t.name).collect();
+        assert_eq!(names, ["wasi", "emscripten-node", "emscripten-browser"]);
+        let error = selection(TargetFlag::All, false).target().err().unwrap().to_string();
+        assert!(error.contains("`--target all` is for bootstrap"), "{error}");
+    }
+
+    #[test]
+    fn threads_is_a_variant_of_the_node_target_only() {
+        assert_eq!(selection(TargetFlag::EmscriptenNode, true).target().unwrap().name, "emscripten-node-threads");
+        for other in [TargetFlag::Wasi, TargetFlag::EmscriptenBrowser] {
+            let error = selection(other, true).target().err().unwrap().to_string();
+            assert!(error.contains("--threads builds the pthreads variant of emscripten-node"), "{error}");
+        }
+        assert!(selection(TargetFlag::All, true).targets().is_err());
+    }
+}

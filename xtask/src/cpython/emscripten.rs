@@ -153,9 +153,12 @@ pub fn make_vars(plan: &BuildPlan, build: &std::path::Path) -> anyhow::Result<Ve
     if plan.target.runner != crate::target::Runner::Browser {
         return Ok(vec![]);
     }
-    let text = fs::read_to_string(build.join("Makefile"))?;
+    Ok(browser_make_vars(&fs::read_to_string(build.join("Makefile"))?))
+}
+
+fn browser_make_vars(makefile: &str) -> Vec<String> {
     let value = |name: &str| {
-        text.lines().find_map(|line| line.strip_prefix(name)?.trim_start().strip_prefix('=')).map(str::trim)
+        makefile.lines().find_map(|line| line.strip_prefix(name)?.trim_start().strip_prefix('=')).map(str::trim)
     };
     let mut vars = vec![];
     if let Some(link) = value("LINKFORSHARED").filter(|v| v.contains("--preload-file")) {
@@ -167,5 +170,20 @@ pub fn make_vars(plan: &BuildPlan, build: &std::path::Path) -> anyhow::Result<Ve
         let kept: Vec<&str> = deps.split_whitespace().filter(|w| !upstream.contains(w)).collect();
         vars.push(format!("LIBRARY_DEPS={}", kept.join(" ")));
     }
-    Ok(vars)
+    vars
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_browser_flavour_links_without_the_upstream_preload_and_page() {
+        let makefile = "LINKFORSHARED=\t -sMAIN_MODULE --preload-file=$(WASM_ASSETS_DIR) -O2 -g0\n\
+                        LIBRARY_DEPS=\t$(PY3LIBRARY) $(WASM_STDLIB) python.html python.worker.js\n";
+        assert_eq!(browser_make_vars(makefile), ["LINKFORSHARED=-sMAIN_MODULE -O2 -g0", "LIBRARY_DEPS=$(PY3LIBRARY)"]);
+        // 3.14 on (and the node flavour): nothing to take out, nothing passed.
+        let node = "LINKFORSHARED=\t -sMAIN_MODULE -sEXIT_RUNTIME -O2 -g0\nLIBRARY_DEPS=\t$(LIBRARY) $(PY3LIBRARY)\n";
+        assert!(browser_make_vars(node).is_empty());
+    }
 }

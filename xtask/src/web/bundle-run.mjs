@@ -53,6 +53,7 @@ const settings = {
   preRun: [() => {
     const FS = settings.FS || globalThis.FS;
     FS.mkdirTree(config.dynload);
+    FS.writeFile(config.landmark, '# The landmark of the prefix; the stdlib is in the zip.\n');
     FS.writeFile(config.stdlib_path, fs.readFileSync(path.join(web, config.stdlib)));
     for (const name of config.extensions) FS.writeFile(`${config.dynload}/${name}`, fs.readFileSync(path.join(web, name)));
     const taken = config.stdlib_path.split('/')[1];

@@ -13,7 +13,7 @@ use anyhow::Context;
 use fs_err as fs;
 use serde::Serialize;
 
-use crate::files::{copy_atomic, remove_tree_if_exists, write_atomic};
+use crate::files::{remove_tree_if_exists, write_atomic};
 
 pub const PAGE: &str = include_str!("page/index.html");
 pub const WORKER: &str = include_str!("page/python.worker.js");
@@ -44,6 +44,10 @@ struct Config {
     stdlib: String,
     stdlib_path: String,
     dynload: String,
+    /// `PREFIX/lib/pythonX.Y/os.py`, written empty but for a comment: the landmark by which the
+    /// interpreter's getpath recognises its prefix (without it, 3.13 warns "Could not find
+    /// platform independent libraries" on stderr). The frozen os module is what runs.
+    landmark: String,
     extensions: Vec<String>,
 }
 
@@ -79,8 +83,9 @@ pub fn assemble(dest: &Path, inputs: &Inputs, compiler: &stdlib::Compiler) -> an
 
     let wasm = inputs.module.with_extension("wasm");
     for file in [inputs.module, wasm.as_path()].into_iter().chain(inputs.extensions.iter().map(PathBuf::as_path)) {
-        copy_atomic(file, &partial.join(name_of(file)))
-            .with_context(|| format!("copy {} into the bundle", file.display()))?;
+        // A copy, not a link: make rewrites some of these in place.
+        let bytes = fs::read(file).with_context(|| format!("copy {} into the bundle", file.display()))?;
+        write_atomic(&partial.join(name_of(file)), bytes)?;
     }
     let config = Config {
         python: format!("{major}.{minor}"),
@@ -90,6 +95,7 @@ pub fn assemble(dest: &Path, inputs: &Inputs, compiler: &stdlib::Compiler) -> an
         stdlib: zip_name.clone(),
         stdlib_path: zip_path,
         dynload: format!("{}/lib/python{major}.{minor}/lib-dynload", inputs.prefix.trim_end_matches('/')),
+        landmark: format!("{}/lib/python{major}.{minor}/os.py", inputs.prefix.trim_end_matches('/')),
         extensions: inputs.extensions.iter().map(|p| name_of(p)).collect(),
     };
     let mut json = serde_json::to_vec_pretty(&config)?;

@@ -103,6 +103,7 @@ async function start({ stdin, signals }) {
     preRun: [() => {
       const FS = settings.FS || self.FS;
       FS.mkdirTree(config.dynload);
+      FS.writeFile(config.landmark, '# The landmark of the prefix; the stdlib is in the zip.\n');
       FS.writeFile(config.stdlib_path, stdlib, { canOwn: true });
       for (const [name, bytes] of extensions) FS.writeFile(`${config.dynload}/${name}`, bytes);
     }],
