@@ -4,12 +4,18 @@
 # polluted environment cannot disturb; applies the patch series to the real source; then builds
 # the emscripten node target, runs it under the real Node and raises KeyboardInterrupt in it from
 # the JS host. CPython's own test suite runs in full on the WASI build, and as the subset in
-# e2e/emscripten-node-tests.txt on the emscripten build.
+# e2e/emscripten-node-tests.txt on the emscripten build. Then, in the emscripten work dir: a C
+# extension built as a side module is imported; the browser target is built, its bundle checked
+# (stdlib zip rules, byte-identical rebuild), served by `cargo xtask serve` and driven in headless
+# Chromium (e2e/browser.mjs: 42, Stop -> KeyboardInterrupt, the side module), and the same page
+# served without the isolation headers must fail that test; the --threads variant is built and
+# starts threads.
 #
 #   e2e/run.sh [SCRATCH_DIR]      (default: /var/tmp/xtask-e2e)
 #
-# Needs root for apt-get (e2e/fixtures.sh installs clang-19 and friends). Takes about 8 minutes
-# on 2 cores for WASI, 8 more for its test suite, and about 13 more for emscripten.
+# Needs root for apt-get (e2e/fixtures.sh installs clang-19, chromium and friends). Takes about 8
+# minutes on 2 cores for WASI, 8 more for its test suite, about 13 more for emscripten, 6 for the
+# browser and 7 for threads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . e2e/serve.sh
@@ -204,6 +210,15 @@ fi
 kill $plain_pid 2>/dev/null || true
 grep -q 'not cross-origin isolated' "$scratch/browser-plain.txt" || fail "the browser test failed for another reason: $(cat "$scratch/browser-plain.txt")"
 echo "without the headers the test fails: $(grep FAIL "$scratch/browser-plain.txt")"
+
+step "bootstrap --target emscripten-node --threads: the pthreads variant starts threads and joins them"
+xtask bootstrap --target emscripten-node --threads --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/threads-bootstrap.log"
+if grep -qE '^(fetch|install): |^build: (configure|make) build python' "$scratch/threads-bootstrap.log"; then
+  fail "the threads build fetched, installed or rebuilt the build Python"
+fi
+grep -q '^test: threads: 4 started and joined, 0 alive after join' "$scratch/threads-bootstrap.log" ||
+  fail "the threads smoke test did not start and join threads"
+xtask test --target emscripten-node --threads --suite extension
 
 unset work_dir
 

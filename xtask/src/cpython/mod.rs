@@ -158,17 +158,19 @@ impl Steps<'_> {
             .iter()
             .map(|path| sha256_file(path))
             .collect::<Result<Vec<_>, _>>()?;
+        // The prefix compiled into getpath: 3.14 on set `host_prefix` (`/` on emscripten) apart
+        // from the install prefix; 3.13 has only `prefix`.
+        let values = extension::makefile_values(&work.target_build, make_env, &["host_prefix", "prefix"])?;
+        let prefix = values.iter().find(|v| !v.is_empty()).cloned().unwrap_or_else(|| "/".into());
         let page = [crate::web::NODE_RUNNER, crate::web::stdlib::SCRIPT, crate::web::PAGE, crate::web::WORKER].concat();
-        let key = stamp::key(
-            [host_key, &fingerprint(&source.root)?, &page].into_iter().chain(digests.iter().map(String::as_str)),
-        );
-        let values = extension::makefile_values(&work.target_build, make_env, &["prefix"])?;
+        let parts = [host_key, &fingerprint(&source.root)?, &page, &prefix];
+        let key = stamp::key(parts.into_iter().chain(digests.iter().map(String::as_str)));
         let sysconfigdata = crate::web::sysconfigdata(&work.target_build)?;
         let extensions = [extension.to_owned()];
         let inputs = crate::web::Inputs {
             module,
             version: (source.line.major, source.line.minor),
-            prefix: &values[0],
+            prefix: &prefix,
             lib: &source.root.join("Lib"),
             sysconfigdata: &sysconfigdata,
             extensions: &extensions,
