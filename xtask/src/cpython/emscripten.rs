@@ -129,6 +129,16 @@ fn main_module_library_flags(plan: &BuildPlan) -> Env {
     flags
 }
 
+/// From 3.14 on, make's default goal on emscripten also builds CPython's web example, and its rule
+/// for `web_example/python.mjs` copies into `web_example/` without creating it: only another
+/// rule's `mkdir -p`, run first by luck of a parallel make, makes it work (with `make -j1` it
+/// fails: "cp: cannot create regular file 'web_example/python.mjs'", seen on the 3.15 branch).
+/// The directory is made before make.
+pub fn prepare_build_dir(work: &WorkDir) -> anyhow::Result<()> {
+    fs::create_dir_all(work.target_build.join("web_example"))?;
+    Ok(())
+}
+
 /// The runner of the browser target: Node running the web bundle as the page's worker sets it up
 /// (`bundle-run.mjs WEB_DIR`), so `run` and the smoke test load what the page loads.
 pub fn browser_runner(work: &WorkDir, node: &Node) -> RunnerCommand {

@@ -98,6 +98,9 @@ impl Steps<'_> {
         let library_keys = plan.libraries.iter().map(|library| library.key.as_str());
         let key = stamp::key(parts.into_iter().chain([identity.as_str()]).chain(library_keys));
         let make_env = make_env(&configure);
+        if let Toolchain::Emscripten { .. } = plan.toolchain {
+            emscripten::prepare_build_dir(work)?;
+        }
         self.configure_and_make("host", &work.target_build, configure, &key, |dir| emscripten::make_vars(plan, dir))?;
         if let Toolchain::Emscripten { emscripten, .. } = plan.toolchain {
             let ports = emscripten.downloaded_ports();
