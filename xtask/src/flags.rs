@@ -86,9 +86,11 @@ pub enum Command {
     /// Build CPython for a target: source → patches → toolchains → dependencies → configure/make →
     /// smoke test, each step skipped when its inputs are unchanged
     Bootstrap(Bootstrap),
-    /// Run the built interpreter with the target's runner (wasmtime for wasi, node for emscripten-node)
+    /// Run the built interpreter with the target's runner (wasmtime for wasi, node for emscripten-node,
+    /// node loading the web bundle as the page does for emscripten-browser)
     Run(Run),
-    /// Run the smoke test, the KeyboardInterrupt test (`--suite interrupt`) or CPython's own test suite (`--suite full`)
+    /// Run the smoke test, the KeyboardInterrupt test (`--suite interrupt`), the side-module test
+    /// (`--suite extension`) or CPython's own test suite (`--suite full`)
     Test(Test),
     /// Apply, check, revert or refresh the CPython patch series of a line (patches/X.Y/series.toml)
     Patch(Patch),
