@@ -194,20 +194,13 @@ wait $serve_pid || true
 grep -q '^serve: stopped' "$scratch/web-serve.log" || fail "serve did not stop cleanly on SIGINT"
 
 step "the browser test fails on a page served without the isolation headers"
-plain_log=$scratch/plain-server.log
-python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$web" >"$plain_log" 2>&1 &
-plain_pid=$!
-serve_pids+=("$plain_pid")
-plain_port=
-for _ in $(seq 100); do
-  plain_port=$(grep -oE 'port [0-9]+' "$plain_log" | head -1 | cut -d' ' -f2 || true)
-  [ -n "$plain_port" ] && break
-  sleep 0.1
-done
+# Python's static file server (e2e/serve.sh), which sends no isolation headers.
+serve "$web" "$scratch/plain-server.log" || fail "the plain server did not start"
+plain_port=$port
 if "$node_bin" e2e/browser.mjs "http://127.0.0.1:$plain_port/" "$scratch/browser-plain.png" >"$scratch/browser-plain.txt" 2>&1; then
   fail "the browser test passed on a page served without COOP/COEP"
 fi
-kill $plain_pid 2>/dev/null || true
+kill "${serve_pids[-1]}" 2>/dev/null || true
 grep -q 'not cross-origin isolated' "$scratch/browser-plain.txt" || fail "the browser test failed for another reason: $(cat "$scratch/browser-plain.txt")"
 echo "without the headers the test fails: $(grep FAIL "$scratch/browser-plain.txt")"
 

@@ -115,10 +115,10 @@ impl Steps<'_> {
         let mut runner = RunnerCommand { module: env::module(work, plan), ..runner };
         if let Toolchain::Emscripten { node, .. } = plan.toolchain {
             emscripten::install_node_entry(work, plan)?;
-            let module = runner.module.clone();
-            let extension = self.extension(&key, &module, &make_env)?;
+            let built = Built::read(work, &runner.module, &make_env)?;
+            let extension = self.extension(&key, &built, &make_env)?;
             if plan.target.runner == Runner::Browser {
-                self.web_bundle(&key, &module, &extension, &make_env)?;
+                self.web_bundle(&key, &built, &extension)?;
                 files::write_atomic(&emscripten::browser_node_runner(work), crate::web::NODE_RUNNER)?;
                 runner = emscripten::browser_runner(work, node);
             }
@@ -137,60 +137,44 @@ impl Steps<'_> {
     }
 
     /// The side module (extension.rs), rebuilt when the interpreter or its source changes.
-    fn extension(&mut self, host_key: &str, module: &Path, make_env: &Env) -> anyhow::Result<PathBuf> {
+    fn extension(&mut self, host_key: &str, built: &Built, make_env: &Env) -> anyhow::Result<PathBuf> {
         let work = self.work;
         let out = work.extension_dir();
-        let wasm = sha256_file(&module.with_extension("wasm"))?;
-        let key = stamp::key([host_key, &wasm, extension::SOURCE]);
-        let built = out.join(format!("{}{}", extension::NAME, self.extension_suffix(make_env)?));
+        let key = stamp::key([host_key, &built.wasm_digest, extension::SOURCE]);
         self.step("extension", &key, |log| extension::build(&work.target_build, &out, make_env, log).map(drop))?;
-        Ok(built)
-    }
-
-    fn extension_suffix(&self, make_env: &Env) -> anyhow::Result<String> {
-        let mut values = extension::makefile_values(&self.work.target_build, make_env, &["EXT_SUFFIX"])?;
-        Ok(values.remove(0))
+        Ok(out.join(format!("{}{}", extension::NAME, built.ext_suffix)))
     }
 
     /// The browser target's web bundle (crate::web), rebuilt when the interpreter, the extension,
     /// the source tree or the page changes.
-    fn web_bundle(&mut self, host_key: &str, module: &Path, extension: &Path, make_env: &Env) -> anyhow::Result<()> {
+    fn web_bundle(&mut self, host_key: &str, built: &Built, extension: &Path) -> anyhow::Result<()> {
         let (work, plan) = (self.work, self.plan);
         let source = plan.source;
-        let digests = [module.to_owned(), module.with_extension("wasm"), extension.to_owned()]
-            .iter()
-            .map(|path| sha256_file(path))
-            .collect::<Result<Vec<_>, _>>()?;
-        // The prefix compiled into getpath: 3.14 on set `host_prefix` (`/` on emscripten) apart
-        // from the install prefix; 3.13 has only `prefix`.
-        let values = extension::makefile_values(&work.target_build, make_env, &["host_prefix", "prefix"])?;
-        let prefix = values.iter().find(|v| !v.is_empty()).cloned().unwrap_or_else(|| "/".into());
+        let module = built.module.as_path();
+        let digests = [sha256_file(module)?, built.wasm_digest.clone(), sha256_file(extension)?];
         let page = [crate::web::NODE_RUNNER, crate::web::stdlib::SCRIPT, crate::web::PAGE, crate::web::WORKER].concat();
-        let parts = [host_key, &fingerprint(&source.root)?, &page, &prefix];
+        let parts = [host_key, &fingerprint(&source.root)?, &page, &built.prefix];
         let key = stamp::key(parts.into_iter().chain(digests.iter().map(String::as_str)));
         let sysconfigdata = crate::web::sysconfigdata(&work.target_build)?;
         let extensions = [extension.to_owned()];
         let inputs = crate::web::Inputs {
             module,
             version: (source.line.major, source.line.minor),
-            prefix: &prefix,
+            prefix: &built.prefix,
             lib: &source.root.join("Lib"),
             sysconfigdata: &sysconfigdata,
             extensions: &extensions,
         };
         let scratch = work.target_build.join("web-stdlib");
-        let (zip_name, zip_path) = crate::web::stdlib_names(inputs.version, inputs.prefix);
-        let shown_as = zip_path.clone();
         let compiler = crate::web::stdlib::Compiler {
             python: &work.build_python.join("python"),
             scratch: &scratch,
             env: &env::base(work, plan),
-            shown_as: &shown_as,
         };
         let bundle = work.web_bundle();
         self.step("web bundle", &key, |log| {
-            let (zip, count) = crate::web::assemble(&bundle, &inputs, &compiler)?;
-            let line = format!("{count} modules in {} ({} as {zip_path})", zip.display(), zip_name);
+            let zip = crate::web::assemble(&bundle, &inputs, &compiler)?;
+            let line = format!("{} modules in {} ({} as {})", zip.entries, zip.path.display(), zip.name, zip.inside);
             fs::write(log, format!("{line}\n"))?;
             eprintln!("build: web bundle: {line}");
             Ok(())
@@ -285,6 +269,29 @@ fn target_configure(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<(RunnerC
     .args(env::library_configure_args(plan))
     .args(plan.configure_args.iter().cloned());
     Ok((runner, configure))
+}
+
+/// What the steps after an emscripten make need to know of its result, read once: the module's
+/// wasm digest, and from the Makefile (expanded by make) the extension suffix and the prefix
+/// compiled into getpath (3.14 on set `host_prefix`, `/` on emscripten, apart from the install
+/// prefix; 3.13 has only `prefix`).
+struct Built {
+    module: PathBuf,
+    wasm_digest: String,
+    ext_suffix: String,
+    prefix: String,
+}
+
+impl Built {
+    fn read(work: &WorkDir, module: &Path, make_env: &Env) -> anyhow::Result<Built> {
+        let names = ["EXT_SUFFIX", "host_prefix", "prefix"];
+        let [ext_suffix, host_prefix, prefix] = extension::makefile_values(&work.target_build, make_env, &names)?
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("make printed the wrong number of values"))?;
+        let prefix = [host_prefix, prefix].into_iter().find(|v| !v.is_empty()).unwrap_or_else(|| "/".into());
+        let wasm_digest = sha256_file(&module.with_extension("wasm"))?;
+        Ok(Built { module: module.to_owned(), wasm_digest, ext_suffix, prefix })
+    }
 }
 
 /// The environment of make and of what runs after it: configure's, less what configure wrote into

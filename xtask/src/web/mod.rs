@@ -64,20 +64,29 @@ pub fn stdlib_names(version: (u32, u32), prefix: &str) -> (String, String) {
     (file, format!("{prefix}/lib/python{major}{minor}.zip"))
 }
 
-fn name_of(path: &Path) -> String {
+pub(crate) fn name_of(path: &Path) -> String {
     path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
-/// Assembles the bundle at `dest`, compiling the stdlib with `compiler`. Returns the zip's path
-/// and its number of entries.
-pub fn assemble(dest: &Path, inputs: &Inputs, compiler: &stdlib::Compiler) -> anyhow::Result<(PathBuf, usize)> {
+/// The stdlib zip of an assembled bundle.
+pub struct StdlibZip {
+    /// Its name in the bundle, its path there, and its path inside the interpreter.
+    pub name: String,
+    pub path: PathBuf,
+    pub inside: String,
+    pub entries: usize,
+}
+
+/// Assembles the bundle at `dest`, compiling the stdlib with `compiler`.
+pub fn assemble(dest: &Path, inputs: &Inputs, compiler: &stdlib::Compiler) -> anyhow::Result<StdlibZip> {
     let partial = dest.with_extension("partial");
     remove_tree_if_exists(&partial)?;
     fs::create_dir_all(&partial)?;
     let (major, minor) = inputs.version;
+    let home = inputs.prefix.trim_end_matches('/');
     let (zip_name, zip_path) = stdlib_names(inputs.version, inputs.prefix);
     let sources = stdlib::sources(inputs.lib, inputs.sysconfigdata)?;
-    let entries = stdlib::compile(compiler, &sources)?;
+    let entries = stdlib::compile(compiler, &sources, &zip_path)?;
     let count = entries.len();
     zip::write(&partial.join(&zip_name), entries)?;
 
@@ -93,9 +102,9 @@ pub fn assemble(dest: &Path, inputs: &Inputs, compiler: &stdlib::Compiler) -> an
         kind: if name_of(inputs.module).ends_with(".mjs") { "module" } else { "script" },
         wasm: name_of(&wasm),
         stdlib: zip_name.clone(),
-        stdlib_path: zip_path,
-        dynload: format!("{}/lib/python{major}.{minor}/lib-dynload", inputs.prefix.trim_end_matches('/')),
-        landmark: format!("{}/lib/python{major}.{minor}/os.py", inputs.prefix.trim_end_matches('/')),
+        stdlib_path: zip_path.clone(),
+        dynload: format!("{home}/lib/python{major}.{minor}/lib-dynload"),
+        landmark: format!("{home}/lib/python{major}.{minor}/os.py"),
         extensions: inputs.extensions.iter().map(|p| name_of(p)).collect(),
     };
     let mut json = serde_json::to_vec_pretty(&config)?;
@@ -104,7 +113,7 @@ pub fn assemble(dest: &Path, inputs: &Inputs, compiler: &stdlib::Compiler) -> an
     write_atomic(&partial.join("index.html"), PAGE)?;
     write_atomic(&partial.join("python.worker.js"), WORKER)?;
     swap_in(&partial, dest)?;
-    Ok((dest.join(zip_name), count))
+    Ok(StdlibZip { path: dest.join(&zip_name), name: zip_name, inside: zip_path, entries: count })
 }
 
 /// The build's sysconfig data (`_sysconfigdata_*.py`), in the directory `pybuilddir.txt` names.

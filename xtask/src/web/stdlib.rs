@@ -48,8 +48,7 @@ pub fn sources(lib: &Path, sysconfigdata: &[PathBuf]) -> anyhow::Result<Vec<(Pat
     walk(lib, "", &mut found)?;
     found.retain(|(_, name)| wanted(name));
     for file in sysconfigdata {
-        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        found.push((file.clone(), name));
+        found.push((file.clone(), super::name_of(file)));
     }
     let mut found: Vec<_> = found.into_iter().map(|(path, name)| (path, format!("{name}c"))).collect();
     found.sort_by(|a, b| a.1.cmp(&b.1));
@@ -77,14 +76,17 @@ pub struct Compiler<'a> {
     pub python: &'a Path,
     pub scratch: &'a Path,
     pub env: &'a Env,
-    /// What tracebacks name a module by: the zip's path inside the interpreter.
-    pub shown_as: &'a str,
 }
 
 pub const SCRIPT: &str = include_str!("compile_stdlib.py");
 
-/// Compiles `sources` and returns the zip's entries.
-pub fn compile(compiler: &Compiler, sources: &[(PathBuf, String)]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+/// Compiles `sources` and returns the zip's entries. Tracebacks name a module by `shown_as`, the
+/// zip's path inside the interpreter, and its name in the zip.
+pub fn compile(
+    compiler: &Compiler,
+    sources: &[(PathBuf, String)],
+    shown_as: &str,
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     let scratch = compiler.scratch;
     remove_tree_if_exists(scratch)?;
     let out = scratch.join("pyc");
@@ -99,7 +101,7 @@ pub fn compile(compiler: &Compiler, sources: &[(PathBuf, String)]) -> anyhow::Re
     env.insert("PYTHONDONTWRITEBYTECODE".into(), "1".into());
     Cmd::new(compiler.python, scratch, &env)
         .args([&script, &list_file, &out].map(|p| p.display().to_string()))
-        .arg(compiler.shown_as)
+        .arg(shown_as)
         .read()
         .context("compile the stdlib for the web bundle")?;
     let mut entries = vec![];
