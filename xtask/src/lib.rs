@@ -1,0 +1,75 @@
+//! `cargo xtask`: builds CPython for WebAssembly from pinned, verified inputs.
+//!
+//! The stages, in pipeline order (docs/architecture.md):
+//! manifest → fetch → source → patches → toolchains → deps → cpython → run.
+//! Beneath them: process (every external command), files, once (install once), target (targets
+//! as data), text (outside text made printable), workdir (the work dir and run record). Above
+//! them: the edge (flags, context, selection) and one file per command.
+//!
+//! The binary `xtask` is [`main`]. The library also serves the test tiers' fixture builder
+//! (`src/bin/fixtures`), which reuses the manifest checks, the verified fetch layer, the cache
+//! and the one helper for external commands; nothing else is public.
+
+// The edge.
+mod commands;
+mod context;
+mod flags;
+mod selection;
+
+// The stages, in pipeline order.
+pub mod manifest;
+pub mod fetch;
+mod source;
+mod patches;
+mod toolchains;
+mod deps;
+mod cpython;
+mod run;
+mod web;
+mod serve;
+
+// What every stage may use.
+pub mod files;
+mod once;
+pub mod process;
+mod target;
+pub mod text;
+mod workdir;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// The `cargo xtask` command line: parses the flags, reads the environment once, runs the command.
+pub fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so printing to a closed pipe panics; a command-line filter should end
+    // quietly instead, as Unix tools do.
+    // SAFETY: at the start of main, before any thread exists; restores the default action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let flags = flags::Xtask::parse();
+    let env = std::env::vars().collect();
+    match run(flags, env) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // Messages can carry text from archives and servers: no control characters but
+            // the line breaks of a log tail reach the terminal.
+            eprintln!("error: {}", text::printable_lines(&format!("{error:#}")));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(flags: flags::Xtask, env: std::collections::BTreeMap<String, String>) -> anyhow::Result<()> {
+    let context = context::Context::from_flags(&flags.global, env)?;
+    match flags.command {
+        flags::Command::Fetch(cmd) => cmd.run(&context),
+        flags::Command::Mirror(flags::MirrorCommand::Export(cmd)) => cmd.run(&context),
+        flags::Command::Bootstrap(cmd) => cmd.run(&context),
+        flags::Command::Run(cmd) => cmd.run(&context),
+        flags::Command::Test(cmd) => cmd.run(&context),
+        flags::Command::Patch(cmd) => cmd.run(&context),
+        flags::Command::Serve(cmd) => cmd.run(&context),
+    }
+}
