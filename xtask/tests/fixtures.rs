@@ -217,3 +217,103 @@ fn gzip(text: &str) -> Vec<u8> {
     encoder.write_all(text.as_bytes()).unwrap();
     encoder.finish().unwrap()
 }
+
+/// A loopback npm registry: the packument of `name@version` whose integrity record (sha512) is
+/// that of `served`, and the tarball itself.
+fn npm_registry(server: &Server, name: &str, version: &str, served: &[u8]) {
+    use sha2::Digest;
+    let integrity = format!("sha512-{}", base64(&sha2::Sha512::digest(served)));
+    let tarball = server.url(&format!("/{name}/-/{name}-{version}.tgz"));
+    let packument = serde_json::json!({
+        "name": name,
+        "dist-tags": {"latest": version},
+        "versions": {version: {"name": name, "version": version, "dist": {"tarball": tarball, "integrity": integrity}}},
+    });
+    let json =
+        Route { body: packument.to_string().into_bytes(), content_type: Some("application/json"), ..Route::default() };
+    server.route(&format!("/{name}"), json);
+    server.route(&format!("/{name}/-/{name}-{version}.tgz"), route(served));
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const TABLE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() { TABLE[(n >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
+        }
+    }
+    out
+}
+
+/// `npm pack` against the loopback registry; npm's own cache and config stay in `dir`.
+fn npm_fixtures(server: &Server, dir: &Path, pinned: &[u8]) -> Output {
+    let text = format!(
+        "schema = 1\n[[file]]\nname = \"leftpad-1.0.0.tgz\"\nnpm = \"leftpad@1.0.0\"\nsha256 = \"{}\"\nsize = {}\n",
+        sha256(pinned),
+        pinned.len()
+    );
+    std::fs::write(dir.join("fixtures.toml"), text).unwrap();
+    let (home, cache, into) = (dir.join("home"), dir.join("cache"), dir.join("files"));
+    std::fs::create_dir_all(&home).unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_fixtures"));
+    command
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("HOME", &home)
+        .env("npm_config_registry", server.url("/"))
+        .env("npm_config_cache", home.join("npm-cache"))
+        .env("npm_config_update_notifier", "false")
+        .args(["--pins", dir.join("fixtures.toml").to_str().unwrap()])
+        .args(["--cache-dir", cache.to_str().unwrap(), "--into", into.to_str().unwrap()]);
+    command.output().unwrap()
+}
+
+#[test]
+fn npm_files_come_through_npm_and_must_match_the_pin() {
+    let (server, dir) = (Server::start(), tempfile::tempdir().unwrap());
+    let package = npm_tarball("leftpad", "1.0.0");
+    npm_registry(&server, "leftpad", "1.0.0", &package);
+    let output = npm_fixtures(&server, dir.path(), &package);
+    assert!(output.status.success(), "{}", support::stderr(&output));
+    let fetched = of_kind(&events_of(&output), "fetched").into_iter().cloned().collect::<Vec<_>>();
+    assert_eq!(fetched.len(), 1);
+    assert_eq!(fetched[0]["cached"], false);
+    assert_eq!(std::fs::read(dir.path().join("files/leftpad-1.0.0.tgz")).unwrap(), package);
+
+    // The registry now serves other bytes under the same version, with a matching integrity
+    // record: npm accepts them, the pin does not.
+    let (server, dir) = (Server::start(), tempfile::tempdir().unwrap());
+    let republished = npm_tarball_with("leftpad", "1.0.0", "module.exports = 43;\n");
+    npm_registry(&server, "leftpad", "1.0.0", &republished);
+    let output = npm_fixtures(&server, dir.path(), &package);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = support::stderr(&output);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("leftpad-1.0.0.tgz") && errors[0].contains(&sha256(&package)), "{}", errors[0]);
+    assert!(!dir.path().join("files/leftpad-1.0.0.tgz").exists());
+}
+
+/// An npm package tarball: `package/package.json` and `package/index.js`.
+fn npm_tarball(name: &str, version: &str) -> Vec<u8> {
+    npm_tarball_with(name, version, "module.exports = 42;\n")
+}
+
+fn npm_tarball_with(name: &str, version: &str, index_js: &str) -> Vec<u8> {
+    let encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut builder = tar::Builder::new(encoder);
+    let files = [
+        ("package/package.json", format!("{{\"name\":\"{name}\",\"version\":\"{version}\"}}")),
+        ("package/index.js", index_js.to_owned()),
+    ];
+    for (path, text) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(text.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder.append_data(&mut header, path, text.as_bytes()).unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap()
+}
