@@ -15,6 +15,7 @@ emsdk_inputs=(emscripten_3.1.69+dfsg-3_all.deb binaryen_120-4_amd64.deb libc6_2.
   libstdc++6_14.2.0-19_amd64.deb libgcc-s1_14.2.0-19_amd64.deb acorn-8.12.1.tgz)
 
 emsdk_recipe() {
+  local dest=$1 files=$2
   local tmp
   tmp=$(mktemp -d)
   local d=$tmp/install debs=$tmp/debs
@@ -54,7 +55,7 @@ EOS
     chmod +x "$d/bin/$tool"
   done
   "$d/bin/wasm-opt" --version >&2
-  tr -d '"\n' <"$d/emscripten/emscripten-version.txt" >"$1/.version"
-  pack "$1/wasm-binaries.tar.xz" "$tmp" install "xz -T2 -1"
+  tr -d '"\n' <"$d/emscripten/emscripten-version.txt" >"$dest/.version"
+  pack "$dest/wasm-binaries.tar.xz" "$tmp" install "xz -T2 -1"
   rm -rf "$tmp"
 }

