@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use crate::fetch::cache::Cache;
 use crate::fetch::mirror::Mirror;
 use crate::fetch::progress::ProgressMode;
-use crate::fetch::{FetchSettings, Fetched, Fetcher, NetworkSettings};
+use crate::fetch::{network_settings, FetchSettings, Fetched, Fetcher};
 use crate::flags::{Global, MessageFormat, ProgressFlag};
 use crate::manifest::Manifest;
 use crate::process::Env;
@@ -95,19 +95,6 @@ fn progress_mode(flag: Option<ProgressFlag>, terminal: bool) -> ProgressMode {
     }
 }
 
-/// Proxy and CA settings from the environment, upper or lower case, as curl reads them.
-pub fn network_settings(env: &BTreeMap<String, String>, timeout: Duration) -> NetworkSettings {
-    let get =
-        |name: &str| env.get(name).or_else(|| env.get(&name.to_ascii_lowercase())).filter(|v| !v.is_empty()).cloned();
-    NetworkSettings {
-        https_proxy: get("HTTPS_PROXY").or_else(|| get("ALL_PROXY")),
-        http_proxy: get("HTTP_PROXY").or_else(|| get("ALL_PROXY")),
-        no_proxy: get("NO_PROXY"),
-        ca_file: get("SSL_CERT_FILE").map(PathBuf::from),
-        timeout,
-    }
-}
-
 /// The interpreter's environment: a minimal PATH and, for the terminal, TERM. Nothing else.
 fn runner_env(env: &BTreeMap<String, String>) -> Env {
     let mut runner = Env::from([("PATH".to_owned(), "/usr/bin:/bin".to_owned())]);
@@ -145,16 +132,6 @@ mod tests {
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
-
-    #[test]
-    fn proxies_are_read_in_either_case() {
-        let env = env(&[("https_proxy", "http://p:3128"), ("NO_PROXY", "localhost"), ("SSL_CERT_FILE", "/ca.pem")]);
-        let n = network_settings(&env, Duration::from_secs(3));
-        assert_eq!(n.https_proxy.as_deref(), Some("http://p:3128"));
-        assert_eq!(n.http_proxy, None);
-        assert_eq!(n.no_proxy.as_deref(), Some("localhost"));
-        assert_eq!(n.ca_file, Some(PathBuf::from("/ca.pem")));
     }
 
     #[test]

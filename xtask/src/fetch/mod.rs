@@ -40,6 +40,19 @@ pub struct NetworkSettings {
     pub timeout: Duration,
 }
 
+/// Proxy and CA settings from the environment, upper or lower case, as curl reads them.
+pub fn network_settings(env: &std::collections::BTreeMap<String, String>, timeout: Duration) -> NetworkSettings {
+    let get =
+        |name: &str| env.get(name).or_else(|| env.get(&name.to_ascii_lowercase())).filter(|v| !v.is_empty()).cloned();
+    NetworkSettings {
+        https_proxy: get("HTTPS_PROXY").or_else(|| get("ALL_PROXY")),
+        http_proxy: get("HTTP_PROXY").or_else(|| get("ALL_PROXY")),
+        no_proxy: get("NO_PROXY"),
+        ca_file: get("SSL_CERT_FILE").map(PathBuf::from),
+        timeout,
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct FetchSettings {
     pub cache: Cache,
@@ -240,7 +253,9 @@ fn web_url(url: &str) -> Result<(), String> {
     }
 }
 
-fn build_client(network: &NetworkSettings) -> anyhow::Result<Client> {
+/// The HTTP client every download uses: the proxies, CA bundle and timeout of `network`, and the
+/// redirect rule of the manifest's URLs.
+pub fn build_client(network: &NetworkSettings) -> anyhow::Result<Client> {
     let mut builder = Client::builder()
         .user_agent(concat!("cpython-wasm-xtask/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(network.timeout)
@@ -273,4 +288,22 @@ fn build_client(network: &NetworkSettings) -> anyhow::Result<Client> {
         }
     }
     builder.build().context("create the HTTP client")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxies_are_read_in_either_case() {
+        let env = [("https_proxy", "http://p:3128"), ("NO_PROXY", "localhost"), ("SSL_CERT_FILE", "/ca.pem")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let n = network_settings(&env, Duration::from_secs(3));
+        assert_eq!(n.https_proxy.as_deref(), Some("http://p:3128"));
+        assert_eq!(n.http_proxy, None);
+        assert_eq!(n.no_proxy.as_deref(), Some("localhost"));
+        assert_eq!(n.ca_file, Some(PathBuf::from("/ca.pem")));
+    }
 }
