@@ -15,9 +15,7 @@ emsdk_inputs=(emscripten_3.1.69+dfsg-3_all.deb binaryen_120-4_amd64.deb libc6_2.
   libstdc++6_14.2.0-19_amd64.deb libgcc-s1_14.2.0-19_amd64.deb acorn-8.12.1.tgz)
 
 emsdk_recipe() {
-  local dest=$1 files=$2
-  local tmp
-  tmp=$(mktemp -d)
+  local dest=$1 files=$2 tmp=$3
   local d=$tmp/install debs=$tmp/debs
   mkdir -p "$d/bin" "$d/lib/binaryen-rt" "$debs"
   dpkg-deb --fsys-tarfile "$files/emscripten_3.1.69+dfsg-3_all.deb" | tar -x -C "$debs" \
@@ -57,5 +55,4 @@ EOS
   "$d/bin/wasm-opt" --version >&2
   tr -d '"\n' <"$d/emscripten/emscripten-version.txt" >"$dest/.version"
   pack "$dest/wasm-binaries.tar.xz" "$tmp" install "xz -T2 -1"
-  rm -rf "$tmp"
 }

