@@ -93,6 +93,8 @@ pub enum Command {
     /// (`--suite extension`) or CPython's own test suite (`--suite full`)
     Test(Test),
     /// Apply, check, revert or refresh the CPython patch series of a line (patches/X.Y/series.toml)
+    /// in the work dir's tree of that series (WORK/trees/wasi or emscripten); the source, a
+    /// release or your checkout, is never written
     Patch(Patch),
     /// Serve the browser target's web bundle on loopback, cross-origin isolated (COOP/COEP), until
     /// Ctrl-C
@@ -257,7 +259,7 @@ pub struct Patch {
     #[arg(long, conflicts_with = "revert")]
     pub check: bool,
 
-    /// Revert every patch this tool applied to the source
+    /// Revert every patch this tool applied to the series' tree
     #[arg(long, conflicts_with = "refresh")]
     pub revert: bool,
 

@@ -3,13 +3,16 @@
 //! them reaches into another.
 //!
 //! ```text
-//! WORK/src/Python-X.Y.Z/       the extracted release (a checkout is used in place)
+//! WORK/src/Python-X.Y.Z/       the extracted release, never written after
+//! WORK/trees/<series>/         the source as each patch series builds it: links to the source,
+//!                              patched files as real files (`native`: the build Python's, unpatched)
 //! WORK/build-python/           the native build Python
 //! WORK/<target>/               the target build: the interpreter, python.sh, run.json
 //! WORK/emscripten/.emscripten  the emscripten config written for this work dir
 //! WORK/home/                   HOME of every build step
 //! WORK/logs/<step>.log         the full output of every step (the target's in logs/<target>/)
-//! WORK/stamps/                 one stamp per step (the target's in stamps/<target>/), patches.json
+//! WORK/stamps/                 one stamp per step (the target's in stamps/<target>/), and per
+//!                              series tree its patch stamp and file listing
 //! WORK/.lock                   held by the bootstrap that uses the work dir
 //! ```
 
@@ -58,8 +61,18 @@ impl WorkDir {
         self.root.join("home")
     }
 
-    pub fn patch_stamp(&self) -> PathBuf {
+    /// The patch stamp of the versions of this tool that patched the source in place.
+    pub fn in_place_patch_stamp(&self) -> PathBuf {
         self.stamps.join("patches.json")
+    }
+
+    /// The source tree of a patch series (`wasi`, `emscripten`, or `native` for the build Python).
+    pub fn series_tree(&self, series: &str) -> SeriesTree {
+        SeriesTree {
+            root: self.root.join("trees").join(series),
+            stamp: self.stamps.join(format!("patches-{series}.json")),
+            listing: self.stamps.join(format!("tree-{series}.json")),
+        }
     }
 
     pub fn emscripten_config(&self) -> PathBuf {
@@ -98,6 +111,17 @@ impl WorkDir {
         env
     }
 }
+
+/// Where a patch series' source tree lives, and its patch stamp and file listing.
+#[derive(Debug, Clone)]
+pub struct SeriesTree {
+    pub root: PathBuf,
+    pub stamp: PathBuf,
+    pub listing: PathBuf,
+}
+
+/// The series name of the build Python's tree: no patches.
+pub const NATIVE_SERIES: &str = "native";
 
 /// The log of `step` in `dir`: `DIR/<step, dashed>.log`.
 pub fn log_in(dir: &Path, step: &str) -> PathBuf {

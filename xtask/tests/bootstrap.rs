@@ -28,10 +28,16 @@ impl Mini {
     }
 
     fn xtask(&self, command: &str, extra: &[&str]) -> Output {
-        let (manifest, cache, work) = (self.manifest.display().to_string(), self.path("cache"), self.path("work"));
+        let work = self.path("work").display().to_string();
+        self.xtask_from(command, &["--work-dir", &work, "--python", "3.13"], extra)
+    }
+
+    /// `xtask COMMAND` with the given work dir and source flags.
+    fn xtask_from(&self, command: &str, source: &[&str], extra: &[&str]) -> Output {
+        let (manifest, cache) = (self.manifest.display().to_string(), self.path("cache").display().to_string());
         let mut args = vec![command, "--manifest", &manifest, "--progress", "lines", "--offline"];
-        let (cache, work) = (cache.display().to_string(), work.display().to_string());
-        args.extend(["--cache-dir", &cache, "--work-dir", &work, "--target", "wasi", "--python", "3.13"]);
+        args.extend(["--cache-dir", &cache, "--target", "wasi"]);
+        args.extend_from_slice(source);
         args.extend_from_slice(extra);
         xtask(&args, &[])
     }
@@ -121,11 +127,76 @@ fn the_patch_series_comes_from_the_given_directory_and_reaches_the_build() {
     assert_eq!(ran, ALL_STEPS, "{err}");
     assert_eq!(stdout(&mini.xtask("run", &["--", "a"])), "MINI PYTHON: a\n");
 
-    // Without the series the patch is reverted, and only make runs again.
+    // The patch went into the target's tree; the build Python's tree and the release are as shipped.
+    let pristine = fs::read_to_string(mini.source_file()).unwrap();
+    assert!(pristine.contains("mini python:"), "{pristine}");
+    let native = fs::read_to_string(mini.path("work/trees/native/Programs/python.c")).unwrap();
+    assert_eq!(native, pristine);
+
+    // Without the series the patch is reverted, and only the target's make runs again.
     let (ran, err) = mini.bootstrap(&[&format!("--patches={}", mini.path("no-patches").display())]);
     assert!(err.contains("patch: louder.patch: reverted (no longer in the series)"), "{err}");
-    assert_eq!(ran, ["make build python", "make host"], "{err}");
+    assert_eq!(ran, ["make host"], "{err}");
     assert_eq!(stdout(&mini.xtask("run", &["--", "a"])), "mini python: a\n");
+}
+
+#[test]
+fn a_checkout_is_never_written_and_its_patched_build_changes_nothing_the_second_time() {
+    let mini = Mini::new();
+    mini.bootstrap(&[]);
+    let checkout = mini.path("checkout");
+    copy_tree(&mini.path("work/src/Python-3.13.99"), &checkout);
+    let before = snapshot(&checkout);
+    let patches = mini.path("patches");
+    write_series(&patches, "louder.patch", "mini python:", "MINI PYTHON:");
+    let (work, checkout_flag) = (mini.path("work2").display().to_string(), checkout.display().to_string());
+    let source = ["--work-dir", &work, "--python-source", &checkout_flag];
+    let patches_flag = format!("--patches={}", patches.display());
+    let bootstrap = || mini.xtask_from("bootstrap", &source, &["--no-test", &patches_flag]);
+    let out = bootstrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&mini.xtask_from("run", &source, &["--", "a"])), "MINI PYTHON: a\n");
+    assert_eq!(snapshot(&checkout), before, "the build wrote into the checkout");
+
+    let out = bootstrap();
+    let err = stderr(&out);
+    assert!(err.contains("build: nothing changed (4 steps up to date)"), "{err}");
+    assert!(!err.lines().any(|l| l.starts_with("patch: ")), "{err}");
+    let out = mini.xtask_from("patch", &source, &["--revert", &patches_flag]);
+    assert!(stdout(&out).contains("louder.patch: reverted"), "{}", stderr(&out));
+    assert_eq!(snapshot(&checkout), before, "patch --revert wrote into the checkout");
+}
+
+/// Every file under `root` with its bytes and mtime.
+fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> {
+    let mut files = vec![];
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let modified = fs::metadata(&path).unwrap().modified().unwrap();
+                files.push((path.clone(), fs::read(&path).unwrap(), modified));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        fs::create_dir_all(to).unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &dest);
+        } else {
+            fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
 }
 
 #[test]

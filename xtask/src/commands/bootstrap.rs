@@ -4,9 +4,10 @@ use crate::context::Context;
 use crate::cpython::{self, BuildPlan};
 use crate::deps::{self, LibraryBuild};
 use crate::flags;
-use crate::patches::{self, PatchableTree};
+use crate::patches;
 use crate::selection::patches_dir;
 use crate::target::Target;
+use crate::workdir::NATIVE_SERIES;
 use crate::{run, source, toolchains};
 
 impl flags::Bootstrap {
@@ -40,15 +41,15 @@ impl flags::Bootstrap {
         let source = source::resolve(&choice, &fetcher, manifest, host, &work, &tool_env)?;
         let line = source.line.to_string();
 
-        let series = patches::load_series(
-            &patches_dir(context, self.patches.as_deref()),
-            &line,
-            target.toolchain.series_name(),
-        )?;
-        for report in PatchableTree::new(&source, work.patch_stamp()).apply_series(&series)? {
-            if !report.ends_with("skipped") {
-                eprintln!("patch: {report}");
-            }
+        for line in patches::undo_in_place(&source, &work.in_place_patch_stamp())? {
+            eprintln!("patch: {line}");
+        }
+        let series_name = target.toolchain.series_name();
+        let series = patches::load_series(&patches_dir(context, self.patches.as_deref()), &line, series_name)?;
+        let (native, report) = patches::prepare(&source, &work.series_tree(NATIVE_SERIES), &[])?;
+        let (tree, more) = patches::prepare(&source, &work.series_tree(series_name), &series)?;
+        for line in report.iter().chain(&more) {
+            eprintln!("patch: {line}");
         }
 
         let pins = toolchains::pins(manifest, host, target.toolchain, &source)?;
@@ -69,7 +70,8 @@ impl flags::Bootstrap {
 
         let plan = BuildPlan {
             target,
-            source: &source,
+            source: &tree,
+            native: &native,
             toolchain: &toolchain,
             libraries: &libraries,
             jobs,

@@ -14,9 +14,16 @@ impl flags::Patch {
         let fetcher = context.fetcher()?;
         let choice = self.selection.source_choice(context)?;
         let source = source::resolve(&choice, &fetcher, &context.manifest, &context.host, &work, &work.tool_env())?;
+        for line in patches::undo_in_place(&source, &work.in_place_patch_stamp())? {
+            println!("{line}");
+        }
         let patches_dir = patches_dir(context, self.patches.as_deref());
-        let series = patches::load_series(&patches_dir, &source.line.to_string(), target.toolchain.series_name())?;
-        let tree = PatchableTree::new(&source, work.patch_stamp());
+        let series_name = target.toolchain.series_name();
+        let series = patches::load_series(&patches_dir, &source.line.to_string(), series_name)?;
+        // The series' tree in the work dir, where bootstrap builds it; the source stays as it is.
+        let place = work.series_tree(series_name);
+        let (shadow, _) = patches::sync_tree(&source, &place)?;
+        let tree = PatchableTree::new(&shadow, place.stamp.clone());
         let lines = if self.revert {
             tree.revert_all()?
         } else if self.refresh {

@@ -30,7 +30,10 @@ use stamp::Stamps;
 /// Everything configure and make need, resolved by the earlier stages.
 pub struct BuildPlan<'a> {
     pub target: &'static Target,
+    /// The source as the target's patch series has it, and unpatched for the build Python: both
+    /// trees of the work dir, never the user's checkout.
     pub source: &'a SourceTree,
+    pub native: &'a SourceTree,
     pub toolchain: &'a Toolchain,
     pub libraries: &'a [Library],
     pub jobs: usize,
@@ -78,14 +81,16 @@ struct Steps<'a> {
 impl Steps<'_> {
     /// The native build Python; returns its configure key, which the target's steps build on.
     fn build_python(&mut self) -> anyhow::Result<String> {
-        let (work, source) = (self.work, self.plan.source);
+        let (work, source) = (self.work, self.plan.native);
         let native_env = env::base(work, self.plan);
         let configure = source.root.join("configure");
         let configure_digest = sha256_file(&configure).with_context(|| format!("read {}", configure.display()))?;
-        let key =
-            stamp::key(["configure build python", &source.identity, &configure_digest, &env::key_text(&native_env)]);
+        let at = configure.display().to_string();
+        let parts = ["configure build python", &source.identity, &at, &configure_digest, &env::key_text(&native_env)];
+        let key = stamp::key(parts);
         let native_configure = Cmd::new(&configure, &work.build_python, &native_env).arg("-C");
-        self.configure_and_make("build python", &work.build_python, native_configure, &key, |_| Ok(vec![]))?;
+        let tree = source.root.as_path();
+        self.configure_and_make("build python", &work.build_python, tree, native_configure, &key, |_| Ok(vec![]))?;
         Ok(key)
     }
 
@@ -101,7 +106,9 @@ impl Steps<'_> {
         if let Toolchain::Emscripten { .. } = plan.toolchain {
             emscripten::prepare_build_dir(work)?;
         }
-        self.configure_and_make("host", &work.target_build, configure, &key, |dir| emscripten::make_vars(plan, dir))?;
+        let tree = plan.source.root.as_path();
+        let make_vars = |dir: &Path| emscripten::make_vars(plan, dir);
+        self.configure_and_make("host", &work.target_build, tree, configure, &key, make_vars)?;
         if let Toolchain::Emscripten { emscripten, .. } = plan.toolchain {
             let ports = emscripten.downloaded_ports();
             if !ports.is_empty() {
@@ -183,11 +190,12 @@ impl Steps<'_> {
     }
 
     /// The `configure WHAT` step in `dir`, keyed by `key`, then `make WHAT` there with the same
-    /// environment.
+    /// environment, keyed also by the source `tree`.
     fn configure_and_make(
         &mut self,
         what: &str,
         dir: &Path,
+        tree: &Path,
         configure: Cmd,
         key: &str,
         make_vars: impl FnOnce(&Path) -> anyhow::Result<Vec<String>>,
@@ -199,7 +207,7 @@ impl Steps<'_> {
             fresh_config_cache(dir)?;
             configure.run_logged(&configure_name, log)
         })?;
-        self.make_step(&make_name, key, |log| make.args(make_vars(dir)?).run_logged(&make_name, log))
+        self.make_step(&make_name, key, tree, |log| make.args(make_vars(dir)?).run_logged(&make_name, log))
     }
 
     /// Runs `run` unless the stamp holds `key`; returns whether it ran.
@@ -227,9 +235,9 @@ impl Steps<'_> {
         &mut self,
         name: &str,
         configure_key: &str,
+        tree: &Path,
         run: impl FnOnce(&Path) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let tree = &self.plan.source.root;
         let key_now = stamp::key([configure_key, &fingerprint(tree)?]);
         if self.step(name, &key_now, run)? {
             self.place.stamps.record(name, &stamp::key([configure_key, &fingerprint(tree)?]))?;

@@ -9,6 +9,14 @@ use sha2::{Digest, Sha256};
 
 use crate::files::hex;
 
+/// Directories that are not source: version control, bytecode, and the build directories a
+/// checkout may hold at its top (CPython's own `cross-build/`, `builddir/`, `build/`).
+pub fn not_source(name: &str, top_level: bool) -> bool {
+    name == ".git"
+        || name == "__pycache__"
+        || (top_level && ["cross-build", "builddir", "build", "target"].contains(&name))
+}
+
 /// A cheap fingerprint of a source tree: every file's path, size and mtime. Build outputs,
 /// `.git` and `__pycache__` are left out so that running the interpreter does not change it.
 pub fn fingerprint(root: &Path) -> anyhow::Result<String> {
@@ -21,11 +29,7 @@ pub fn fingerprint(root: &Path) -> anyhow::Result<String> {
         for entry in entries {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            let top_level = dir == root;
-            if name == ".git"
-                || name == "__pycache__"
-                || (top_level && ["cross-build", "builddir", "build", "target"].contains(&name.as_ref()))
-            {
+            if not_source(&name, dir == root) {
                 continue;
             }
             let meta = entry.metadata()?;

@@ -12,12 +12,11 @@ use std::time::UNIX_EPOCH;
 use anyhow::Context;
 
 use crate::fetch::Fetcher;
-use crate::files::remove_file_if_exists;
 use crate::manifest::{Artifact, Manifest};
 use crate::once::Slot;
 use crate::process::Env;
 use crate::workdir::WorkDir;
-pub use fingerprint::fingerprint;
+pub use fingerprint::{fingerprint, not_source};
 pub use pins::{LibraryPin, TreePins};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -129,8 +128,6 @@ fn release(fetcher: &Fetcher, artifact: Artifact, line: PythonLine, work: &WorkD
     let stamp = work.sources().join(format!("{top}.extracted"));
     let slot = Slot { dest: &root, stamp: &stamp, key: &artifact.sha256 };
     slot.fill(&format!("the source of {artifact}"), |staging| {
-        // A fresh tree carries no patches, whatever the last patch stamp said.
-        remove_file_if_exists(&work.patch_stamp())?;
         eprintln!("source: extracting {artifact} into {}", root.display());
         fetcher.extract_to(&artifact, Some(&top), staging)
     })?;
