@@ -2,8 +2,8 @@
 //!
 //! The stages, in pipeline order (docs/architecture.md):
 //! manifest → fetch → source → patches → toolchains → deps → cpython → run.
-//! Beneath them: process (every external command), files, once (install once), target (targets
-//! as data), text (outside text made printable), workdir (the work dir and run record). Above
+//! Beneath them: process (every external command), files, once (install once), target and line (targets and
+//! CPython lines as data), text (outside text made printable), workdir (the work dir and run record). Above
 //! them: the edge (flags, context, selection) and one file per command.
 //!
 //! The binary `xtask` is [`main`]. The library also serves the test tiers' fixture builder
@@ -33,6 +33,7 @@ pub mod files;
 mod once;
 pub mod process;
 mod target;
+mod line;
 pub mod text;
 mod workdir;
 

@@ -130,6 +130,16 @@ const EMSCRIPTEN_THREADS_CONFIGURE_ARGS: &[&str] = &[
     "--enable-wasm-pthreads",
 ];
 
+impl Target {
+    /// configure's `--host`: the triple, which for WASI is the line's (line.rs).
+    pub fn configure_host(&self, profile: &crate::line::Profile) -> &'static str {
+        match self.toolchain {
+            ToolchainKind::WasiSdk => profile.wasi_host,
+            ToolchainKind::Emscripten => self.triple,
+        }
+    }
+}
+
 /// What `bootstrap --target all` builds, in this order.
 pub const BUILT: [&Target; 3] = [&WASI, &EMSCRIPTEN_NODE, &EMSCRIPTEN_BROWSER];
 

@@ -40,6 +40,7 @@ impl flags::Bootstrap {
         let choice = selection.source_choice(context)?;
         let source = source::resolve(&choice, &fetcher, manifest, host, &work, &tool_env)?;
         let line = source.line.to_string();
+        let profile = crate::line::profile(source.line)?;
 
         for line in patches::undo_in_place(&source, &work.in_place_patch_stamp())? {
             eprintln!("patch: {line}");
@@ -72,6 +73,7 @@ impl flags::Bootstrap {
             target,
             source: &tree,
             native: &native,
+            profile,
             toolchain: &toolchain,
             libraries: &libraries,
             jobs,

@@ -16,7 +16,7 @@ use fs_err as fs;
 const ENTRY_FILES: [&str; 2] = ["node_entry.mjs", "streams.mjs"];
 
 pub fn runner(work: &WorkDir, plan: &BuildPlan, node: &Node) -> RunnerCommand {
-    let mut args: Vec<String> = line_node_flags(plan).iter().map(|f| f.to_string()).collect();
+    let mut args: Vec<String> = plan.profile.node_flags.iter().map(|f| f.to_string()).collect();
     let mut entry = vec![];
     if has_node_entry(plan) {
         // Node 24 has JSPI behind this flag (later releases have it on, earlier ones a different
@@ -67,18 +67,6 @@ pub fn flavour_args(plan: &BuildPlan) -> anyhow::Result<Vec<&'static str>> {
 
 const FLAVOUR_OPTION: &str = "with-emscripten-target";
 
-/// 3.13 bounds C recursion by a count (10000 on emscripten), and recursion that deep in wasm
-/// needs more native stack than V8 gives by default (about 1 MiB): deep recursion ends in
-/// "RangeError: Maximum call stack size exceeded" instead of RecursionError. 4000 KiB stays well
-/// under the 8 MiB stack of Node's main thread. (The interrupt test runs the module in a worker
-/// and does not use these flags.)
-fn line_node_flags(plan: &BuildPlan) -> &'static [&'static str] {
-    match plan.source.line.minor {
-        ..=13 => &["--stack-size=4000"],
-        _ => &[],
-    }
-}
-
 pub fn configure_env(
     work: &WorkDir,
     plan: &BuildPlan,
@@ -98,17 +86,6 @@ pub fn configure_env(
     env
 }
 
-/// What a line's own configure leaves out for the pinned emscripten. Emscripten 3.1.27 cut the
-/// default stack from 5 MiB to 64 KiB; 3.14's configure links with `-sSTACK_SIZE=5MB`, 3.13's
-/// does not, and its C recursion limit (10000 on emscripten) then overflows the stack: deep
-/// recursion ends in "memory access out of bounds" instead of RecursionError.
-fn line_ldflags(plan: &BuildPlan) -> &'static [&'static str] {
-    match plan.source.line.minor {
-        ..=13 => &["-sSTACK_SIZE=5MB"],
-        _ => &[],
-    }
-}
-
 /// The libraries for a MAIN_MODULE link. `--enable-wasm-dynamic-linking` links python.js with
 /// -sMAIN_MODULE, and emcc then wraps the whole link line in --whole-archive: an archive named
 /// twice defines each of its symbols twice, and zlib is named by both the zlib and the binascii
@@ -123,7 +100,7 @@ fn main_module_library_flags(plan: &BuildPlan) -> Env {
         flags.insert(name, String::new());
     }
     let mut ldflags: Vec<String> = libraries.iter().map(|l| format!("-L{}", l.lib_dir.display())).collect();
-    ldflags.extend(line_ldflags(plan).iter().map(|f| f.to_string()));
+    ldflags.extend(plan.profile.emscripten_ldflags.iter().map(|f| f.to_string()));
     flags.insert("LDFLAGS".into(), ldflags.join(" "));
     flags.insert("LIBS".into(), libraries.iter().map(|l| l.link).collect::<Vec<_>>().join(" "));
     flags

@@ -34,6 +34,8 @@ pub struct BuildPlan<'a> {
     /// trees of the work dir, never the user's checkout.
     pub source: &'a SourceTree,
     pub native: &'a SourceTree,
+    /// The source line's row of `line.rs`.
+    pub profile: &'static crate::line::Profile,
     pub toolchain: &'a Toolchain,
     pub libraries: &'a [Library],
     pub jobs: usize,
@@ -166,7 +168,8 @@ impl Steps<'_> {
         let extensions = [extension.to_owned()];
         let inputs = crate::web::Inputs {
             module,
-            version: (source.line.major, source.line.minor),
+            version: source.line,
+            zip_name: plan.profile.zip_name.of(source.line),
             prefix: &built.prefix,
             lib: &source.root.join("Lib"),
             sysconfigdata: &sysconfigdata,
@@ -269,7 +272,7 @@ fn target_configure(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<(RunnerC
     .arg(env::source_access(work, plan).configure.display().to_string())
     .args([
         "-C".to_owned(),
-        format!("--host={}", target.triple),
+        format!("--host={}", target.configure_host(plan.profile)),
         format!("--build={}", config_guess(plan.source, &env::base(work, plan))?),
         format!("--with-build-python={}", work.build_python.join("python").display()),
     ])

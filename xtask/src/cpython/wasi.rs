@@ -18,7 +18,7 @@ pub fn runner(work: &WorkDir, plan: &BuildPlan, wasmtime: &Wasmtime) -> RunnerCo
     }
     let env = [("PYTHONPATH".to_owned(), pythonpath)];
     let dirs = source_access(work, plan).dirs;
-    let args = wasmtime.runner_args(line, &module.display().to_string(), &dirs, &env);
+    let args = wasmtime.runner_args(plan.profile.wasi_stack, &module.display().to_string(), &dirs, &env);
     RunnerCommand { program: wasmtime.binary.clone(), args, module, entry: vec![] }
 }
 

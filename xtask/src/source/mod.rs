@@ -5,7 +5,6 @@ mod checkout;
 mod fingerprint;
 mod pins;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -16,42 +15,9 @@ use crate::manifest::{Artifact, Manifest};
 use crate::once::Slot;
 use crate::process::Env;
 use crate::workdir::WorkDir;
+pub use crate::line::PythonLine;
 pub use fingerprint::{fingerprint, not_source};
 pub use pins::{LibraryPin, TreePins};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct PythonLine {
-    pub major: u32,
-    pub minor: u32,
-}
-
-impl PythonLine {
-    /// `X.Y`, or `X.Y.Z` with its patch level returned beside the line.
-    pub fn parse_version(text: &str) -> anyhow::Result<(PythonLine, Option<String>)> {
-        match text.matches('.').count() {
-            2 => {
-                let (line, patch) = text.rsplit_once('.').unwrap_or((text, ""));
-                patch.parse::<u32>().with_context(|| format!("`{text}` is not a CPython version like 3.13.5"))?;
-                Ok((PythonLine::parse(line)?, Some(text.to_owned())))
-            }
-            _ => Ok((PythonLine::parse(text)?, None)),
-        }
-    }
-
-    pub fn parse(text: &str) -> anyhow::Result<PythonLine> {
-        let (major, minor) = text.split_once('.').context("expected X.Y")?;
-        Ok(PythonLine {
-            major: major.parse().with_context(|| format!("`{text}` is not a CPython line like 3.13"))?,
-            minor: minor.parse().with_context(|| format!("`{text}` is not a CPython line like 3.13"))?,
-        })
-    }
-}
-
-impl fmt::Display for PythonLine {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.major, self.minor)
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct SourceTree {
@@ -141,18 +107,3 @@ fn mtime_seconds(path: &Path) -> anyhow::Result<u64> {
     Ok(modified.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lines_parse_and_order() {
-        assert_eq!(PythonLine::parse("3.13").unwrap(), PythonLine { major: 3, minor: 13 });
-        assert!(PythonLine::parse("3.9").unwrap() < PythonLine::parse("3.13").unwrap());
-        assert!(PythonLine::parse("three").is_err());
-        let (line, exact) = PythonLine::parse_version("3.13.5").unwrap();
-        assert_eq!((line.to_string(), exact.as_deref()), ("3.13".to_owned(), Some("3.13.5")));
-        assert_eq!(PythonLine::parse_version("3.14").unwrap().1, None);
-        assert!(PythonLine::parse_version("3.13.x").is_err());
-    }
-}

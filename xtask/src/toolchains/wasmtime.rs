@@ -1,14 +1,13 @@
-//! wasmtime, and the runner command line for each wasmtime CLI era and CPython line.
+//! wasmtime, and the runner command line for each wasmtime CLI era.
 //!
-//! Eras: ≤13 `--mapdir GUEST::HOST`; 14+ `--dir HOST::GUEST` and `-W/--wasm` options. The stack
-//! size follows what each CPython line's own runner passes.
+//! Eras: ≤13 `--mapdir GUEST::HOST`; 14+ `--dir HOST::GUEST` and `-W/--wasm` options. The guest
+//! stack is the caller's (each CPython line's, in line.rs).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
 use crate::process::{Cmd, Env};
-use crate::source::PythonLine;
 
 #[derive(Debug, Clone)]
 pub struct Wasmtime {
@@ -49,11 +48,11 @@ impl Wasmtime {
 
     /// `wasmtime run …` up to (not including) the module: stack size, argv0, directories and
     /// environment.
-    pub fn runner_args(&self, line: PythonLine, argv0: &str, dirs: &[DirMap], env: &[(String, String)]) -> Vec<String> {
+    pub fn runner_args(&self, stack: u64, argv0: &str, dirs: &[DirMap], env: &[(String, String)]) -> Vec<String> {
         let mut args = vec!["run".to_owned()];
         let modern = self.version.0 >= 14;
         if modern {
-            args.push(format!("--wasm=max-wasm-stack={}", stack_size(line)));
+            args.push(format!("--wasm=max-wasm-stack={stack}"));
         }
         if self.sets_argv0() {
             args.push(format!("--argv0={argv0}"));
@@ -69,15 +68,6 @@ impl Wasmtime {
             args.push(format!("--env={name}={value}"));
         }
         args
-    }
-}
-
-/// The guest stack each line's own runner asks for (8 MiB for 3.13, 16 MiB for 3.14, 32 MiB after).
-pub fn stack_size(line: PythonLine) -> u64 {
-    match line.minor {
-        ..=13 => 8_388_608,
-        14 => 16_777_216,
-        _ => 33_554_432,
     }
 }
 
@@ -107,9 +97,9 @@ mod tests {
     }
 
     #[test]
-    fn modern_cli_maps_host_to_guest_with_the_line_stack() {
+    fn modern_cli_maps_host_to_guest_with_the_stack_asked_for() {
         let env = vec![("PYTHONPATH".to_owned(), "/Lib".to_owned())];
-        let args = wasmtime(49).runner_args(PythonLine { major: 3, minor: 13 }, "/b/python.wasm", &dirs(), &env);
+        let args = wasmtime(49).runner_args(8_388_608, "/b/python.wasm", &dirs(), &env);
         assert_eq!(
             args,
             [
@@ -120,15 +110,15 @@ mod tests {
                 "--env=PYTHONPATH=/Lib"
             ]
         );
-        let args = wasmtime(30).runner_args(PythonLine { major: 3, minor: 15 }, "p", &dirs(), &[]);
+        let args = wasmtime(30).runner_args(33_554_432, "p", &dirs(), &[]);
         assert_eq!(args[1], "--wasm=max-wasm-stack=33554432");
-        let args = wasmtime(20).runner_args(PythonLine { major: 3, minor: 14 }, "p", &dirs(), &[]);
+        let args = wasmtime(20).runner_args(16_777_216, "p", &dirs(), &[]);
         assert_eq!(args, ["run", "--wasm=max-wasm-stack=16777216", "--dir=/src::/"], "no --argv0 before 24");
     }
 
     #[test]
     fn old_cli_uses_mapdir_guest_first() {
-        let args = wasmtime(13).runner_args(PythonLine { major: 3, minor: 12 }, "p", &dirs(), &[]);
+        let args = wasmtime(13).runner_args(8_388_608, "p", &dirs(), &[]);
         assert_eq!(args, ["run", "--mapdir=/::/src"]);
     }
 }

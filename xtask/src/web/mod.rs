@@ -14,6 +14,7 @@ use fs_err as fs;
 use serde::Serialize;
 
 use crate::files::{remove_tree_if_exists, write_atomic};
+use crate::source::PythonLine;
 
 pub const PAGE: &str = include_str!("page/index.html");
 pub const WORKER: &str = include_str!("page/python.worker.js");
@@ -24,7 +25,9 @@ pub const NODE_RUNNER: &str = include_str!("bundle-run.mjs");
 pub struct Inputs<'a> {
     /// The interpreter module (`python.js` or `python.mjs`); its `.wasm` sits beside it.
     pub module: &'a Path,
-    pub version: (u32, u32),
+    pub version: PythonLine,
+    /// The stdlib zip's file name in the bundle (the line's profile names it).
+    pub zip_name: String,
     /// The interpreter's compiled-in prefix (configure's `--prefix`).
     pub prefix: &'a str,
     /// The source's `Lib/` and the build's sysconfig data.
@@ -51,17 +54,10 @@ struct Config {
     extensions: Vec<String>,
 }
 
-/// The stdlib zip's name in the bundle, as the line's own web example names it (3.13:
-/// `python313.zip`, preloaded under `lib/`; 3.14 on: `python3.14.zip`), and its path inside the
-/// interpreter, where the interpreter looks for it (`PREFIX/lib/pythonXY.zip`).
-pub fn stdlib_names(version: (u32, u32), prefix: &str) -> (String, String) {
-    let (major, minor) = version;
-    let file = match minor {
-        ..=13 => format!("python{major}{minor}.zip"),
-        _ => format!("python{major}.{minor}.zip"),
-    };
+/// The stdlib zip's path inside the interpreter, where it looks for it (`PREFIX/lib/pythonXY.zip`).
+pub fn stdlib_path(version: PythonLine, prefix: &str) -> String {
     let prefix = prefix.trim_end_matches('/');
-    (file, format!("{prefix}/lib/python{major}{minor}.zip"))
+    format!("{prefix}/lib/python{}{}.zip", version.major, version.minor)
 }
 
 pub(crate) fn name_of(path: &Path) -> String {
@@ -82,9 +78,9 @@ pub fn assemble(dest: &Path, inputs: &Inputs, compiler: &stdlib::Compiler) -> an
     let partial = dest.with_extension("partial");
     remove_tree_if_exists(&partial)?;
     fs::create_dir_all(&partial)?;
-    let (major, minor) = inputs.version;
+    let version = inputs.version;
     let home = inputs.prefix.trim_end_matches('/');
-    let (zip_name, zip_path) = stdlib_names(inputs.version, inputs.prefix);
+    let (zip_name, zip_path) = (inputs.zip_name.clone(), stdlib_path(version, inputs.prefix));
     let sources = stdlib::sources(inputs.lib, inputs.sysconfigdata)?;
     let entries = stdlib::compile(compiler, &sources, &zip_path)?;
     let count = entries.len();
@@ -97,14 +93,14 @@ pub fn assemble(dest: &Path, inputs: &Inputs, compiler: &stdlib::Compiler) -> an
         write_atomic(&partial.join(name_of(file)), bytes)?;
     }
     let config = Config {
-        python: format!("{major}.{minor}"),
+        python: version.to_string(),
         module: name_of(inputs.module),
         kind: if name_of(inputs.module).ends_with(".mjs") { "module" } else { "script" },
         wasm: name_of(&wasm),
         stdlib: zip_name.clone(),
         stdlib_path: zip_path.clone(),
-        dynload: format!("{home}/lib/python{major}.{minor}/lib-dynload"),
-        landmark: format!("{home}/lib/python{major}.{minor}/os.py"),
+        dynload: format!("{home}/lib/python{version}/lib-dynload"),
+        landmark: format!("{home}/lib/python{version}/os.py"),
         extensions: inputs.extensions.iter().map(|p| name_of(p)).collect(),
     };
     let mut json = serde_json::to_vec_pretty(&config)?;
@@ -150,13 +146,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_stdlib_zip_is_named_as_each_line_names_it() {
-        assert_eq!(
-            stdlib_names((3, 13), "/usr/local"),
-            ("python313.zip".to_owned(), "/usr/local/lib/python313.zip".to_owned())
-        );
-        assert_eq!(stdlib_names((3, 14), "/"), ("python3.14.zip".to_owned(), "/lib/python314.zip".to_owned()));
-        assert_eq!(stdlib_names((3, 16), "/usr/local/").1, "/usr/local/lib/python316.zip");
+    fn the_stdlib_zip_is_found_under_the_prefix() {
+        let line = |minor| PythonLine { major: 3, minor };
+        assert_eq!(stdlib_path(line(13), "/usr/local"), "/usr/local/lib/python313.zip");
+        assert_eq!(stdlib_path(line(14), "/"), "/lib/python314.zip");
+        assert_eq!(stdlib_path(line(16), "/usr/local/"), "/usr/local/lib/python316.zip");
     }
 
     #[test]
