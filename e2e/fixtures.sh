@@ -163,7 +163,7 @@ entry() { # name version component file strip [host]
   local f=$out/mirror/$1/$4
   printf '\n[[artifact]]\nname = "%s"\nversion = "%s"\ncomponent = "%s"\n' "$1" "$2" "$3"
   printf 'url = "https://fixtures.invalid/%s/%s"\n' "$1" "$4"
-  printf 'sha256 = "%s"\nsize = %s\nstrip = "%s"\npython = ["3.13"]\n' \
+  printf 'sha256 = "%s"\nsize = %s\nstrip = "%s"\npython = ["3.11", "3.12", "3.13"]\n' \
     "$(sha256sum "$f" | cut -d' ' -f1)" "$(stat -c %s "$f")" "$5"
   [ -z "${6:-}" ] || printf 'host = "%s"\n' "$6"
 }

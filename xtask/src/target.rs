@@ -25,10 +25,60 @@ pub enum Runner {
     Browser,
 }
 
+/// Where the interpreter of a target finds its stdlib.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stdlib {
+    /// The source tree's `Lib/`, as a build tree does.
+    SourceLib,
+    /// The zip of the web bundle (its `bundle.json` names the path inside the interpreter).
+    BundleZip,
+}
+
+/// What a built target offers, for the tests and commands that run it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offers {
+    /// `sys.platform` of the interpreter.
+    pub platform: &'static str,
+    pub stdlib: Stdlib,
+    /// `_ctypes` (libffi has no WASI port).
+    pub ctypes: bool,
+    pub threads: bool,
+    /// Imports C extensions built as side modules (emscripten dynamic linking).
+    pub side_modules: bool,
+    /// The extension directory is on the interpreter's path already (the bundle's lib-dynload).
+    pub side_modules_installed: bool,
+    /// A JS host that can raise KeyboardInterrupt through the signal buffer (`test --suite
+    /// interrupt`).
+    pub interrupt_host: bool,
+    /// Carries CPython's test package (`test --suite full`); the bundle's zip leaves it out.
+    pub test_suite: bool,
+}
+
+const WASI_OFFERS: Offers = Offers {
+    platform: "wasi",
+    stdlib: Stdlib::SourceLib,
+    ctypes: false,
+    threads: false,
+    side_modules: false,
+    side_modules_installed: false,
+    interrupt_host: false,
+    test_suite: true,
+};
+
+const NODE_OFFERS: Offers = Offers {
+    platform: "emscripten",
+    ctypes: true,
+    side_modules: true,
+    interrupt_host: true,
+    ..WASI_OFFERS
+};
+
+#[derive(Debug)]
 pub struct Target {
     /// The name used for the build directory and in messages.
     pub name: &'static str,
     pub triple: &'static str,
+    pub offers: Offers,
     pub toolchain: ToolchainKind,
     /// The libraries built for this target, by manifest component (recipes in `deps`).
     pub libraries: &'static [&'static str],
@@ -55,6 +105,7 @@ pub struct Target {
 pub const WASI: Target = Target {
     name: "wasi",
     triple: "wasm32-wasip1",
+    offers: WASI_OFFERS,
     toolchain: ToolchainKind::WasiSdk,
     // libffi has no WASI port: `_ctypes` is not available on WASI.
     libraries: &["zlib", "bzip2", "mpdecimal", "sqlite"],
@@ -84,6 +135,7 @@ const EMSCRIPTEN_CONFIGURE_ARGS: &[&str] = &[
 pub const EMSCRIPTEN_NODE: Target = Target {
     name: "emscripten-node",
     triple: "wasm32-emscripten",
+    offers: NODE_OFFERS,
     toolchain: ToolchainKind::Emscripten,
     libraries: &["zlib", "bzip2", "libffi", "mpdecimal", "sqlite"],
     // CPython's Platforms/emscripten/make_libffi.sh flags, for every library.
@@ -106,6 +158,14 @@ pub const EMSCRIPTEN_NODE: Target = Target {
 pub const EMSCRIPTEN_BROWSER: Target = Target {
     name: "emscripten-browser",
     runner: Runner::Browser,
+    offers: Offers {
+        stdlib: Stdlib::BundleZip,
+        side_modules_installed: true,
+        test_suite: false,
+        // interrupt.cjs loads python.js/.mjs itself; the bundle's loader is the worker's.
+        interrupt_host: false,
+        ..NODE_OFFERS
+    },
     flavour_args: &["--with-emscripten-target=browser"],
     ..EMSCRIPTEN_NODE
 };
@@ -116,6 +176,8 @@ pub const EMSCRIPTEN_BROWSER: Target = Target {
 /// in all of them).
 pub const EMSCRIPTEN_NODE_THREADS: Target = Target {
     name: "emscripten-node-threads",
+    // The interpreter's main runs in a worker (PROXY_TO_PTHREAD): interrupt.cjs cannot reach it.
+    offers: Offers { threads: true, interrupt_host: false, ..NODE_OFFERS },
     dep_cflags: &["-O2", "-fPIC", "-DWASM_BIGINT", "-pthread"],
     configure_args: EMSCRIPTEN_THREADS_CONFIGURE_ARGS,
     ..EMSCRIPTEN_NODE
@@ -143,9 +205,29 @@ impl Target {
 /// What `bootstrap --target all` builds, in this order.
 pub const BUILT: [&Target; 3] = [&WASI, &EMSCRIPTEN_NODE, &EMSCRIPTEN_BROWSER];
 
-/// Every target, for tests that check data naming targets.
-#[cfg(test)]
+/// Every target.
 pub const ALL: [&Target; 4] = [&WASI, &EMSCRIPTEN_NODE, &EMSCRIPTEN_BROWSER, &EMSCRIPTEN_NODE_THREADS];
+
+/// The target of a name, as the run record and known-failures.toml store it.
+pub fn by_name(name: &str) -> Option<&'static Target> {
+    ALL.into_iter().find(|t| t.name == name)
+}
+
+/// A target in a record: stored by its name, read back as the target.
+pub mod as_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(target: &&'static super::Target, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(target.name)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static super::Target, D::Error> {
+        let name = String::deserialize(d)?;
+        super::by_name(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!("`{name}` is not a target of this version: run bootstrap again"))
+        })
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -156,5 +238,18 @@ mod tests {
         let names: std::collections::BTreeSet<_> = ALL.iter().map(|t| t.name).collect();
         assert_eq!(names.len(), ALL.len());
         assert!(ALL.iter().all(|t| !t.programs.is_empty() && !t.libraries.is_empty()));
+        assert!(ALL.iter().all(|t| by_name(t.name).is_some_and(|found| found.name == t.name)));
+    }
+
+    #[test]
+    fn what_a_target_offers_follows_its_toolchain_and_flavour() {
+        for target in ALL {
+            let emscripten = target.toolchain == ToolchainKind::Emscripten;
+            assert_eq!(target.offers.ctypes, emscripten, "{}", target.name);
+            assert_eq!(target.offers.side_modules, emscripten, "{}", target.name);
+            assert_eq!(target.offers.test_suite, target.offers.stdlib == Stdlib::SourceLib, "{}", target.name);
+        }
+        assert!(EMSCRIPTEN_NODE_THREADS.offers.threads && !EMSCRIPTEN_NODE.offers.threads);
+        assert_eq!(EMSCRIPTEN_BROWSER.offers.stdlib, Stdlib::BundleZip);
     }
 }

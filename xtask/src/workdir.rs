@@ -128,11 +128,43 @@ pub fn log_in(dir: &Path, step: &str) -> PathBuf {
     dir.join(format!("{}.log", step.replace([' ', '/'], "-")))
 }
 
+/// A host directory made visible to a WASI guest at `guest`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirMap {
+    pub host: PathBuf,
+    pub guest: String,
+}
+
+/// How a wasmtime CLI era spells a directory map.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DirSyntax {
+    /// `--dir=HOST::GUEST` (wasmtime 14 on).
+    #[default]
+    Dir,
+    /// `--mapdir=GUEST::HOST` (before 14).
+    Mapdir,
+}
+
+impl DirSyntax {
+    pub fn render(self, dir: &DirMap) -> String {
+        match self {
+            DirSyntax::Dir => format!("--dir={}::{}", dir.host.display(), dir.guest),
+            DirSyntax::Mapdir => format!("--mapdir={}::{}", dir.guest, dir.host.display()),
+        }
+    }
+}
+
 /// The runner command line (wasmtime or node and their flags) and the interpreter module.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunnerCommand {
     pub program: PathBuf,
     pub args: Vec<String>,
+    /// The directories a WASI guest sees, given after `args`; `/` is the directory it starts in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dirs: Vec<DirMap>,
+    #[serde(default)]
+    pub dir_syntax: DirSyntax,
     /// The interpreter module.
     pub module: PathBuf,
     /// What the runner starts instead of the module, when the module is not a program itself:
@@ -145,7 +177,12 @@ pub struct RunnerCommand {
 impl RunnerCommand {
     /// The runner without the module, as HOSTRUNNER takes it.
     pub fn command_line(&self) -> String {
-        shell_join(&self.program, &self.args)
+        shell_join(&self.program, &self.flags())
+    }
+
+    fn flags(&self) -> Vec<String> {
+        let dirs = self.dirs.iter().map(|dir| self.dir_syntax.render(dir));
+        self.args.iter().cloned().chain(dirs).collect()
     }
 
     /// The runner's arguments before the interpreter's own: its flags, then the entry or the
@@ -155,16 +192,41 @@ impl RunnerCommand {
             true => vec![self.module.display().to_string()],
             false => self.entry.clone(),
         };
-        self.args.iter().cloned().chain(start).collect()
+        self.flags().into_iter().chain(start).collect()
+    }
+
+    /// The runner for a user in `dir`: a WASI guest starts in it (it is the guest's `/`, as
+    /// CPython's own runner maps the checkout) and sees it at its own path too, so both
+    /// `hello.py` and `/path/to/hello.py` open. Runners that start in the caller's directory
+    /// (Node) are returned as they are.
+    pub fn started_in(&self, dir: &Path) -> RunnerCommand {
+        let mut runner = self.clone();
+        if runner.dirs.is_empty() {
+            return runner;
+        }
+        let own = DirMap { host: dir.to_owned(), guest: dir.display().to_string() };
+        for map in runner.dirs.iter_mut().filter(|map| map.guest == "/") {
+            map.host = dir.to_owned();
+        }
+        if !runner.dirs.contains(&own) {
+            runner.dirs.push(own);
+        }
+        runner
     }
 }
 
 /// What `run` and `test` need to find a build again: written last by the build.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct RunRecord {
-    pub target: String,
+    #[serde(with = "crate::target::as_name")]
+    pub target: &'static Target,
+    /// The CPython line (`3.13`).
     pub python: String,
+    /// The tree the build used (the work dir's tree of its patch series).
     pub source: PathBuf,
+    /// Where that tree came from: the extracted release, or the checkout given.
+    #[serde(default)]
+    pub origin: PathBuf,
     pub runner: RunnerCommand,
 }
 
@@ -207,12 +269,23 @@ mod tests {
             args: vec!["run".into()],
             module: "/b/p.wasm".into(),
             entry: vec![],
+            dirs: vec![DirMap { host: "/w/root".into(), guest: "/".into() }],
+            dir_syntax: DirSyntax::Dir,
         };
-        let record = RunRecord { target: "wasi".into(), python: "3.13".into(), source: "/s".into(), runner };
+        let record = RunRecord {
+            target: &crate::target::WASI,
+            python: "3.13".into(),
+            source: "/s".into(),
+            origin: "/c".into(),
+            runner,
+        };
         work.write_run_record(&record).unwrap();
         assert_eq!(work.read_run_record().unwrap().runner.module, Path::new("/b/p.wasm"));
         let script = fs::read_to_string(work.target_build.join("python.sh")).unwrap();
-        assert_eq!(script, "#!/bin/sh\nexec /w/wasmtime run /b/p.wasm \"$@\"\n");
+        assert_eq!(script, "#!/bin/sh\nexec /w/wasmtime run --dir=/w/root::/ /b/p.wasm \"$@\"\n");
+        // Run by a user in /home/u: the guest starts there and sees it at its own path.
+        let runner = work.read_run_record().unwrap().runner.started_in(Path::new("/home/u"));
+        assert_eq!(runner.launch_args(), ["run", "--dir=/home/u::/", "--dir=/home/u::/home/u", "/b/p.wasm"]);
     }
 
     #[test]
@@ -224,12 +297,21 @@ mod tests {
             args: vec!["--experimental-wasm-jspi".into()],
             module: "/b/python.mjs".into(),
             entry: vec!["/b/node_entry.mjs".into(), "--this-program=/b/python.sh".into()],
+            dirs: vec![],
+            dir_syntax: DirSyntax::Dir,
         };
+        assert_eq!(runner.started_in(Path::new("/home/u")).launch_args(), runner.launch_args());
         assert_eq!(
             runner.launch_args(),
             ["--experimental-wasm-jspi", "/b/node_entry.mjs", "--this-program=/b/python.sh"]
         );
-        let record = RunRecord { target: "emscripten-node".into(), python: "3.14".into(), source: "/s".into(), runner };
+        let record = RunRecord {
+            target: &crate::target::EMSCRIPTEN_NODE,
+            python: "3.14".into(),
+            source: "/s".into(),
+            origin: "/s".into(),
+            runner,
+        };
         work.write_run_record(&record).unwrap();
         let script = fs::read_to_string(work.python_sh()).unwrap();
         assert_eq!(
@@ -241,6 +323,10 @@ mod tests {
             "runner":{"program":"/n/node","args":[],"module":"/b/python.js"}}"#;
         fs::write(work.run_record_path(), old).unwrap();
         assert_eq!(work.read_run_record().unwrap().runner.launch_args(), ["/b/python.js"]);
+        let unknown = old.replace("\"emscripten-node\"", "\"emscripten-riscv\"");
+        fs::write(work.run_record_path(), unknown).unwrap();
+        let error = format!("{:#}", work.read_run_record().unwrap_err());
+        assert!(error.contains("`emscripten-riscv` is not a target of this version"), "{error}");
     }
 
     #[test]

@@ -3,7 +3,8 @@ use crate::flags;
 
 impl flags::Run {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
-        let record = self.selection.work_dir(context)?.read_run_record()?;
+        let mut record = self.selection.work_dir(context)?.read_run_record()?;
+        record.runner = record.runner.started_in(&context.current_dir);
         let interpreter = crate::run::interpreter(&record, &context.current_dir, &context.runner_env, &self.args);
         let code = interpreter.run_interactive()?;
         if code != 0 {

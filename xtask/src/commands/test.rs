@@ -11,13 +11,13 @@ impl flags::Test {
             Suite::Smoke => smoke::run(&record, &work, env),
             Suite::Interrupt => interrupt::run(&record, &work, env),
             Suite::Extension => extension::run(&record, &work, env),
-            Suite::Full if record.target == "emscripten-browser" => anyhow::bail!(
+            Suite::Full if !record.target.offers.test_suite => anyhow::bail!(
                 "the browser bundle carries no tests (its stdlib zip leaves them out): run the suite on --target emscripten-node, the same interpreter with NODERAWFS"
             ),
             Suite::Full => {
                 let known = match self.with_known_failures {
                     true => vec![],
-                    false => known::for_build(&record.python, &record.target),
+                    false => known::for_build(&record.python, record.target.name),
                 };
                 full::run(&record, &work, env, self.per_test_timeout, &known, &self.args)
             }

@@ -27,7 +27,7 @@ pub fn runner(work: &WorkDir, plan: &BuildPlan, node: &Node) -> RunnerCommand {
         entry.push(work.target_build.join(ENTRY_FILES[0]).display().to_string());
         entry.push(format!("--this-program={}", work.python_sh().display()));
     }
-    RunnerCommand { program: node.binary.clone(), args, module: module(work, plan), entry }
+    RunnerCommand { program: node.binary.clone(), args, module: module(work, plan), entry, dirs: vec![], dir_syntax: Default::default() }
 }
 
 /// From 3.14 on the module is an ES module (`python.mjs`) that `Platforms/emscripten/node_entry.mjs`
@@ -124,6 +124,8 @@ pub fn browser_runner(work: &WorkDir, node: &Node) -> RunnerCommand {
         args: vec![],
         module: work.web_bundle(),
         entry: vec![browser_node_runner(work).display().to_string(), work.web_bundle().display().to_string()],
+        dirs: vec![],
+        dir_syntax: Default::default(),
     }
 }
 

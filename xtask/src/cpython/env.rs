@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::BuildPlan;
 use crate::process::Env;
-use crate::toolchains::wasmtime::DirMap;
-use crate::workdir::WorkDir;
+use crate::workdir::{DirMap, WorkDir};
 
 /// The environment shared by every step: the work dir's tool environment and the source's
 /// SOURCE_DATE_EPOCH.
@@ -28,23 +27,16 @@ pub struct SourceAccess {
     pub dirs: Vec<DirMap>,
 }
 
-/// A release extracted into the work dir is configured by a relative path, so VPATH and every
-/// compiled-in path are relative and the output does not depend on where the work dir is; the
-/// guest then sees the work dir, which holds both trees. A checkout elsewhere is configured by
-/// its absolute path and mapped next to the build directory.
+/// The tree of the series is in the work dir (patches/farm.rs), so configure runs by a relative
+/// path: VPATH and every compiled-in path are relative, and the output does not depend on where
+/// the work dir is, nor on where a checkout lives. The guest sees the work dir at its own path.
 pub fn source_access(work: &WorkDir, plan: &BuildPlan) -> SourceAccess {
-    let source = &plan.source.root;
-    let at_own_path = |dir: &Path| DirMap { host: dir.to_owned(), guest: dir.display().to_string() };
-    let mut dirs = vec![DirMap { host: work.guest_root(), guest: "/".into() }];
-    let configure = source.join("configure");
-    if source.starts_with(&work.root) {
-        dirs.push(at_own_path(&work.root));
-        SourceAccess { configure: relative_path(&configure, &work.target_build), dirs }
-    } else {
-        dirs.push(at_own_path(source));
-        dirs.push(at_own_path(&work.target_build));
-        SourceAccess { configure, dirs }
-    }
+    let configure = plan.source.root.join("configure");
+    let dirs = vec![
+        DirMap { host: work.guest_root(), guest: "/".into() },
+        DirMap { host: work.root.clone(), guest: work.root.display().to_string() },
+    ];
+    SourceAccess { configure: relative_path(&configure, &work.target_build), dirs }
 }
 
 /// The guest's `/`: an empty directory holding, for every directory mapped at its own path, the

@@ -137,9 +137,10 @@ impl Steps<'_> {
         }
         let source = plan.source;
         let record = RunRecord {
-            target: plan.target.name.to_owned(),
+            target: plan.target,
             python: source.line.to_string(),
             source: source.root.clone(),
+            origin: source.origin.clone(),
             runner,
         };
         work.write_run_record(&record)

@@ -17,9 +17,9 @@ pub fn runner(work: &WorkDir, plan: &BuildPlan, wasmtime: &Wasmtime) -> RunnerCo
         pythonpath = format!("{pythonpath}:{}/Lib", plan.source.root.display());
     }
     let env = [("PYTHONPATH".to_owned(), pythonpath)];
-    let dirs = source_access(work, plan).dirs;
-    let args = wasmtime.runner_args(plan.profile.wasi_stack, &module.display().to_string(), &dirs, &env);
-    RunnerCommand { program: wasmtime.binary.clone(), args, module, entry: vec![] }
+    let args = wasmtime.runner_args(plan.profile.wasi_stack, &module.display().to_string(), &env);
+    let (dirs, dir_syntax) = (source_access(work, plan).dirs, wasmtime.dir_syntax());
+    RunnerCommand { program: wasmtime.binary.clone(), args, module, entry: vec![], dirs, dir_syntax }
 }
 
 pub fn configure_env(work: &WorkDir, plan: &BuildPlan, sdk: &WasiSdk, runner: &RunnerCommand) -> Env {

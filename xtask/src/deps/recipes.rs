@@ -143,7 +143,9 @@ pub const LIBFFI: Recipe = Recipe {
 /// loadable extensions (no dlopen on WASI; on emscripten they would be side modules, which
 /// CPython's own build does not offer either), no memory-mapped I/O and no WAL (its shared
 /// memory needs mmap, which WASI lacks). On WASI, the "unix" VFS with in-process locking instead
-/// of the amalgamation's "unix-dotfile" default (sqlite3-xtask.c says why).
+/// of the amalgamation's "unix-dotfile" default (sqlite3-xtask.c says why). The shared cache
+/// stays compiled in: 3.11's configure requires `sqlite3_enable_shared_cache` and leaves
+/// `_sqlite3` out without it ("missing").
 pub const SQLITE: Recipe = Recipe {
     component: "sqlite",
     library: "libsqlite3.a",
@@ -155,7 +157,6 @@ pub const SQLITE: Recipe = Recipe {
             "-DSQLITE_OMIT_LOAD_EXTENSION",
             "-DSQLITE_OMIT_WAL",
             "-DSQLITE_MAX_MMAP_SIZE=0",
-            "-DSQLITE_OMIT_SHARED_CACHE",
             "-DSQLITE_ENABLE_MATH_FUNCTIONS",
             "-D_WASI_EMULATED_GETPID",
         ],
@@ -165,3 +166,17 @@ pub const SQLITE: Recipe = Recipe {
 
 /// Every recipe, by manifest component.
 pub const ALL: [&Recipe; 5] = [&ZLIB, &BZIP2, &MPDECIMAL, &LIBFFI, &SQLITE];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_keeps_what_the_oldest_line_s_configure_requires() {
+        // 3.11's configure checks these and leaves _sqlite3 out if one is omitted.
+        let Build::Sources { defines, .. } = SQLITE.build else { panic!("sqlite is built from sources") };
+        for needed in ["SHARED_CACHE", "PROGRESS_CALLBACK", "AUTHORIZATION", "TRACE", "COMPLETE", "DECLTYPE"] {
+            assert!(!defines.iter().any(|d| d.starts_with("-DSQLITE_OMIT_") && d.contains(needed)), "{needed}");
+        }
+    }
+}

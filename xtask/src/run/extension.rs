@@ -19,12 +19,13 @@ print("extension ok:", xtask_ext.greet(sys.platform), "from", xtask_ext.__file__
 "#;
 
 pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> {
-    if !record.target.starts_with("emscripten") {
-        bail!("the extension test loads an emscripten side module: it runs on the emscripten targets, not {} (WASI has no dynamic linking)", record.target);
+    let offers = record.target.offers;
+    if !offers.side_modules {
+        bail!("the extension test loads an emscripten side module: it runs on the emscripten targets, not {} (WASI has no dynamic linking)", record.target.name);
     }
-    let dir = match record.target.as_str() {
-        "emscripten-browser" => String::new(),
-        _ => work.extension_dir().display().to_string(),
+    let dir = match offers.side_modules_installed {
+        true => String::new(),
+        false => work.extension_dir().display().to_string(),
     };
     let args = ["-c", SCRIPT, &dir].map(str::to_owned);
     let (output, errors) = super::interpreter(record, &work.root, env, &args)

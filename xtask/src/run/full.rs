@@ -25,13 +25,13 @@ pub fn run(
             "test: leaving out {} known failure(s) of CPython {} on {}: {} (--with-known-failures runs them)",
             failure.tests.len(),
             record.python,
-            record.target,
+            record.target.name,
             failure.why
         );
     }
     args.extend(ignore_args(known));
     args.extend(extra.iter().cloned());
-    let log = work.logs.join(format!("test-{}.log", record.target));
+    let log = work.logs.join(format!("test-{}.log", record.target.name));
     remove_file_if_exists(&log)?;
     eprintln!(
         "test: CPython {} suite under {} (log: {})",
@@ -43,7 +43,7 @@ pub fn run(
     let result = super::interpreter(record, &work.root, env, &args).run_logged("test suite", &log);
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     let seconds = started.elapsed().as_secs();
-    println!("{}", summary(&record.python, &record.target, &text, seconds));
+    println!("{}", summary(&record.python, record.target.name, &text, seconds));
     result
 }
 

@@ -11,10 +11,10 @@ use crate::workdir::{RunRecord, WorkDir};
 const SCRIPT: &str = include_str!("interrupt.cjs");
 
 pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> {
-    if record.target != "emscripten-node" {
+    if !record.target.offers.interrupt_host {
         bail!(
-            "the interrupt test needs a JS host: it runs on --target emscripten-node, not {} (the browser's Stop button is proven by the e2e Chromium test, e2e/browser.py)",
-            record.target
+            "the interrupt test needs a JS host that loads the module itself: it runs on --target emscripten-node, not {}",
+            record.target.name
         );
     }
     let dir = work.target_build.join("interrupt");

@@ -7,13 +7,15 @@ use fs_err as fs;
 
 use crate::files::remove_tree_if_exists;
 use crate::process::Env;
+use crate::target::Stdlib;
 use crate::text::printable;
 use crate::workdir::{RunRecord, WorkDir};
 
 const SCRIPT: &str = r#"
 import os, sys, zlib, bz2, json, decimal, binascii
-assert sys.platform == sys.argv[3], sys.platform
-assert json.__file__.startswith(sys.argv[2]), (json.__file__, sys.argv[2])
+want = json.loads(sys.argv[1])
+assert sys.platform == want["platform"], sys.platform
+assert json.__file__.startswith(want["stdlib"]), (json.__file__, want["stdlib"])
 data = b"cpython-wasm " * 1000
 assert zlib.decompress(zlib.compress(data)) == data
 assert binascii.crc32(data) == zlib.crc32(data)
@@ -29,7 +31,7 @@ db.execute("create table t (x)")
 db.executemany("insert into t values (?)", [(i,) for i in range(100)])
 assert db.execute("select sum(x) from t").fetchone() == (4950,)
 checked = ["zlib", "bz2", "decimal (libmpdec %s)" % mpdec, "sqlite3 %s" % sqlite3.sqlite_version]
-if sys.argv[4] == "ctypes":
+if want["ctypes"]:
     import ctypes
     buf = ctypes.create_string_buffer(8)
     ctypes.memmove(buf, b"wasm", 4)
@@ -41,7 +43,7 @@ left_out = sorted(
     for k, v in sysconfig.get_config_vars().items()
     if k.startswith("MODULE_") and k.endswith("_STATE") and v not in ("yes", "")
 )
-path = sys.argv[1] + "/smoke.txt"
+path = want["guest_dir"] + "/smoke.txt"
 with open(path, "w") as f:
     f.write("written by the interpreter")
 with open(path) as f:
@@ -49,9 +51,9 @@ with open(path) as f:
 print("smoke ok", sys.version.split()[0], sys.platform, sys.implementation._multiarch)
 print("checked:", ", ".join(checked))
 print("left out by configure:", ", ".join(left_out) or "nothing")
-if sys.argv[4] != "ctypes":
+if not want["ctypes"]:
     print("not offered: ctypes (libffi has no WASI port)")
-if sys.argv[5] == "threads":
+if want["threads"]:
     import threading
     results = [None] * 4
     def work(i):
@@ -65,23 +67,32 @@ if sys.argv[5] == "threads":
     print("threads: 4 started and joined, %d alive after join" % sum(t.is_alive() for t in threads))
 "#;
 
+/// What the script checks, passed to it as one JSON argument.
+#[derive(serde::Serialize)]
+struct Checks {
+    /// A directory of the host, at its own path in the guest, to write a file into.
+    guest_dir: String,
+    /// Where the stdlib must come from (a path prefix of `json.__file__`).
+    stdlib: String,
+    platform: &'static str,
+    ctypes: bool,
+    threads: bool,
+}
+
 pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> {
     let host_dir = work.target_build.join("smoke");
     remove_tree_if_exists(&host_dir)?;
     fs::create_dir_all(&host_dir)?;
     // The build directory is mapped at its own path, so the guest writes where the host reads.
     let guest_dir = host_dir.display().to_string();
-    let emscripten = record.target.starts_with("emscripten");
-    let platform = if emscripten { "emscripten" } else { "wasi" };
-    // libffi has no WASI port: ctypes is checked on emscripten only.
-    let ctypes = if emscripten { "ctypes" } else { "no-ctypes" };
+    let offers = record.target.offers;
     // Where the stdlib must come from: the source's Lib/, or the web bundle's zip.
-    let stdlib = match record.target.as_str() {
-        "emscripten-browser" => format!("{}/", crate::run::bundle_stdlib(record)?),
-        _ => format!("{}/Lib/", record.source.display()),
+    let stdlib = match offers.stdlib {
+        Stdlib::BundleZip => format!("{}/", crate::run::bundle_stdlib(record)?),
+        Stdlib::SourceLib => format!("{}/Lib/", record.source.display()),
     };
-    let threads = if record.target.ends_with("-threads") { "threads" } else { "no-threads" };
-    let args = ["-c", SCRIPT, &guest_dir, &stdlib, platform, ctypes, threads].map(str::to_owned);
+    let checks = Checks { guest_dir, stdlib, platform: offers.platform, ctypes: offers.ctypes, threads: offers.threads };
+    let args = ["-c".to_owned(), SCRIPT.to_owned(), serde_json::to_string(&checks)?];
     let (output, errors) =
         super::interpreter(record, &work.root, env, &args).read_both().context("smoke test: the interpreter failed")?;
     if !errors.trim().is_empty() {

@@ -21,7 +21,8 @@ pub fn open(dir: &Path, env: &Env) -> anyhow::Result<SourceTree> {
         _ => mtime_seconds(&dir.join("configure"))?,
     };
     let pins = super::pins::read(dir)?;
-    Ok(SourceTree { root: dir.to_owned(), line, identity: "checkout".into(), source_date_epoch: epoch, pins })
+    let (root, origin) = (dir.to_owned(), dir.to_owned());
+    Ok(SourceTree { root, origin, line, identity: "checkout".into(), source_date_epoch: epoch, pins })
 }
 
 fn define(header: &str, name: &str) -> anyhow::Result<u32> {

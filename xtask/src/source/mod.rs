@@ -22,6 +22,9 @@ pub use pins::{LibraryPin, TreePins};
 #[derive(Debug, Clone)]
 pub struct SourceTree {
     pub root: PathBuf,
+    /// Where the tree came from: the extracted release or the checkout (a series' tree in the
+    /// work dir keeps its source's origin).
+    pub origin: PathBuf,
     pub line: PythonLine,
     /// The release tarball's sha256, or `checkout` for a checkout.
     pub identity: String,
@@ -99,7 +102,7 @@ fn release(fetcher: &Fetcher, artifact: Artifact, line: PythonLine, work: &WorkD
     })?;
     let epoch = mtime_seconds(&root.join("configure"))?;
     let pins = pins::read(&root)?;
-    Ok(SourceTree { root, line, identity: artifact.sha256, source_date_epoch: epoch, pins })
+    Ok(SourceTree { origin: root.clone(), root, line, identity: artifact.sha256, source_date_epoch: epoch, pins })
 }
 
 fn mtime_seconds(path: &Path) -> anyhow::Result<u64> {

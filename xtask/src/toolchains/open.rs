@@ -137,6 +137,7 @@ mod tests {
     fn source(minor: u32, pins: TreePins) -> SourceTree {
         SourceTree {
             root: "/src".into(),
+            origin: "/src".into(),
             line: PythonLine { major: 3, minor },
             identity: "checkout".into(),
             source_date_epoch: 0,

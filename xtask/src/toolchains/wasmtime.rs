@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 
 use crate::process::{Cmd, Env};
+use crate::workdir::DirSyntax;
 
 #[derive(Debug, Clone)]
 pub struct Wasmtime {
@@ -15,12 +16,6 @@ pub struct Wasmtime {
     pub version: (u32, u32, u32),
 }
 
-/// A host directory made visible to the guest.
-#[derive(Debug, Clone)]
-pub struct DirMap {
-    pub host: PathBuf,
-    pub guest: String,
-}
 
 impl Wasmtime {
     pub fn open(binary: &Path, probe_env: &Env) -> anyhow::Result<Wasmtime> {
@@ -46,9 +41,17 @@ impl Wasmtime {
         self.version.0 >= 24
     }
 
-    /// `wasmtime run …` up to (not including) the module: stack size, argv0, directories and
-    /// environment.
-    pub fn runner_args(&self, stack: u64, argv0: &str, dirs: &[DirMap], env: &[(String, String)]) -> Vec<String> {
+    /// How this wasmtime spells a directory map.
+    pub fn dir_syntax(&self) -> DirSyntax {
+        match self.version.0 >= 14 {
+            true => DirSyntax::Dir,
+            false => DirSyntax::Mapdir,
+        }
+    }
+
+    /// `wasmtime run …` up to (not including) the directories and the module: stack size, argv0
+    /// and environment.
+    pub fn runner_args(&self, stack: u64, argv0: &str, env: &[(String, String)]) -> Vec<String> {
         let mut args = vec!["run".to_owned()];
         let modern = self.version.0 >= 14;
         if modern {
@@ -56,13 +59,6 @@ impl Wasmtime {
         }
         if self.sets_argv0() {
             args.push(format!("--argv0={argv0}"));
-        }
-        for dir in dirs {
-            if modern {
-                args.push(format!("--dir={}::{}", dir.host.display(), dir.guest));
-            } else {
-                args.push(format!("--mapdir={}::{}", dir.guest, dir.host.display()));
-            }
         }
         for (name, value) in env {
             args.push(format!("--env={name}={value}"));
@@ -85,10 +81,6 @@ mod tests {
         Wasmtime { binary: "/w".into(), version: (major, 0, 0) }
     }
 
-    fn dirs() -> Vec<DirMap> {
-        vec![DirMap { host: "/src".into(), guest: "/".into() }]
-    }
-
     #[test]
     fn version_is_read_from_the_banner() {
         assert_eq!(parse_version("wasmtime 49.0.3 (d6b2f1b 2025-01-20)\n"), Some((49, 0, 3)));
@@ -97,28 +89,19 @@ mod tests {
     }
 
     #[test]
-    fn modern_cli_maps_host_to_guest_with_the_stack_asked_for() {
+    fn modern_cli_takes_wasm_options_and_argv0() {
         let env = vec![("PYTHONPATH".to_owned(), "/Lib".to_owned())];
-        let args = wasmtime(49).runner_args(8_388_608, "/b/python.wasm", &dirs(), &env);
-        assert_eq!(
-            args,
-            [
-                "run",
-                "--wasm=max-wasm-stack=8388608",
-                "--argv0=/b/python.wasm",
-                "--dir=/src::/",
-                "--env=PYTHONPATH=/Lib"
-            ]
-        );
-        let args = wasmtime(30).runner_args(33_554_432, "p", &dirs(), &[]);
-        assert_eq!(args[1], "--wasm=max-wasm-stack=33554432");
-        let args = wasmtime(20).runner_args(16_777_216, "p", &dirs(), &[]);
-        assert_eq!(args, ["run", "--wasm=max-wasm-stack=16777216", "--dir=/src::/"], "no --argv0 before 24");
+        let args = wasmtime(49).runner_args(8_388_608, "/b/python.wasm", &env);
+        assert_eq!(args, ["run", "--wasm=max-wasm-stack=8388608", "--argv0=/b/python.wasm", "--env=PYTHONPATH=/Lib"]);
+        let args = wasmtime(20).runner_args(16_777_216, "p", &[]);
+        assert_eq!(args, ["run", "--wasm=max-wasm-stack=16777216"], "no --argv0 before 24");
+        assert_eq!(wasmtime(14).dir_syntax(), DirSyntax::Dir);
     }
 
     #[test]
     fn old_cli_uses_mapdir_guest_first() {
-        let args = wasmtime(13).runner_args(8_388_608, "p", &dirs(), &[]);
-        assert_eq!(args, ["run", "--mapdir=/::/src"]);
+        assert_eq!(wasmtime(13).runner_args(8_388_608, "p", &[]), ["run"]);
+        let dir = crate::workdir::DirMap { host: "/src".into(), guest: "/".into() };
+        assert_eq!(wasmtime(13).dir_syntax().render(&dir), "--mapdir=/::/src");
     }
 }
