@@ -27,7 +27,7 @@ pub struct SourceAccess {
     pub dirs: Vec<DirMap>,
 }
 
-/// The tree of the series is in the work dir (patches/farm.rs), so configure runs by a relative
+/// The tree of the series is in the work dir (farm.rs in the patches stage), so configure runs by a relative
 /// path: VPATH and every compiled-in path are relative, and the output does not depend on where
 /// the work dir is, nor on where a checkout lives. The guest sees the work dir at its own path.
 pub fn source_access(work: &WorkDir, plan: &BuildPlan) -> SourceAccess {

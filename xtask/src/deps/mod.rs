@@ -3,7 +3,7 @@
 //!
 //! A recipe is data (recipes.rs): sources compiled one by one (build.rs), or the library's own
 //! configure and make. Every object of the result is then checked to be position-independent
-//! wasm (pic.rs), so a non-PIC object is caught here and not at a side-module link. Each build
+//! wasm (pic/mod.rs), so a non-PIC object is caught here and not at a side-module link. Each build
 //! goes to
 //! `CACHE/deps/<triple>/<name>-<version>-<key[..16]>/` (include/ and lib/, `.built` written last),
 //! where the key hashes the toolchain, the source sha256 and the recipe with its flags. An
