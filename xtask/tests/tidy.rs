@@ -77,7 +77,7 @@ fn every_repository_path_named_in_code_and_docs_exists() {
     assert!(missing.is_empty(), "paths named but not in the repository:\n{}", Vec::from_iter(missing).join("\n"));
 }
 
-/// Bare Rust file names (`pic.rs`): each must be a file of this repository, by its name.
+/// Bare Rust file names (`mod.rs`): each must be a file of this repository, by its name.
 #[test]
 fn every_rust_file_named_exists() {
     let files = files();
