@@ -71,6 +71,10 @@ pub struct Profile {
     /// (`python313.zip` up to 3.13, `python3.14.zip` from 3.14 on). Inside the interpreter it is
     /// `PREFIX/lib/python314.zip` on every line.
     pub zip_name: ZipName,
+    /// How `test --suite full` runs regrtest, as the line's own CI does, in one process (a wasm
+    /// guest cannot start workers). 3.11's regrtest has no --single-process, and its
+    /// --fast-ci asks for workers (-j0): the same options are given one by one instead.
+    pub regrtest: &'static [&'static str],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,13 +101,16 @@ const LEGACY_WASI: Profile = Profile {
     node_flags: &["--stack-size=4000"],
     emscripten_ldflags: &["-sSTACK_SIZE=5MB"],
     zip_name: ZipName::Plain,
+    regrtest: &["--randomize", "--fail-env-changed", "--slowest", "--verbose3", "-uall,-cpu"],
 };
+
+const FAST_CI: &[&str] = &["--fast-ci", "--single-process"];
 
 /// One row per line that changed something, oldest first.
 pub const PROFILES: &[Profile] = &[
     LEGACY_WASI,
-    Profile { minor: 12, ..LEGACY_WASI },
-    Profile { minor: 13, wasi_host: "wasm32-wasip1", ..LEGACY_WASI },
+    Profile { minor: 12, regrtest: FAST_CI, ..LEGACY_WASI },
+    Profile { minor: 13, wasi_host: "wasm32-wasip1", regrtest: FAST_CI, ..LEGACY_WASI },
     Profile {
         minor: 14,
         wasi_host: "wasm32-wasip1",
@@ -111,6 +118,7 @@ pub const PROFILES: &[Profile] = &[
         node_flags: &[],
         emscripten_ldflags: &[],
         zip_name: ZipName::Dotted,
+        regrtest: FAST_CI,
     },
     Profile {
         minor: 15,
@@ -119,6 +127,7 @@ pub const PROFILES: &[Profile] = &[
         node_flags: &[],
         emscripten_ldflags: &[],
         zip_name: ZipName::Dotted,
+        regrtest: FAST_CI,
     },
 ];
 
@@ -161,6 +170,7 @@ mod tests {
         assert_eq!(of(11).wasi_host, "wasm32-unknown-wasi");
         assert_eq!(of(12).wasi_host, "wasm32-unknown-wasi");
         assert_eq!((of(11).wasi_stack, of(12).node_flags), (8_388_608, &["--stack-size=4000"][..]));
+        assert!(!of(11).regrtest.contains(&"--single-process") && of(12).regrtest.contains(&"--single-process"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::flags::{BuildSelection, SourceSelection, TargetFlag};
 use crate::source::{PythonLine, SourceChoice};
 use crate::target::{self, Target};
 use crate::toolchains::Overrides;
-use crate::workdir::WorkDir;
+use crate::workdir::{RunRecord, WorkDir};
 
 impl TargetFlag {
     /// The one target named; `all` is refused (only bootstrap takes it, through `targets`).
@@ -84,6 +84,28 @@ impl SourceSelection {
     /// The work dir of the one target selected.
     pub fn work_dir(&self, context: &Context) -> anyhow::Result<WorkDir> {
         Ok(self.work_dir_for(context, self.target()?))
+    }
+
+    /// The build of the work dir, checked against the source asked for: a work dir holds one
+    /// build per target, and `--python`/`--python-source` name which one `run` and `test` mean.
+    pub fn recorded_build(&self, context: &Context) -> anyhow::Result<(WorkDir, RunRecord)> {
+        let work = self.work_dir(context)?;
+        let record = work.read_run_record()?;
+        let built = format!("CPython {} from {}", record.python, record.origin.display());
+        let hint = "bootstrap it first, or pass the --work-dir it was built in";
+        if let Some(dir) = &self.python_source {
+            let asked = context.absolute(dir);
+            if asked != record.origin {
+                anyhow::bail!("{} holds the {} build of {built}, not of {}: {hint}", work.root.display(), record.target.name, asked.display());
+            }
+        }
+        if let Some(text) = &self.python {
+            let (line, _) = PythonLine::parse_version(text)?;
+            if line.to_string() != record.python {
+                anyhow::bail!("{} holds the {} build of {built}, not of CPython {text}: {hint}", work.root.display(), record.target.name);
+            }
+        }
+        Ok((work, record))
     }
 
     pub fn source_choice(&self, context: &Context) -> anyhow::Result<SourceChoice> {

@@ -90,6 +90,15 @@ fn a_second_bootstrap_changes_nothing_and_run_uses_the_recorded_runner() {
     let out = mini.xtask("run", &["--", "hello", "world"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "mini python: hello world\n");
+
+    // Another line than the one built is not silently run instead.
+    let work = mini.path("work").display().to_string();
+    for command in ["run", "test"] {
+        let out = mini.xtask_from(command, &["--work-dir", &work, "--python", "3.12"], &[]);
+        let err = stderr(&out);
+        assert_eq!((out.status.code(), err.lines().count()), (Some(1), 1), "{err}");
+        assert!(err.contains("holds the wasi build of CPython 3.13 from") && err.contains("not of CPython 3.12"), "{err}");
+    }
 }
 
 #[test]

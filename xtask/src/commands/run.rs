@@ -3,7 +3,7 @@ use crate::flags;
 
 impl flags::Run {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
-        let mut record = self.selection.work_dir(context)?.read_run_record()?;
+        let (_, mut record) = self.selection.recorded_build(context)?;
         record.runner = record.runner.started_in(&context.current_dir);
         let interpreter = crate::run::interpreter(&record, &context.current_dir, &context.runner_env, &self.args);
         let code = interpreter.run_interactive()?;

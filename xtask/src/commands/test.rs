@@ -4,8 +4,7 @@ use crate::run::{extension, full, interrupt, known, smoke};
 
 impl flags::Test {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
-        let work = self.selection.work_dir(context)?;
-        let record = work.read_run_record()?;
+        let (work, record) = self.selection.recorded_build(context)?;
         let env = &context.runner_env;
         match self.suite {
             Suite::Smoke => smoke::run(&record, &work, env),

@@ -1,4 +1,5 @@
-//! CPython's own test suite, run the way its CI runs it (`--fast-ci`), with a per-test timeout,
+//! CPython's own test suite, run the way its CI runs it (`--fast-ci`, or what it stands for on a
+//! line that has no single-process mode for it: line.rs), with a per-test timeout,
 //! ending in one summary line: result, test files, tests and time.
 
 use std::time::Instant;
@@ -18,7 +19,9 @@ pub fn run(
     known: &[Failure],
     extra: &[String],
 ) -> anyhow::Result<()> {
-    let mut args: Vec<String> = ["-m", "test", "--fast-ci", "--single-process"].map(String::from).to_vec();
+    let line = crate::line::PythonLine::parse(&record.python)?;
+    let mode = crate::line::profile(line)?.regrtest;
+    let mut args: Vec<String> = ["-m", "test"].into_iter().chain(mode.iter().copied()).map(String::from).collect();
     args.push(format!("--timeout={timeout}"));
     for failure in known {
         eprintln!(
