@@ -10,7 +10,6 @@ use std::fmt;
 
 use anyhow::Context;
 
-
 /// A CPython line: `3.13`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PythonLine {

@@ -96,13 +96,22 @@ impl SourceSelection {
         if let Some(dir) = &self.python_source {
             let asked = context.absolute(dir);
             if asked != record.origin {
-                anyhow::bail!("{} holds the {} build of {built}, not of {}: {hint}", work.root.display(), record.target.name, asked.display());
+                anyhow::bail!(
+                    "{} holds the {} build of {built}, not of {}: {hint}",
+                    work.root.display(),
+                    record.target.name,
+                    asked.display()
+                );
             }
         }
         if let Some(text) = &self.python {
             let (line, _) = PythonLine::parse_version(text)?;
             if line.to_string() != record.python {
-                anyhow::bail!("{} holds the {} build of {built}, not of CPython {text}: {hint}", work.root.display(), record.target.name);
+                anyhow::bail!(
+                    "{} holds the {} build of {built}, not of CPython {text}: {hint}",
+                    work.root.display(),
+                    record.target.name
+                );
             }
         }
         Ok((work, record))

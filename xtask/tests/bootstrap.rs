@@ -97,7 +97,10 @@ fn a_second_bootstrap_changes_nothing_and_run_uses_the_recorded_runner() {
         let out = mini.xtask_from(command, &["--work-dir", &work, "--python", "3.12"], &[]);
         let err = stderr(&out);
         assert_eq!((out.status.code(), err.lines().count()), (Some(1), 1), "{err}");
-        assert!(err.contains("holds the wasi build of CPython 3.13 from") && err.contains("not of CPython 3.12"), "{err}");
+        assert!(
+            err.contains("holds the wasi build of CPython 3.13 from") && err.contains("not of CPython 3.12"),
+            "{err}"
+        );
     }
 }
 

@@ -55,7 +55,9 @@ fn repository_paths(text: &str) -> Vec<String> {
 /// A token that stands for many paths (`patches/X.Y/series.toml`), or names a directory a run
 /// creates, is not checked.
 fn is_pattern(token: &str) -> bool {
-    token.contains("X.Y") || token.ends_with("/N") || token.split('/').any(|part| part.chars().all(|c| c.is_ascii_uppercase()))
+    token.contains("X.Y")
+        || token.ends_with("/N")
+        || token.split('/').any(|part| part.chars().all(|c| c.is_ascii_uppercase()))
 }
 
 #[test]

@@ -4,15 +4,16 @@
 
 use std::path::{Path, PathBuf};
 
-use super::BuildPlan;
+use crate::deps::Library;
 use crate::process::Env;
+use crate::target::Target;
 use crate::workdir::{DirMap, WorkDir};
 
 /// The environment shared by every step: the work dir's tool environment and the source's
 /// SOURCE_DATE_EPOCH.
-pub fn base(work: &WorkDir, plan: &BuildPlan) -> Env {
+pub fn base(work: &WorkDir, source_date_epoch: u64) -> Env {
     let mut env = work.tool_env();
-    env.insert("SOURCE_DATE_EPOCH".into(), plan.source.source_date_epoch.to_string());
+    env.insert("SOURCE_DATE_EPOCH".into(), source_date_epoch.to_string());
     env
 }
 
@@ -30,8 +31,8 @@ pub struct SourceAccess {
 /// The tree of the series is in the work dir (farm.rs in the patches stage), so configure runs by a relative
 /// path: VPATH and every compiled-in path are relative, and the output does not depend on where
 /// the work dir is, nor on where a checkout lives. The guest sees the work dir at its own path.
-pub fn source_access(work: &WorkDir, plan: &BuildPlan) -> SourceAccess {
-    let configure = plan.source.root.join("configure");
+pub fn source_access(work: &WorkDir, tree: &Path) -> SourceAccess {
+    let configure = tree.join("configure");
     let dirs = vec![
         DirMap { host: work.guest_root(), guest: "/".into() },
         DirMap { host: work.root.clone(), guest: work.root.display().to_string() },
@@ -44,10 +45,10 @@ pub fn source_access(work: &WorkDir, plan: &BuildPlan) -> SourceAccess {
 /// guest as they do on the host (empty but for the way down), and `stat`, `realpath` and
 /// `os.walk` see a consistent tree, as CPython's own runner gives them by mapping the checkout
 /// at `/`.
-pub fn make_guest_root(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<()> {
+pub fn make_guest_root(work: &WorkDir, dirs: &[DirMap]) -> anyhow::Result<()> {
     let root = work.guest_root();
     fs_err::create_dir_all(&root)?;
-    for dir in source_access(work, plan).dirs {
+    for dir in dirs {
         let inside = dir.guest.trim_start_matches('/');
         if !inside.is_empty() {
             fs_err::create_dir_all(root.join(inside))?;
@@ -72,99 +73,59 @@ fn relative_path(path: &Path, from: &Path) -> PathBuf {
 }
 
 /// The interpreter file make produced: the first of the target's candidates that exists (the
-/// name changed between CPython lines), else the first.
-pub fn module(work: &WorkDir, plan: &BuildPlan) -> PathBuf {
-    let programs = plan.target.programs;
+/// name changed between CPython lines), else the first. A probe of the build, not a line fact.
+pub fn module(work: &WorkDir, programs: &[&str]) -> PathBuf {
     let mut candidates = programs.iter().map(|name| work.target_build.join(name));
     candidates.find(|path| path.is_file()).unwrap_or_else(|| work.target_build.join(programs[0]))
 }
 
 /// The CONFIG_SITE file of the target: every line has one (its answers to the checks configure
 /// cannot run when cross compiling); where it lives moved from line to line.
-pub fn config_site(plan: &BuildPlan) -> anyhow::Result<PathBuf> {
-    let candidates = plan.target.config_site;
-    let root = &plan.source.root;
+pub fn config_site(root: &Path, target: &Target) -> anyhow::Result<PathBuf> {
+    let candidates = target.config_site;
     candidates.iter().map(|s| root.join(s)).find(|p| p.is_file()).ok_or_else(|| {
         anyhow::anyhow!(
             "the CPython source at {} has no config.site for {} (looked for {}); configure cannot cross-compile without one: is this a CPython tree of 3.11 or later?",
             root.display(),
-            plan.target.triple,
+            target.name,
             candidates.join(", ")
         )
     })
 }
 
-/// A library as configure sees it: the prefix of its variables (`ZLIB` for ZLIB_CFLAGS and
-/// ZLIB_LIBS), its include and library directories, and its link flag.
-pub struct ConfigureLibrary {
-    pub variable: &'static str,
-    pub include: PathBuf,
-    pub lib_dir: PathBuf,
-    pub link: &'static str,
-}
-
-pub fn configure_libraries(plan: &BuildPlan) -> Vec<ConfigureLibrary> {
-    plan.libraries
-        .iter()
-        .filter_map(|library| {
-            let (variable, link) = match library.component.as_str() {
-                "zlib" => ("ZLIB", "-lz"),
-                "bzip2" => ("BZIP2", "-lbz2"),
-                "libffi" => ("LIBFFI", "-lffi"),
-                "mpdecimal" => ("LIBMPDEC", "-lmpdec"),
-                "sqlite" => ("LIBSQLITE3", "-lsqlite3"),
-                _ => return None,
-            };
-            let prefix = &library.prefix;
-            Some(ConfigureLibrary { variable, include: prefix.join("include"), lib_dir: prefix.join("lib"), link })
-        })
-        .collect()
-}
-
-impl ConfigureLibrary {
-    /// The variables configure reads the link flags from: `<NAME>_LIBS`, and for libmpdec also
-    /// LIBMPDEC_LDFLAGS (what 3.11 and 3.12 read; later lines read LIBMPDEC_LIBS).
-    pub fn libs_variables(&self) -> Vec<String> {
-        let mut names = vec![format!("{}_LIBS", self.variable)];
-        if self.variable == "LIBMPDEC" {
-            names.push("LIBMPDEC_LDFLAGS".into());
-        }
-        names
-    }
-}
-
 /// Each library's `<NAME>_CFLAGS` and link-flag variables, for the target's configure.
-pub fn library_flags(plan: &BuildPlan) -> Env {
+pub fn library_flags(libraries: &[Library]) -> Env {
     let mut env = Env::new();
-    for library in configure_libraries(plan) {
-        env.insert(format!("{}_CFLAGS", library.variable), format!("-I{}", library.include.display()));
-        for name in library.libs_variables() {
-            env.insert(name, format!("-L{} {}", library.lib_dir.display(), library.link));
+    for library in libraries {
+        let facts = library.cpython;
+        env.insert(format!("{}_CFLAGS", facts.variable), format!("-I{}", library.prefix.join("include").display()));
+        for name in libs_variables(library) {
+            env.insert(name, format!("-L{} {}", library.prefix.join("lib").display(), facts.link));
         }
     }
     env
 }
 
-/// Configure arguments the built libraries call for: `--with-system-libmpdec` (the default
-/// from 3.13 on; 3.11 and 3.12 would otherwise use their bundled copy).
-pub fn library_configure_args(plan: &BuildPlan) -> Vec<String> {
-    let has = |name: &str| plan.libraries.iter().any(|l| l.component == name);
-    let mut args = Vec::new();
-    if has("mpdecimal") {
-        args.push("--with-system-libmpdec".to_owned());
-    }
-    args
+/// The variables configure reads a library's link flags from: `<NAME>_LIBS` and its recipe's more.
+pub fn libs_variables(library: &Library) -> Vec<String> {
+    let facts = library.cpython;
+    let more = facts.more_libs_variables.iter().map(|name| name.to_string());
+    [format!("{}_LIBS", facts.variable)].into_iter().chain(more).collect()
+}
+
+/// Configure arguments the built libraries call for (their recipes say which).
+pub fn library_configure_args(libraries: &[Library]) -> Vec<String> {
+    libraries.iter().flat_map(|library| library.cpython.configure_args).map(|arg| arg.to_string()).collect()
 }
 
 /// The target's CFLAGS plus prefix maps, so that debug information names neither the work dir
 /// nor the toolchain's location and two work dirs produce the same bytes.
-pub fn target_cflags(work: &WorkDir, plan: &BuildPlan) -> String {
-    let toolchain = plan.toolchain.compiler_root();
+pub fn target_cflags(work: &WorkDir, cflags: &[&str], compiler_root: &Path) -> String {
     let maps = [
         format!("-ffile-prefix-map={}=/xtask-work", work.root.display()),
-        format!("-ffile-prefix-map={}=/xtask-toolchains", toolchain.display()),
+        format!("-ffile-prefix-map={}=/xtask-toolchains", compiler_root.display()),
     ];
-    plan.target.configure_cflags.iter().map(|f| f.to_string()).chain(maps).collect::<Vec<_>>().join(" ")
+    cflags.iter().map(|f| f.to_string()).chain(maps).collect::<Vec<_>>().join(" ")
 }
 
 /// The environment as stable text (sorted `NAME=value` lines), for step keys.

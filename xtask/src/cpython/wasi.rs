@@ -1,45 +1,106 @@
-//! The WASI target build: the SDK's clang for configure and make, wasmtime as the runner.
+//! The WASI driver: the SDK's clang for configure and make, wasmtime as the runner, and after
+//! make the guest's `/`.
 
-use super::env::{base, library_flags, module, source_access};
-use super::BuildPlan;
-use crate::process::{Env, SYSTEM_PATH};
+use std::path::{Path, PathBuf};
+
+use super::env::{library_flags, make_guest_root, module, source_access};
+use super::steps::Steps;
+use super::{BuildPlan, Driver};
+use crate::deps::Library;
+use crate::process::{Cmd, Env, SYSTEM_PATH};
 use crate::toolchains::wasi_sdk::WasiSdk;
 use crate::toolchains::wasmtime::Wasmtime;
 use crate::workdir::{RunnerCommand, WorkDir};
 
-pub fn runner(work: &WorkDir, plan: &BuildPlan, wasmtime: &Wasmtime) -> RunnerCommand {
-    let line = plan.source.line;
-    let module = module(work, plan);
-    // The sysconfig data, as CPython's own WASI runner passes it; a wasmtime without --argv0
-    // also needs the stdlib named.
-    let mut pythonpath = format!("{}/build/lib.wasi-wasm32-{line}", work.target_build.display());
-    if !wasmtime.sets_argv0() {
-        pythonpath = format!("{pythonpath}:{}/Lib", plan.source.root.display());
-    }
-    let env = [("PYTHONPATH".to_owned(), pythonpath)];
-    let args = wasmtime.runner_args(plan.profile.wasi_stack, &module.display().to_string(), &env);
-    let (dirs, dir_syntax) = (source_access(work, plan).dirs, wasmtime.dir_syntax());
-    RunnerCommand { program: wasmtime.binary.clone(), args, module, entry: vec![], dirs, dir_syntax }
+pub struct Wasi<'a> {
+    work: &'a WorkDir,
+    sdk: &'a WasiSdk,
+    wasmtime: &'a Wasmtime,
+    /// The guest stack the line's own runner asks for.
+    stack: u64,
+    /// The build's stdlib directory (`build/lib.wasi-wasm32-X.Y`) and the tree's `Lib/`.
+    pybuilddir: PathBuf,
+    lib: PathBuf,
+    tree: &'a Path,
+    programs: &'static [&'static str],
+    libraries: &'a [Library],
+    base: Env,
 }
 
-pub fn configure_env(work: &WorkDir, plan: &BuildPlan, sdk: &WasiSdk, runner: &RunnerCommand) -> Env {
-    let sysroot = sdk.sysroot();
-    let mut env = base(work, plan);
-    env.insert("PATH".into(), format!("{}:{SYSTEM_PATH}", sdk.root.join("bin").display()));
-    env.insert("CC".into(), sdk.compiler("clang"));
-    env.insert("CPP".into(), sdk.compiler("clang-cpp"));
-    env.insert("CXX".into(), sdk.compiler("clang++"));
-    env.insert("AR".into(), sdk.bin("llvm-ar").display().to_string());
-    env.insert("RANLIB".into(), sdk.bin("ranlib").display().to_string());
-    env.insert("PKG_CONFIG_PATH".into(), String::new());
-    env.insert(
-        "PKG_CONFIG_LIBDIR".into(),
-        format!("{}:{}", sysroot.join("lib/pkgconfig").display(), sysroot.join("share/pkgconfig").display()),
-    );
-    env.insert("PKG_CONFIG_SYSROOT_DIR".into(), sysroot.display().to_string());
-    env.insert("WASI_SDK_PATH".into(), sdk.root.display().to_string());
-    env.insert("WASI_SYSROOT".into(), sysroot.display().to_string());
-    env.insert("HOSTRUNNER".into(), runner.command_line());
-    env.extend(library_flags(plan));
-    env
+impl<'a> Wasi<'a> {
+    pub fn new(work: &'a WorkDir, plan: &BuildPlan<'a>, sdk: &'a WasiSdk, wasmtime: &'a Wasmtime, base: Env) -> Self {
+        let line = plan.source.line;
+        Wasi {
+            work,
+            sdk,
+            wasmtime,
+            stack: plan.profile.wasi_stack,
+            pybuilddir: work.target_build.join(format!("build/lib.wasi-wasm32-{line}")),
+            lib: plan.source.root.join("Lib"),
+            tree: &plan.source.root,
+            programs: plan.target.programs,
+            libraries: plan.libraries,
+            base,
+        }
+    }
+}
+
+impl Driver for Wasi<'_> {
+    fn runner(&self) -> RunnerCommand {
+        let module = module(self.work, self.programs);
+        // The sysconfig data, as CPython's own WASI runner passes it; a wasmtime without --argv0
+        // also needs the stdlib named.
+        let mut pythonpath = self.pybuilddir.display().to_string();
+        if !self.wasmtime.sets_argv0() {
+            pythonpath = format!("{pythonpath}:{}", self.lib.display());
+        }
+        let env = [("PYTHONPATH".to_owned(), pythonpath)];
+        let args = self.wasmtime.runner_args(self.stack, &module.display().to_string(), &env);
+        let (dirs, dir_syntax) = (source_access(self.work, self.tree).dirs, self.wasmtime.dir_syntax());
+        RunnerCommand { program: self.wasmtime.binary.clone(), args, module, entry: vec![], dirs, dir_syntax }
+    }
+
+    fn configure_env(&self, runner: &RunnerCommand) -> Env {
+        let sdk = self.sdk;
+        let sysroot = sdk.sysroot();
+        let mut env = self.base.clone();
+        env.insert("PATH".into(), format!("{}:{SYSTEM_PATH}", sdk.root.join("bin").display()));
+        env.insert("CC".into(), sdk.compiler("clang"));
+        env.insert("CPP".into(), sdk.compiler("clang-cpp"));
+        env.insert("CXX".into(), sdk.compiler("clang++"));
+        env.insert("AR".into(), sdk.bin("llvm-ar").display().to_string());
+        env.insert("RANLIB".into(), sdk.bin("ranlib").display().to_string());
+        env.insert("PKG_CONFIG_PATH".into(), String::new());
+        env.insert(
+            "PKG_CONFIG_LIBDIR".into(),
+            format!("{}:{}", sysroot.join("lib/pkgconfig").display(), sysroot.join("share/pkgconfig").display()),
+        );
+        env.insert("PKG_CONFIG_SYSROOT_DIR".into(), sysroot.display().to_string());
+        env.insert("WASI_SDK_PATH".into(), sdk.root.display().to_string());
+        env.insert("WASI_SYSROOT".into(), sysroot.display().to_string());
+        env.insert("HOSTRUNNER".into(), runner.command_line());
+        env.extend(library_flags(self.libraries));
+        env
+    }
+
+    fn configure_program(&self, dir: &Path, env: &Env) -> Cmd {
+        Cmd::new("/bin/sh", dir, env)
+    }
+
+    fn configure_args(&self) -> anyhow::Result<Vec<String>> {
+        Ok(vec![])
+    }
+
+    fn before_make(&self) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    fn make_vars(&self, _build: &Path) -> anyhow::Result<Vec<String>> {
+        Ok(vec![])
+    }
+
+    fn after_make(&self, _: &mut Steps, _: &str, _: &Env, runner: RunnerCommand) -> anyhow::Result<RunnerCommand> {
+        make_guest_root(self.work, &runner.dirs)?;
+        Ok(runner)
+    }
 }

@@ -45,9 +45,10 @@ pub struct LibraryBuild<'a> {
 /// A built library: its prefix holds include/ and lib/.
 #[derive(Debug, Clone)]
 pub struct Library {
-    pub component: String,
     pub prefix: PathBuf,
     pub key: String,
+    /// How CPython's configure takes it (from its recipe).
+    pub cpython: recipes::ForCPython,
 }
 
 /// Builds (or finds) every library named, in order. A library the CPython source pins itself
@@ -108,7 +109,7 @@ fn build(recipe: &Recipe, fetcher: &Fetcher, artifact: &Artifact, how: &LibraryB
         pic::check(&staging.join("lib").join(recipe.library))
             .with_context(|| format!("the {} build of {artifact}", how.triple))
     })?;
-    Ok(Library { component: recipe.component.to_owned(), prefix, key })
+    Ok(Library { prefix, key, cpython: recipe.cpython })
 }
 
 /// The toolchain, the source and the recipe with its flags: what decides the output.

@@ -6,6 +6,26 @@ pub struct Recipe {
     /// The archive installed into `lib/`.
     pub library: &'static str,
     pub build: Build,
+    /// How CPython's configure takes the built library.
+    pub cpython: ForCPython,
+}
+
+/// A library as CPython's configure sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForCPython {
+    /// The prefix of its variables: `ZLIB` for ZLIB_CFLAGS and ZLIB_LIBS.
+    pub variable: &'static str,
+    /// Its link flag.
+    pub link: &'static str,
+    /// More variables configure reads the link flags from (3.11 and 3.12 read LIBMPDEC_LDFLAGS;
+    /// later lines LIBMPDEC_LIBS).
+    pub more_libs_variables: &'static [&'static str],
+    /// configure options that choose the built library over a bundled copy.
+    pub configure_args: &'static [&'static str],
+}
+
+const fn for_cpython(variable: &'static str, link: &'static str) -> ForCPython {
+    ForCPython { variable, link, more_libs_variables: &[], configure_args: &[] }
 }
 
 pub enum Build {
@@ -62,6 +82,7 @@ impl Recipe {
 
 pub const ZLIB: Recipe = Recipe {
     component: "zlib",
+    cpython: for_cpython("ZLIB", "-lz"),
     library: "libz.a",
     build: Build::Sources {
         sources: &[
@@ -90,6 +111,7 @@ pub const ZLIB: Recipe = Recipe {
 
 pub const BZIP2: Recipe = Recipe {
     component: "bzip2",
+    cpython: for_cpython("BZIP2", "-lbz2"),
     library: "libbz2.a",
     build: Build::Sources {
         sources: &["blocksort.c", "huffman.c", "crctable.c", "randtable.c", "compress.c", "decompress.c", "bzlib.c"],
@@ -105,6 +127,13 @@ pub const BZIP2: Recipe = Recipe {
 /// WASI build links (-lwasi-emulated-signal); the define is inert on emscripten.
 pub const MPDECIMAL: Recipe = Recipe {
     component: "mpdecimal",
+    // --with-system-libmpdec is the default from 3.13 on; 3.11 and 3.12 would use their copy.
+    cpython: ForCPython {
+        variable: "LIBMPDEC",
+        link: "-lmpdec",
+        more_libs_variables: &["LIBMPDEC_LDFLAGS"],
+        configure_args: &["--with-system-libmpdec"],
+    },
     library: "libmpdec.a",
     build: Build::Configure {
         args: &["--disable-shared", "--disable-cxx"],
@@ -120,6 +149,7 @@ pub const MPDECIMAL: Recipe = Recipe {
 /// has no WASI port), plus the two headers that script copies by hand.
 pub const LIBFFI: Recipe = Recipe {
     component: "libffi",
+    cpython: for_cpython("LIBFFI", "-lffi"),
     library: "libffi.a",
     build: Build::Configure {
         args: &[
@@ -148,6 +178,7 @@ pub const LIBFFI: Recipe = Recipe {
 /// `_sqlite3` out without it ("missing").
 pub const SQLITE: Recipe = Recipe {
     component: "sqlite",
+    cpython: for_cpython("LIBSQLITE3", "-lsqlite3"),
     library: "libsqlite3.a",
     build: Build::Sources {
         sources: &["sqlite3-xtask.c"],

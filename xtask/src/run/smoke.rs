@@ -91,7 +91,8 @@ pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> 
         Stdlib::BundleZip => format!("{}/", crate::run::bundle_stdlib(record)?),
         Stdlib::SourceLib => format!("{}/Lib/", record.source.display()),
     };
-    let checks = Checks { guest_dir, stdlib, platform: offers.platform, ctypes: offers.ctypes, threads: offers.threads };
+    let checks =
+        Checks { guest_dir, stdlib, platform: offers.platform, ctypes: offers.ctypes, threads: offers.threads };
     let args = ["-c".to_owned(), SCRIPT.to_owned(), serde_json::to_string(&checks)?];
     let (output, errors) =
         super::interpreter(record, &work.root, env, &args).read_both().context("smoke test: the interpreter failed")?;

@@ -11,11 +11,11 @@ use std::time::UNIX_EPOCH;
 use anyhow::Context;
 
 use crate::fetch::Fetcher;
+pub use crate::line::PythonLine;
 use crate::manifest::{Artifact, Manifest};
 use crate::once::Slot;
 use crate::process::Env;
 use crate::workdir::WorkDir;
-pub use crate::line::PythonLine;
 pub use fingerprint::{fingerprint, not_source};
 pub use pins::{LibraryPin, TreePins};
 
@@ -109,4 +109,3 @@ fn mtime_seconds(path: &Path) -> anyhow::Result<u64> {
     let modified = fs_err::metadata(path)?.modified().with_context(|| format!("stat {}", path.display()))?;
     Ok(modified.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0))
 }
-

@@ -16,7 +16,6 @@ pub struct Wasmtime {
     pub version: (u32, u32, u32),
 }
 
-
 impl Wasmtime {
     pub fn open(binary: &Path, probe_env: &Env) -> anyhow::Result<Wasmtime> {
         if !binary.is_file() {

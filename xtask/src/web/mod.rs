@@ -74,7 +74,7 @@ pub struct StdlibZip {
 }
 
 /// Assembles the bundle at `dest`, compiling the stdlib with `compiler`.
-pub fn assemble(dest: &Path, inputs: &Inputs, compiler: &stdlib::Compiler) -> anyhow::Result<StdlibZip> {
+pub fn assemble(dest: &Path, inputs: &Inputs, compiler: &stdlib::StdlibCompiler) -> anyhow::Result<StdlibZip> {
     let partial = dest.with_extension("partial");
     remove_tree_if_exists(&partial)?;
     fs::create_dir_all(&partial)?;

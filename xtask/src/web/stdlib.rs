@@ -72,7 +72,7 @@ fn walk(dir: &Path, prefix: &str, found: &mut Vec<(PathBuf, String)>) -> anyhow:
 }
 
 /// How to compile: the build Python and where it may write.
-pub struct Compiler<'a> {
+pub struct StdlibCompiler<'a> {
     pub python: &'a Path,
     pub scratch: &'a Path,
     pub env: &'a Env,
@@ -83,7 +83,7 @@ pub const SCRIPT: &str = include_str!("compile_stdlib.py");
 /// Compiles `sources` and returns the zip's entries. Tracebacks name a module by `shown_as`, the
 /// zip's path inside the interpreter, and its name in the zip.
 pub fn compile(
-    compiler: &Compiler,
+    compiler: &StdlibCompiler,
     sources: &[(PathBuf, String)],
     shown_as: &str,
 ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
