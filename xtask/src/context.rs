@@ -22,8 +22,8 @@ pub struct Context {
     pub manifest: Manifest,
     pub fetch: FetchSettings,
     pub message_format: MessageFormat,
-    /// The machine this runs on, as the manifest's `host` names it (`x86_64-linux`).
-    pub host: String,
+    /// The machine this runs on, as the manifest's `host` field names it (`x86_64-linux`).
+    pub machine: String,
     /// The environment of the interpreter under `run` and `test`: a minimal PATH and the
     /// terminal's TERM.
     pub runner_env: Env,
@@ -57,7 +57,7 @@ impl Context {
             manifest,
             fetch,
             message_format: global.message_format,
-            host: host_triple(),
+            machine: machine_triple(),
             runner_env: runner_env(&env),
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
             current_dir: std::env::current_dir().context("read the current directory")?,
@@ -118,7 +118,7 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
 }
 
-pub fn host_triple() -> String {
+pub fn machine_triple() -> String {
     format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS)
 }
 

@@ -52,7 +52,7 @@ pub fn main() -> ExitCode {
     let flags = flags::Xtask::parse();
     let env = std::env::vars().collect();
     match run(flags, env) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             // Messages can carry text from archives and servers: no control characters but
             // the line breaks of a log tail reach the terminal.
@@ -62,15 +62,17 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(flags: flags::Xtask, env: std::collections::BTreeMap<String, String>) -> anyhow::Result<()> {
+/// Runs the command; returns the process's exit status (`run` hands up the interpreter's).
+fn run(flags: flags::Xtask, env: std::collections::BTreeMap<String, String>) -> anyhow::Result<ExitCode> {
     let context = context::Context::from_flags(&flags.global, env)?;
-    match flags.command {
+    let done = match flags.command {
+        flags::Command::Run(cmd) => return cmd.run(&context),
         flags::Command::Fetch(cmd) => cmd.run(&context),
         flags::Command::Mirror(flags::MirrorCommand::Export(cmd)) => cmd.run(&context),
         flags::Command::Bootstrap(cmd) => cmd.run(&context),
-        flags::Command::Run(cmd) => cmd.run(&context),
         flags::Command::Test(cmd) => cmd.run(&context),
         flags::Command::Patch(cmd) => cmd.run(&context),
         flags::Command::Serve(cmd) => cmd.run(&context),
-    }
+    };
+    done.map(|()| ExitCode::SUCCESS)
 }

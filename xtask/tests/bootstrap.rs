@@ -91,6 +91,9 @@ fn a_second_bootstrap_changes_nothing_and_run_uses_the_recorded_runner() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "mini python: hello world\n");
 
+    // The interpreter's exit status is the command's.
+    assert_eq!(mini.xtask("run", &["--", "!"]).status.code(), Some(7));
+
     // Another line than the one built is not silently run instead.
     let work = mini.path("work").display().to_string();
     for command in ["run", "test"] {

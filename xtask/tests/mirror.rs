@@ -22,7 +22,7 @@ fn served_pair() -> (tempfile::TempDir, Server, Vec<u8>, Vec<u8>, String) {
 }
 
 #[test]
-fn export_then_build_offline_from_the_mirror_directory() {
+fn export_then_fetch_offline_from_the_mirror_directory() {
     let (dir, server, a, b, manifest) = served_pair();
     let mirror = dir.path().join("mirror");
     let cache = dir.path().join("cache").display().to_string();

@@ -34,11 +34,11 @@ impl flags::Bootstrap {
         let selection = &self.selection.source;
         let work = selection.work_dir_for(context, target);
         let fetcher = context.fetcher()?;
-        let (manifest, host) = (&context.manifest, context.host.as_str());
+        let (manifest, machine) = (&context.manifest, context.machine.as_str());
         let tool_env = work.tool_env();
 
         let choice = selection.source_choice(context)?;
-        let source = source::resolve(&choice, &fetcher, manifest, host, &work, &tool_env)?;
+        let source = source::resolve(&choice, &fetcher, manifest, machine, &work, &tool_env)?;
         let line = source.line.to_string();
         let profile = crate::line::profile(source.line)?;
 
@@ -53,7 +53,7 @@ impl flags::Bootstrap {
             eprintln!("patch: {line}");
         }
 
-        let pins = toolchains::pins(manifest, host, target.toolchain, &source)?;
+        let pins = toolchains::pins(manifest, machine, target.toolchain, &source)?;
         let overrides = self.selection.overrides(context);
         let toolchain = toolchains::open(target.toolchain, &pins, &overrides, &fetcher, &work, &line)?;
 
@@ -67,7 +67,7 @@ impl flags::Bootstrap {
             logs: &work.logs,
             jobs,
         };
-        let libraries = deps::build_all(target.libraries, &fetcher, manifest, host, &source.pins.libraries, &how)?;
+        let libraries = deps::build_all(target.libraries, &fetcher, manifest, machine, &source.pins.libraries, &how)?;
 
         let plan = BuildPlan {
             target,

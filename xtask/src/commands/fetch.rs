@@ -6,7 +6,7 @@ use crate::toolchains;
 
 impl flags::Fetch {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
-        let artifacts = context.manifest.select(&self.names, &context.host)?;
+        let artifacts = context.manifest.select(&self.names, &context.machine)?;
         let fetcher = context.fetcher()?;
         let mut failures = Vec::new();
         for artifact in &artifacts {

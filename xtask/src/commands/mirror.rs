@@ -6,7 +6,7 @@ use crate::flags;
 
 impl flags::MirrorExport {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
-        let artifacts = context.manifest.select(&self.names, &context.host)?;
+        let artifacts = context.manifest.select(&self.names, &context.machine)?;
         let dir = context.absolute(&self.dir);
         fs_err::create_dir_all(&dir)?;
         let fetcher = context.fetcher()?;

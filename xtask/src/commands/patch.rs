@@ -13,7 +13,7 @@ impl flags::Patch {
         let _held = work.lock()?;
         let fetcher = context.fetcher()?;
         let choice = self.selection.source_choice(context)?;
-        let source = source::resolve(&choice, &fetcher, &context.manifest, &context.host, &work, &work.tool_env())?;
+        let source = source::resolve(&choice, &fetcher, &context.manifest, &context.machine, &work, &work.tool_env())?;
         for line in patches::undo_in_place(&source, &work.in_place_patch_stamp())? {
             println!("{line}");
         }

@@ -57,7 +57,7 @@ pub fn build_all(
     names: &[&str],
     fetcher: &Fetcher,
     manifest: &Manifest,
-    host: &str,
+    machine: &str,
     source_pins: &[LibraryPin],
     how: &LibraryBuild,
 ) -> anyhow::Result<Vec<Library>> {
@@ -69,21 +69,21 @@ pub fn build_all(
                 .find(|r| r.component == *name)
                 .with_context(|| format!("no recipe for the library `{name}`"))?;
             let pin = source_pins.iter().find(|p| p.component == *name);
-            build(recipe, fetcher, &artifact_for(manifest, host, name, pin)?, how)
+            build(recipe, fetcher, &artifact_for(manifest, machine, name, pin)?, how)
         })
         .collect()
 }
 
 /// The manifest entry matching the source's pin, else the manifest's own (with a warning that
 /// says what to add to build the source's).
-fn artifact_for(manifest: &Manifest, host: &str, name: &str, pin: Option<&LibraryPin>) -> anyhow::Result<Artifact> {
+fn artifact_for(manifest: &Manifest, machine: &str, name: &str, pin: Option<&LibraryPin>) -> anyhow::Result<Artifact> {
     let Some(pin) = pin else {
-        return manifest.any_component(name, host);
+        return manifest.any_component(name, machine);
     };
-    if let Some(artifact) = manifest.last_matching(host, name, |a| a.sha256 == pin.sha256) {
+    if let Some(artifact) = manifest.last_matching(machine, name, |a| a.sha256 == pin.sha256) {
         return Ok(artifact.clone());
     }
-    let fallback = manifest.any_component(name, host)?;
+    let fallback = manifest.any_component(name, machine)?;
     eprintln!(
         "warning: the CPython source pins {name} {} (sha256 {}; Platforms/emscripten/config.toml), which the manifest (with its overlays) lacks; building {fallback} instead. To build the source's, add to a file given with --overlay: [[artifact]] name = \"{name}\" version = \"{}\" url = \"{}\" sha256 = \"{}\"",
         printable(&pin.version),

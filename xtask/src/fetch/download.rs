@@ -137,7 +137,8 @@ fn download_once(client: &Client, url: &str, partial: &Path, expected: &Expected
     }
     bar.set_position(if resumed { resume_from } else { 0 });
     let mut reader = response;
-    stream_and_check(&mut reader, &mut file, partial, hasher, if resumed { resume_from } else { 0 }, expected, url, bar)
+    let already = if resumed { resume_from } else { 0 };
+    stream_and_check(&mut reader, Partial { file, path: partial, hasher, already }, expected, url, bar)
 }
 
 fn content_range_starts_at(response: &reqwest::blocking::Response, offset: u64) -> bool {
@@ -166,19 +167,25 @@ fn hash_existing(partial: &Path, length: u64, hasher: &mut Sha256) -> Result<(),
     Ok(())
 }
 
-/// Copies `reader` into `file` while hashing, then compares size and sha256 with `expected`.
-/// `already` bytes are already in the file (and in `hasher`). Used for HTTP and local mirrors.
-#[allow(clippy::too_many_arguments)]
+/// The partial file a download writes: open at its end, with the bytes already in it (a resumed
+/// download) counted and hashed.
+pub struct Partial<'a> {
+    pub file: File,
+    pub path: &'a Path,
+    pub hasher: Sha256,
+    pub already: u64,
+}
+
+/// Copies `reader` into the partial file while hashing, then compares size and sha256 with
+/// `expected`. Used for HTTP and local mirrors.
 pub fn stream_and_check(
     reader: &mut dyn Read,
-    file: &mut File,
-    partial: &Path,
-    mut hasher: Sha256,
-    already: u64,
+    partial: Partial,
     expected: &Expected,
     source_name: &str,
     bar: &Bar,
 ) -> Result<(), FetchError> {
+    let Partial { mut file, path: partial, mut hasher, already } = partial;
     let mut buffer = vec![0u8; 256 * 1024];
     let mut total = already;
     loop {

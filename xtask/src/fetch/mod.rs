@@ -205,22 +205,16 @@ fn copy_local(path: &Path, partial: &Path, expected: &Expected, bar: &Bar) -> Re
         std::io::ErrorKind::NotFound => FetchError::Missing { path: path.to_owned() },
         _ => local(e.to_string()),
     })?;
-    let mut file = download::open_partial(partial, false)?;
-    let result = download::stream_and_check(
-        &mut reader,
-        &mut file,
-        partial,
-        Sha256::new(),
-        0,
-        expected,
-        &path.display().to_string(),
-        bar,
-    )
-    .map_err(|error| match error {
-        // Reading a local file is not a network fault.
-        FetchError::Network { message, .. } => local(message),
-        other => other,
-    });
+    let file = download::open_partial(partial, false)?;
+    let written = download::Partial { file, path: partial, hasher: Sha256::new(), already: 0 };
+    let result =
+        download::stream_and_check(&mut reader, written, expected, &path.display().to_string(), bar).map_err(|error| {
+            match error {
+                // Reading a local file is not a network fault.
+                FetchError::Network { message, .. } => local(message),
+                other => other,
+            }
+        });
     if result.is_err() {
         // The copy is worthless; a failure to remove it changes nothing for the caller.
         crate::files::remove_file_if_exists(partial).ok();

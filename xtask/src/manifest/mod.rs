@@ -1,7 +1,7 @@
 //! The manifest: every external input, pinned by url, sha256 and size (docs/manifest.md).
 //!
 //! A private raw form is deserialized with unknown fields denied, then checked and turned into
-//! typed [`Artifact`]s. Overlays replace or add entries by (name, host).
+//! typed [`Artifact`]s. Overlays replace or add entries by (name, machine).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -50,8 +50,8 @@ impl Artifact {
         self.python.is_empty() || self.python.iter().any(|l| l == line)
     }
 
-    pub fn runs_on(&self, host: &str) -> bool {
-        self.host.as_deref().is_none_or(|h| h == host)
+    pub fn runs_on(&self, machine: &str) -> bool {
+        self.host.as_deref().is_none_or(|h| h == machine)
     }
 }
 
@@ -154,7 +154,7 @@ impl Manifest {
                 return Err(error_at(
                     start,
                     format!(
-                        "artifact `{}`: duplicate (name, host) pair; the first is at line {}",
+                        "artifact `{}`: duplicate (name, machine) pair; the first is at line {}",
                         artifact.name,
                         line_of(text, first)
                     ),
@@ -165,7 +165,7 @@ impl Manifest {
         Ok(Manifest { artifacts })
     }
 
-    /// Applies an overlay: each of its entries replaces the entry with the same (name, host), or is
+    /// Applies an overlay: each of its entries replaces the entry with the same (name, machine), or is
     /// added.
     pub fn apply_overlay(&mut self, overlay: Manifest) {
         for entry in overlay.artifacts {
@@ -176,43 +176,46 @@ impl Manifest {
         }
     }
 
-    /// Artifacts for this host, in manifest order.
-    pub fn for_host<'a>(&'a self, host: &'a str) -> impl Iterator<Item = &'a Artifact> + 'a {
-        self.artifacts.iter().filter(move |a| a.runs_on(host))
+    /// Artifacts for this machine, in manifest order.
+    pub fn for_machine<'a>(&'a self, machine: &'a str) -> impl Iterator<Item = &'a Artifact> + 'a {
+        self.artifacts.iter().filter(move |a| a.runs_on(machine))
     }
 
-    /// Selects artifacts by name for this host; an unknown name is an error listing the known ones.
-    pub fn select(&self, names: &[String], host: &str) -> anyhow::Result<Vec<Artifact>> {
+    /// Selects artifacts by name for this machine; an unknown name is an error listing the known ones.
+    pub fn select(&self, names: &[String], machine: &str) -> anyhow::Result<Vec<Artifact>> {
         if names.is_empty() {
-            return Ok(self.for_host(host).cloned().collect());
+            return Ok(self.for_machine(machine).cloned().collect());
         }
         names
             .iter()
             .map(|name| {
-                self.for_host(host).find(|a| &a.name == name).cloned().ok_or_else(|| {
-                    let known: Vec<&str> = self.for_host(host).map(|a| a.name.as_str()).collect();
-                    anyhow::anyhow!("no artifact `{name}` for host {host} in the manifest; known: {}", known.join(", "))
+                self.for_machine(machine).find(|a| &a.name == name).cloned().ok_or_else(|| {
+                    let known: Vec<&str> = self.for_machine(machine).map(|a| a.name.as_str()).collect();
+                    anyhow::anyhow!(
+                        "no artifact `{name}` for machine {machine} in the manifest; known: {}",
+                        known.join(", ")
+                    )
                 })
             })
             .collect()
     }
 
-    /// The last entry of `component` for this host that `wanted` accepts (later entries, and
+    /// The last entry of `component` for this machine that `wanted` accepts (later entries, and
     /// overlays, win).
     pub fn last_matching<'a>(
         &'a self,
-        host: &'a str,
+        machine: &'a str,
         component: &str,
         wanted: impl Fn(&Artifact) -> bool,
     ) -> Option<&'a Artifact> {
-        self.for_host(host).filter(|a| a.component == component && wanted(a)).last()
+        self.for_machine(machine).filter(|a| a.component == component && wanted(a)).last()
     }
 
-    /// The artifact of a component (`wasi-sdk`) that serves a CPython line on this host.
-    pub fn component(&self, component: &str, python: &str, host: &str) -> anyhow::Result<Artifact> {
-        self.last_matching(host, component, |a| a.serves_python(python)).cloned().ok_or_else(|| {
+    /// The artifact of a component (`wasi-sdk`) that serves a CPython line on this machine.
+    pub fn component(&self, component: &str, python: &str, machine: &str) -> anyhow::Result<Artifact> {
+        self.last_matching(machine, component, |a| a.serves_python(python)).cloned().ok_or_else(|| {
             anyhow::anyhow!(
-                "the manifest pins no `{component}` for CPython {python} on {host}; add one with --overlay FILE"
+                "the manifest pins no `{component}` for CPython {python} on {machine}; add one with --overlay FILE"
             )
         })
     }
@@ -220,9 +223,9 @@ impl Manifest {
 
 impl Manifest {
     /// The artifact of a component that does not depend on the CPython line (zlib, bzip2).
-    pub fn any_component(&self, component: &str, host: &str) -> anyhow::Result<Artifact> {
-        self.last_matching(host, component, |_| true).cloned().ok_or_else(|| {
-            anyhow::anyhow!("the manifest pins no `{component}` for {host}; add one with --overlay FILE")
+    pub fn any_component(&self, component: &str, machine: &str) -> anyhow::Result<Artifact> {
+        self.last_matching(machine, component, |_| true).cloned().ok_or_else(|| {
+            anyhow::anyhow!("the manifest pins no `{component}` for {machine}; add one with --overlay FILE")
         })
     }
 }

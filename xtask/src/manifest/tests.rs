@@ -76,7 +76,7 @@ fn overlay_replaces_by_name_and_host_and_adds_new_entries() {
     assert_eq!(base.artifacts.len(), 3);
     assert_eq!(base.artifacts[0].version, "1.1");
     assert_eq!(base.artifacts[0].size, Some(5));
-    assert_eq!(base.for_host("b").map(|a| a.name.as_str()).collect::<Vec<_>>(), ["zlib", "w"]);
+    assert_eq!(base.for_machine("b").map(|a| a.name.as_str()).collect::<Vec<_>>(), ["zlib", "w"]);
 }
 
 #[test]

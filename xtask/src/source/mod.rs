@@ -34,9 +34,9 @@ pub struct SourceTree {
 }
 
 /// The newest CPython line the manifest pins a release for.
-pub fn newest_line(manifest: &Manifest, host: &str) -> anyhow::Result<PythonLine> {
+pub fn newest_line(manifest: &Manifest, machine: &str) -> anyhow::Result<PythonLine> {
     manifest
-        .for_host(host)
+        .for_machine(machine)
         .filter(|a| a.component == "cpython")
         .flat_map(|a| a.python.iter())
         .filter_map(|line| PythonLine::parse(line).ok())
@@ -61,7 +61,7 @@ pub fn resolve(
     choice: &SourceChoice,
     fetcher: &Fetcher,
     manifest: &Manifest,
-    host: &str,
+    machine: &str,
     work: &WorkDir,
     probe_env: &Env,
 ) -> anyhow::Result<SourceTree> {
@@ -70,15 +70,15 @@ pub fn resolve(
         SourceChoice::Release(line) => {
             let line = match line {
                 Some(line) => *line,
-                None => newest_line(manifest, host)?,
+                None => newest_line(manifest, machine)?,
             };
-            let artifact = manifest.component("cpython", &line.to_string(), host)?;
+            let artifact = manifest.component("cpython", &line.to_string(), machine)?;
             release(fetcher, artifact, line, work)
         }
         SourceChoice::Version(line, version) => {
             let artifact =
-                manifest.last_matching(host, "cpython", |a| &a.version == version).cloned().ok_or_else(|| {
-                    let pinned = manifest.for_host(host).filter(|a| a.component == "cpython");
+                manifest.last_matching(machine, "cpython", |a| &a.version == version).cloned().ok_or_else(|| {
+                    let pinned = manifest.for_machine(machine).filter(|a| a.component == "cpython");
                     let known: Vec<&str> = pinned.map(|a| a.version.as_str()).collect();
                     anyhow::anyhow!(
                         "the manifest pins no CPython {version} (it pins {}); add one with --overlay FILE",

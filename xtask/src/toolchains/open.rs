@@ -34,22 +34,22 @@ pub struct Overrides {
 /// The manifest's pins for this kind of toolchain and this source. What the tree pins itself
 /// (Platforms/*/config.toml: the WASI SDK major, the emscripten version, the Node major) picks
 /// the manifest entry; a pin the manifest lacks is an error that says what to add.
-pub fn pins(manifest: &Manifest, host: &str, kind: ToolchainKind, source: &SourceTree) -> anyhow::Result<Pins> {
+pub fn pins(manifest: &Manifest, machine: &str, kind: ToolchainKind, source: &SourceTree) -> anyhow::Result<Pins> {
     let line = source.line.to_string();
     let tree = &source.pins;
     let pick = |component: &str, wanted: &Option<String>, matches: &dyn Fn(&Artifact, &str) -> bool| match wanted {
         Some(wanted) => {
             eprintln!("toolchains: the CPython source pins {component} {wanted} (Platforms/*/config.toml)");
-            pinned(manifest, host, component, wanted, matches)
+            pinned(manifest, machine, component, wanted, matches)
         }
-        None => manifest.component(component, &line, host),
+        None => manifest.component(component, &line, machine),
     };
     let by_major = |a: &Artifact, wanted: &str| major(&a.version) == wanted;
     let by_version = |a: &Artifact, wanted: &str| a.version == wanted;
     Ok(match kind {
         ToolchainKind::WasiSdk => Pins {
             compiler: pick("wasi-sdk", &tree.wasi_sdk, &by_major)?,
-            runner: manifest.component("wasmtime", &line, host)?,
+            runner: manifest.component("wasmtime", &line, machine)?,
         },
         ToolchainKind::Emscripten => Pins {
             compiler: pick("emscripten", &tree.emscripten, &by_version)?,
@@ -58,17 +58,17 @@ pub fn pins(manifest: &Manifest, host: &str, kind: ToolchainKind, source: &Sourc
     })
 }
 
-/// The last manifest entry of `component` for this host that matches what the source pins.
+/// The last manifest entry of `component` for this machine that matches what the source pins.
 fn pinned(
     manifest: &Manifest,
-    host: &str,
+    machine: &str,
     component: &str,
     wanted: &str,
     matches: &dyn Fn(&Artifact, &str) -> bool,
 ) -> anyhow::Result<Artifact> {
-    manifest.last_matching(host, component, |a| matches(a, wanted)).cloned().ok_or_else(|| {
+    manifest.last_matching(machine, component, |a| matches(a, wanted)).cloned().ok_or_else(|| {
         anyhow!(
-            "the CPython source pins {component} {wanted} (Platforms/*/config.toml), but the manifest has no {component} {wanted} for {host}; add an [[artifact]] with component = \"{component}\" and that version (url, sha256) in a file given with --overlay FILE"
+            "the CPython source pins {component} {wanted} (Platforms/*/config.toml), but the manifest has no {component} {wanted} for {machine}; add an [[artifact]] with component = \"{component}\" and that version (url, sha256) in a file given with --overlay FILE"
         )
     })
 }
@@ -176,7 +176,7 @@ mod tests {
     fn the_shipped_manifest_has_every_pin_each_line_needs() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk-manifest.toml");
         let manifest = Manifest::load(&path).unwrap();
-        let host = "x86_64-linux";
+        let machine = "x86_64-linux";
         let tree = |wasi: Option<&str>, em: Option<&str>| TreePins {
             wasi_sdk: wasi.map(str::to_owned),
             emscripten: em.map(str::to_owned),
@@ -194,19 +194,19 @@ mod tests {
         ];
         for (minor, pins, emscripten) in lines {
             let source = source(minor, pins.clone());
-            let wasi = super::pins(&manifest, host, ToolchainKind::WasiSdk, &source).unwrap();
+            let wasi = super::pins(&manifest, machine, ToolchainKind::WasiSdk, &source).unwrap();
             if let Some(sdk) = &pins.wasi_sdk {
                 assert_eq!(major(&wasi.compiler.version), sdk, "3.{minor}");
             }
             if emscripten {
-                let em = super::pins(&manifest, host, ToolchainKind::Emscripten, &source).unwrap();
+                let em = super::pins(&manifest, machine, ToolchainKind::Emscripten, &source).unwrap();
                 if let Some(version) = &pins.emscripten {
                     assert_eq!(&em.compiler.version, version, "3.{minor}");
                     assert_eq!(major(&em.runner.version), "24", "3.{minor}");
                 }
             }
             if minor <= 15 {
-                manifest.component("cpython", &format!("3.{minor}"), host).unwrap();
+                manifest.component("cpython", &format!("3.{minor}"), machine).unwrap();
             }
         }
         // The libffi and mpdecimal sources 3.14, 3.15 and main pin, by sha256.
@@ -214,7 +214,7 @@ mod tests {
             ("libffi", "b0dea9df23c863a7a50e825440f3ebffabd65df1497108e5d437747843895a4e"),
             ("mpdecimal", "96d33abb4bb0070c7be0fed4246cd38416188325f820468214471938545b1ac8"),
         ] {
-            assert!(manifest.last_matching(host, component, |a| a.sha256 == sha256).is_some(), "{component}");
+            assert!(manifest.last_matching(machine, component, |a| a.sha256 == sha256).is_some(), "{component}");
         }
     }
 }

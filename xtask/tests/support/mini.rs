@@ -27,7 +27,7 @@ sed -e "s|@srcdir@|$srcdir|g" -e "s|@CC@|${CC:-cc}|g" -e "s|@CFLAGS@|$CFLAGS|g" 
 pub const MAKEFILE_IN: &str =
     "all: python@EXE@\n\npython@EXE@: @srcdir@/Programs/python.c\n\t@CC@ @CFLAGS@ -o $@ @srcdir@/Programs/python.c\n";
 
-pub const PYTHON_C: &str = "#include <stdio.h>\nint main(int argc, char **argv) {\n    printf(\"mini python:\");\n    for (int i = 1; i < argc; i++) printf(\" %s\", argv[i]);\n    printf(\"\\n\");\n    return 0;\n}\n";
+pub const PYTHON_C: &str = "#include <stdio.h>\nint main(int argc, char **argv) {\n    printf(\"mini python:\");\n    for (int i = 1; i < argc; i++) printf(\" %s\", argv[i]);\n    printf(\"\\n\");\n    return argc == 2 && argv[1][0] == '!' ? 7 : 0;\n}\n";
 
 /// The compiler wrapper, without the sysroot that names an empty directory: objects for wasm32
 /// with clang-19, programs with the host's cc.
