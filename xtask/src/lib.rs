@@ -2,9 +2,10 @@
 //!
 //! The stages, in pipeline order (docs/architecture.md):
 //! manifest → fetch → source → patches → toolchains → deps → cpython → run.
-//! Beneath them: process (every external command), files, once (install once), target and line (targets and
-//! CPython lines as data), text (outside text made printable), workdir (the work dir and run record). Above
-//! them: the edge (flags, context, selection) and one file per command.
+//! Beneath them: process (every external command), files, once (install once), target and
+//! line (targets and CPython lines as data), text (outside text made printable), bundle
+//! (bundle.json) and workdir (the work dir and run record). Above them: the edge (flags,
+//! context, selection) and one file per command.
 //!
 //! The binary `xtask` is [`main`]. The library also serves the test tiers' fixture builder
 //! (`src/bin/fixtures`), which reuses the manifest checks, the verified fetch layer, the cache
@@ -33,6 +34,7 @@ pub mod files;
 mod once;
 pub mod process;
 mod target;
+mod bundle;
 mod line;
 pub mod text;
 mod workdir;

@@ -153,14 +153,7 @@ pub const EMSCRIPTEN_NODE: Target = Target {
 pub const EMSCRIPTEN_BROWSER: Target = Target {
     name: "emscripten-browser",
     runner: Runner::Browser,
-    offers: Offers {
-        stdlib: Stdlib::BundleZip,
-        side_modules_installed: true,
-        test_suite: false,
-        // interrupt.cjs loads python.js/.mjs itself; the bundle's loader is the worker's.
-        interrupt_host: false,
-        ..NODE_OFFERS
-    },
+    offers: Offers { stdlib: Stdlib::BundleZip, side_modules_installed: true, test_suite: false, ..NODE_OFFERS },
     flavour_args: &["--with-emscripten-target=browser"],
     ..EMSCRIPTEN_NODE
 };

@@ -1,25 +1,30 @@
-// The keyboard-interrupt test of the emscripten node target, written next to the build and run by
+// The keyboard-interrupt test, written with embed.js into a scratch directory and run by
 // `cargo xtask test --suite interrupt`:
 //
-//   node [RUNNER FLAGS] interrupt.cjs PYTHON_JS|PYTHON_MJS SCRATCH_DIR
+//   node [RUNNER FLAGS] interrupt.cjs MODULE SCRATCH_DIR
 //
-// The main thread starts the interpreter in a worker with a SharedArrayBuffer as
-// Module.Py_EmscriptenSignalBuffer and signal handling switched on (the embedder's half of
-// bpo-47176). Python creates a marker file and enters `while True: n += 1`; the main thread, which
-// stays free while the worker spins, then writes SIGINT into the buffer. The loop must end with
-// KeyboardInterrupt, which Python records in a result file, within the time limit. The worker also
-// reads the exported signal-clock countdown (patch 0001), which a host zeroes to make the next
-// check read the buffer.
+// MODULE is the interpreter (python.js or python.mjs) of a node build, or of a web bundle (a
+// bundle.json beside it): then the interpreter is set up as the page's worker sets it up. The
+// main thread starts the interpreter in a worker with a SharedArrayBuffer as
+// Module.Py_EmscriptenSignalBuffer and signal handling switched on (embed.js). Python creates a
+// marker file and enters `while True: n += 1`; the main thread, which stays free while the worker
+// spins, then writes SIGINT into the buffer. The loop must end with KeyboardInterrupt, which
+// Python records in a result file, within the time limit. The worker also reads the exported
+// signal-clock countdown (patch 0001), which a host zeroes to make the next check read the buffer.
 'use strict';
 const { Worker, isMainThread, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const path = require('node:path');
+const vm = require('node:vm');
+const { createRequire } = require('node:module');
+const { pathToFileURL } = require('node:url');
+const embed = require('./embed.js');
 
 const SIGINT = 2;
 const LIMIT_MS = 60000;
 
 function main() {
-  const [pythonJs, scratch] = process.argv.slice(2);
+  const [moduleFile, scratch] = process.argv.slice(2);
   const ready = path.join(scratch, 'interrupt-ready');
   const result = path.join(scratch, 'interrupt-result');
   fs.rmSync(ready, { force: true });
@@ -41,7 +46,7 @@ function main() {
   ].join('\n');
   const started = Date.now();
   const argv = ['-c', script];
-  const worker = new Worker(__filename, { workerData: { pythonJs, buffer, argv }, argv });
+  const worker = new Worker(__filename, { workerData: { moduleFile, buffer, argv }, argv });
   let signalled = 0;
   const poll = setInterval(() => {
     if (!signalled && fs.existsSync(ready)) {
@@ -75,92 +80,60 @@ function main() {
   });
 }
 
-// Runs the module with our Module object. 3.13's python.js starts with `var Module = typeof Module
-// != "undefined" ? Module : {}`, which inside a CommonJS module sees only its own scope, so the
-// object is passed in as a parameter of the function wrapping the script. From 3.14 on python.mjs
-// is an ES module whose default export takes the object; it has no NODERAWFS, so the host's
-// directories are mounted before Python starts, as CPython's node_entry.mjs does.
-function runWithModule(pythonJs, Module) {
-  if (pythonJs.endsWith('.mjs')) {
-    Module.arguments = workerData.argv;
-    Module.preRun = [() => {
-      for (const dir of fs.readdirSync('/').filter((d) => !['dev', 'lib', 'proc'].includes(d))) {
-        Module.FS.mkdirTree('/' + dir);
-        Module.FS.mount(Module.FS.filesystems.NODEFS, { root: '/' + dir }, '/' + dir);
-      }
-      Module.FS.chdir(process.cwd());
-    }];
-    import(require('node:url').pathToFileURL(pythonJs).href)
-      .then((loaded) => loaded.default(Module))
-      .catch((error) => {
-        console.error(`interrupt: FAIL: ${pythonJs} did not start: ${error.stack || error}`);
-        process.exit(1);
-      });
-    return;
-  }
-  const source = fs.readFileSync(pythonJs, 'utf8');
-  const wrapper = '(function (Module, require, __filename, __dirname) {' + source + '\n})';
-  const run = require('node:vm').runInThisContext(wrapper, { filename: pythonJs });
-  run(Module, require('node:module').createRequire(pythonJs), pythonJs, path.dirname(pythonJs));
-}
-
-const valueOf = (global) => (typeof global === 'object' ? global.value : global);
-
-// The embedder's side: instantiate the module ourselves (Module.instantiateWasm), so that the
-// addresses of the exported data symbols come from the instance: the export's value plus the
-// module's __memory_base, as dynamic linking defines them. emcc 3.1.69 also writes them into
-// python.js as Module._Py_EMSCRIPTEN_SIGNAL_HANDLING and Module.__Py_emscripten_signal_clock, but
-// for a MAIN_MODULE build those numbers come from its first link and differ from the final binary
-// (seen here); a host writing there would corrupt memory, so they are only compared and reported.
+// The interpreter in this worker. A node build of 3.13 (python.js) runs under NODERAWFS and sees
+// the host's files by itself; a python.mjs (3.14 on) and a web bundle get the host's
+// directories mounted, as CPython's node_entry.mjs and bundle-run.mjs do.
 function worker() {
-  const { pythonJs, buffer } = workerData;
-  let instance;
-  let memoryBase;
-  let memory;
-  const Module = {
-    thisProgram: pythonJs,
+  const { moduleFile, buffer, argv } = workerData;
+  const dir = path.dirname(moduleFile);
+  const bundlePath = path.join(dir, 'bundle.json');
+  const config = fs.existsSync(bundlePath) ? JSON.parse(fs.readFileSync(bundlePath, 'utf8')) : null;
+  const kind = config ? config.kind : moduleFile.endsWith('.mjs') ? 'module' : 'script';
+  const wasmFile = config ? path.join(dir, config.wasm) : moduleFile.replace(/\.m?js$/, '.wasm');
+  const fail = (error) => {
+    console.error(`interrupt: FAIL: ${moduleFile} did not start: ${error && error.stack || error}`);
+    process.exit(1);
+  };
+  const settings = {
+    // A build's interpreter finds its stdlib from its own path (pybuilddir.txt, VPATH); a
+    // bundle's from the prefix its zip sits under.
+    thisProgram: config ? 'python' : moduleFile,
+    arguments: argv,
     // At exit emscripten closes every stream, and under NODERAWFS streams 0-2 are the process's
     // own descriptors: closed from this worker, the main thread could no longer report (seen
     // here: the process died with status 1 and no message). With the runtime kept alive they
     // stay open; the interpreter reports through the result file instead of its exit status.
     noExitRuntime: true,
     Py_EmscriptenSignalBuffer: buffer,
-    instantiateWasm(imports, receive) {
-      // A relocatable main module (emscripten 3.x, 4.0.12) is placed at __memory_base; later
-      // releases link the main module at fixed addresses and import no base.
-      memoryBase = valueOf(imports.env.__memory_base) ?? 0;
-      memory = imports.env.memory;
-      const wasm = fs.readFileSync(pythonJs.replace(/\.m?js$/, '.wasm'));
-      WebAssembly.instantiate(wasm, imports).then((result) => {
-        instance = result.instance;
-        memory = memory || instance.exports.memory;
-        receive(result.instance, result.module);
-      });
-      return {};
-    },
+    locateFile: (name) => path.join(dir, name),
+    preRun: [() => {
+      const FS = embed.fsOf(settings);
+      if (config) {
+        const extensions = config.extensions.map((name) => [name, fs.readFileSync(path.join(dir, name))]);
+        embed.provision(FS, config, fs.readFileSync(path.join(dir, config.stdlib)), extensions);
+      }
+      if (config || kind === 'module') {
+        const dirs = fs.readdirSync('/').filter((d) => fs.statSync('/' + d).isDirectory());
+        embed.mountHost(FS, dirs, process.cwd(), config);
+      }
+    }],
+    // Before main starts (it does not return: the loop spins until the signal).
     onRuntimeInitialized() {
-      const address = (symbol) => {
-        const exported = instance.exports[symbol];
-        if (exported === undefined) {
-          throw new Error(`${symbol} is not exported by ${pythonJs}`);
-        }
-        const found = valueOf(exported) + memoryBase;
-        const written = Module['_' + symbol];
-        if (written !== undefined && written !== found) {
-          console.log(`interrupt: note: python.js names ${symbol} at ${written}, the instance at ${found}; using the instance's`);
-        }
-        return found;
-      };
-      const flag = address('Py_EMSCRIPTEN_SIGNAL_HANDLING');
-      const clock = address('_Py_emscripten_signal_clock');
-      // The heap views come from the memory itself: emscripten 4 no longer puts HEAP8 and HEAP32
-      // on Module unless the link exports them.
-      new Int8Array(memory.buffer)[flag] = 1;
-      const countdown = new Int32Array(memory.buffer)[clock >> 2];
+      embed.enableSignals(wasm);
+      const countdown = new Int32Array(wasm.memory.buffer)[wasm.address('_Py_emscripten_signal_clock') >> 2];
       console.log(`interrupt: signal handling on; the exported signal clock counts down from ${countdown}`);
     },
   };
-  runWithModule(pythonJs, Module);
+  const load = (imports) => WebAssembly.instantiate(fs.readFileSync(wasmFile), imports);
+  const wasm = embed.instantiating(settings, load, fail);
+  const host = {
+    importModule: (file) => import(pathToFileURL(file).href),
+    runScript: (file, module) => {
+      Object.assign(globalThis, { Module: module, require: createRequire(file), __filename: file, __dirname: dir });
+      vm.runInThisContext(fs.readFileSync(file, 'utf8'), { filename: file });
+    },
+  };
+  embed.start(kind, moduleFile, settings, host).catch(fail);
 }
 
 if (isMainThread) {

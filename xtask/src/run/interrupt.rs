@@ -1,5 +1,7 @@
-//! The keyboard-interrupt test of the emscripten node target: a JS host raises KeyboardInterrupt
-//! in a running `while True: pass` through the shared signal buffer (interrupt.cjs says how).
+//! The keyboard-interrupt test of the emscripten targets: a JS host raises KeyboardInterrupt in a
+//! running `while True: pass` through the shared signal buffer (interrupt.cjs says how), with
+//! the interpreter loaded as every host of this tool loads it (web/embed.js): a node build's, or
+//! a web bundle's as the page's worker sets it up.
 
 use anyhow::{bail, Context};
 use fs_err as fs;
@@ -13,7 +15,7 @@ const SCRIPT: &str = include_str!("interrupt.cjs");
 pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> {
     if !record.target.offers.interrupt_host {
         bail!(
-            "the interrupt test needs a JS host that loads the module itself: it runs on --target emscripten-node, not {}",
+            "the interrupt test needs a JS host: it runs on the emscripten targets with one (emscripten-node, emscripten-browser), not {}",
             record.target.name
         );
     }
@@ -22,6 +24,7 @@ pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> 
     fs::create_dir_all(&dir)?;
     let script = dir.join("interrupt.cjs");
     fs::write(&script, SCRIPT)?;
+    fs::write(dir.join(crate::web::EMBED_FILE), crate::web::EMBED)?;
     let (output, errors) = Cmd::new(&record.runner.program, &work.root, env)
         .args(record.runner.args.iter().cloned())
         .arg(script.display().to_string())

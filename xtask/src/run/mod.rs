@@ -16,14 +16,9 @@ pub fn interpreter(record: &RunRecord, dir: &std::path::Path, env: &Env, args: &
     Cmd::new(&record.runner.program, dir, env).args(record.runner.launch_args()).args(args.iter().cloned())
 }
 
-/// The stdlib zip's path inside the interpreter of a web bundle (its bundle.json says).
+/// The stdlib zip's path inside the interpreter of a web bundle (its bundle.json, beside the
+/// module, says).
 pub fn bundle_stdlib(record: &RunRecord) -> anyhow::Result<String> {
-    let config = record.runner.module.join("bundle.json");
-    let text = fs_err::read_to_string(&config)?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("{} is not the bundle's JSON ({e}): run bootstrap again", config.display()))?;
-    value["stdlib_path"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| anyhow::anyhow!("{} names no stdlib_path: run bootstrap again", config.display()))
+    let dir = record.runner.module.parent().unwrap_or(std::path::Path::new("/"));
+    Ok(crate::bundle::Bundle::read(dir)?.stdlib_path)
 }

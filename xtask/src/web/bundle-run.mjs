@@ -1,8 +1,9 @@
 // Runs the interpreter of a web bundle under Node, set up as python.worker.js sets it up in the
 // browser (the stdlib zip and extension modules written into its file system at the paths
-// bundle.json names), so `cargo xtask run` and the smoke test exercise what the page loads.
-// Unlike the page, the host's top-level directories are mounted (NODEFS) at their own paths,
-// except the one holding the bundle's stdlib, and the process's directory is the current one.
+// bundle.json names, by the same embed.js), so `cargo xtask run` and the smoke test exercise
+// what the page loads. Unlike the page, the host's top-level directories are mounted (NODEFS) at
+// their own paths, except the one holding the bundle's stdlib, and the process's directory is
+// the current one.
 //
 //   node bundle-run.mjs WEB_DIR [PYTHON ARGS...]
 import fs from 'node:fs';
@@ -11,20 +12,15 @@ import vm from 'node:vm';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
+const require = createRequire(import.meta.url);
+const embed = require('./embed.js');
+
 const [web, ...args] = process.argv.slice(2);
 const config = JSON.parse(fs.readFileSync(path.join(web, 'bundle.json'), 'utf8'));
 const moduleFile = path.join(web, config.module);
 
-const pending = { 1: [], 2: [] };
-const flush = (fd) => {
-  if (pending[fd].length) fs.writeSync(fd, Uint8Array.from(pending[fd]));
-  pending[fd] = [];
-};
-const writer = (fd) => (code) => {
-  if (code === null || code === undefined) return;
-  pending[fd].push(code & 0xff);
-  if (code === 10 || pending[fd].length >= 4096) flush(fd);
-};
+const out = embed.byteWriter((bytes) => fs.writeSync(1, bytes));
+const err = embed.byteWriter((bytes) => fs.writeSync(2, bytes));
 const input = Buffer.alloc(4096);
 let inputBytes = [];
 const reader = () => {
@@ -37,8 +33,8 @@ const reader = () => {
   return inputBytes.shift();
 };
 const finish = (status) => {
-  flush(1);
-  flush(2);
+  out.flush();
+  err.flush();
   process.exit(typeof status === 'number' ? status : 1);
 };
 
@@ -46,40 +42,31 @@ const settings = {
   noInitialRun: true,
   thisProgram: 'python',
   stdin: reader,
-  stdout: writer(1),
-  stderr: writer(2),
+  stdout: out.write,
+  stderr: err.write,
   locateFile: (name) => path.join(web, name),
   onExit: finish,
   preRun: [() => {
-    const FS = settings.FS || globalThis.FS;
-    FS.mkdirTree(config.dynload);
-    FS.writeFile(config.landmark, '# The landmark of the prefix; the stdlib is in the zip.\n');
-    FS.writeFile(config.stdlib_path, fs.readFileSync(path.join(web, config.stdlib)));
-    for (const name of config.extensions) FS.writeFile(`${config.dynload}/${name}`, fs.readFileSync(path.join(web, name)));
-    const taken = config.stdlib_path.split('/')[1];
-    for (const dir of fs.readdirSync('/')) {
-      if (['dev', 'proc', 'sys', taken].includes(dir) || !fs.statSync('/' + dir).isDirectory()) continue;
-      FS.mkdirTree('/' + dir);
-      FS.mount(FS.filesystems.NODEFS, { root: '/' + dir }, '/' + dir);
-    }
-    FS.chdir(process.cwd());
+    const FS = embed.fsOf(settings);
+    const extensions = config.extensions.map((name) => [name, fs.readFileSync(path.join(web, name))]);
+    embed.provision(FS, config, fs.readFileSync(path.join(web, config.stdlib)), extensions);
+    const dirs = fs.readdirSync('/').filter((dir) => fs.statSync('/' + dir).isDirectory());
+    embed.mountHost(FS, dirs, process.cwd(), config);
   }],
 };
 
-let ready;
-if (config.kind === 'module') {
-  const { default: create } = await import(pathToFileURL(moduleFile).href);
-  ready = create(settings);
-} else {
-  ready = new Promise((resolve) => { settings.onRuntimeInitialized = () => resolve(settings); });
-  // A classic script, run in the global scope as importScripts runs it in the worker: its
-  // top-level names (FS, callMain) become globals, and it takes `Module` from there.
-  Object.assign(globalThis, { Module: settings, require: createRequire(moduleFile), __filename: moduleFile, __dirname: web });
-  vm.runInThisContext(fs.readFileSync(moduleFile, 'utf8'), { filename: moduleFile });
-}
-const Module = await ready;
+// A classic script runs in the global scope as importScripts runs it in the worker: its
+// top-level names (FS, callMain) become globals, and it takes `Module` from there.
+const host = {
+  importModule: (file) => import(pathToFileURL(file).href),
+  runScript: (file, module) => {
+    Object.assign(globalThis, { Module: module, require: createRequire(file), __filename: file, __dirname: web });
+    vm.runInThisContext(fs.readFileSync(file, 'utf8'), { filename: file });
+  },
+};
+const Module = await embed.start(config.kind, moduleFile, settings, host);
 try {
-  finish((Module.callMain || globalThis.callMain)(args));
+  finish(embed.callMainOf(Module)(args));
 } catch (error) {
   if (error && typeof error.status === 'number') finish(error.status);
   console.error(`bundle-run: ${moduleFile} failed: ${error && error.stack || error}`);

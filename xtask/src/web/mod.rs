@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use fs_err as fs;
-use serde::Serialize;
 
+use crate::bundle::{Bundle, ModuleKind};
 use crate::files::{remove_tree_if_exists, write_atomic};
 use crate::source::PythonLine;
 
@@ -20,6 +20,10 @@ pub const PAGE: &str = include_str!("page/index.html");
 pub const WORKER: &str = include_str!("page/python.worker.js");
 /// The Node runner of a bundle, written next to it (not into it: the page does not need it).
 pub const NODE_RUNNER: &str = include_str!("bundle-run.mjs");
+/// How every JS host loads and drives the interpreter (the worker, the Node runner, the
+/// interrupt test): written into the bundle and next to the Node hosts.
+pub const EMBED: &str = include_str!("embed.js");
+pub const EMBED_FILE: &str = "embed.js";
 
 /// What goes into a bundle.
 pub struct Inputs<'a> {
@@ -34,24 +38,6 @@ pub struct Inputs<'a> {
     pub lib: &'a Path,
     pub sysconfigdata: &'a [PathBuf],
     pub extensions: &'a [PathBuf],
-}
-
-/// `bundle.json`: the worker's instructions.
-#[derive(Serialize)]
-struct Config {
-    python: String,
-    module: String,
-    /// `script` (3.13's python.js, loaded with importScripts) or `module` (an ES module factory).
-    kind: &'static str,
-    wasm: String,
-    stdlib: String,
-    stdlib_path: String,
-    dynload: String,
-    /// `PREFIX/lib/pythonX.Y/os.py`, written empty but for a comment: the landmark by which the
-    /// interpreter's getpath recognises its prefix (without it, 3.13 warns "Could not find
-    /// platform independent libraries" on stderr). The frozen os module is what runs.
-    landmark: String,
-    extensions: Vec<String>,
 }
 
 /// The stdlib zip's path inside the interpreter, where it looks for it (`PREFIX/lib/pythonXY.zip`).
@@ -92,10 +78,11 @@ pub fn assemble(dest: &Path, inputs: &Inputs, compiler: &stdlib::StdlibCompiler)
         let bytes = fs::read(file).with_context(|| format!("copy {} into the bundle", file.display()))?;
         write_atomic(&partial.join(name_of(file)), bytes)?;
     }
-    let config = Config {
+    let kind = if name_of(inputs.module).ends_with(".mjs") { ModuleKind::Module } else { ModuleKind::Script };
+    let config = Bundle {
         python: version.to_string(),
         module: name_of(inputs.module),
-        kind: if name_of(inputs.module).ends_with(".mjs") { "module" } else { "script" },
+        kind,
         wasm: name_of(&wasm),
         stdlib: zip_name.clone(),
         stdlib_path: zip_path.clone(),
@@ -103,9 +90,8 @@ pub fn assemble(dest: &Path, inputs: &Inputs, compiler: &stdlib::StdlibCompiler)
         landmark: format!("{home}/lib/python{version}/os.py"),
         extensions: inputs.extensions.iter().map(|p| name_of(p)).collect(),
     };
-    let mut json = serde_json::to_vec_pretty(&config)?;
-    json.push(b'\n');
-    write_atomic(&partial.join("bundle.json"), json)?;
+    write_atomic(&partial.join(crate::bundle::FILE), config.to_json()?)?;
+    write_atomic(&partial.join(EMBED_FILE), EMBED)?;
     write_atomic(&partial.join("index.html"), PAGE)?;
     write_atomic(&partial.join("python.worker.js"), WORKER)?;
     swap_in(&partial, dest)?;

@@ -13,6 +13,7 @@ use crate::files::{self, sha256_file};
 use crate::process::Env;
 use crate::source::{fingerprint, SourceTree};
 use crate::toolchains::emscripten::Emscripten;
+use crate::web;
 use crate::workdir::WorkDir;
 
 pub struct AfterMake<'a> {
@@ -84,12 +85,12 @@ impl AfterMake<'_> {
         let (work, tree) = (self.work, self.tree);
         let module = built.module.as_path();
         let digests = [sha256_file(module)?, built.wasm_digest.clone(), sha256_file(extension)?];
-        let page = [crate::web::NODE_RUNNER, crate::web::stdlib::SCRIPT, crate::web::PAGE, crate::web::WORKER].concat();
+        let page = [web::NODE_RUNNER, web::EMBED, web::stdlib::SCRIPT, web::PAGE, web::WORKER].concat();
         let parts = [host_key, &fingerprint(&tree.root)?, &page, &built.prefix];
         let key = stamp::key(parts.into_iter().chain(digests.iter().map(String::as_str)));
-        let sysconfigdata = crate::web::sysconfigdata(&work.target_build)?;
+        let sysconfigdata = web::sysconfigdata(&work.target_build)?;
         let extensions = [extension.to_owned()];
-        let inputs = crate::web::Inputs {
+        let inputs = web::Inputs {
             module,
             version: tree.line,
             zip_name: self.zip_name.clone(),
@@ -100,10 +101,10 @@ impl AfterMake<'_> {
         };
         let scratch = work.target_build.join("web-stdlib");
         let python = work.build_python.join("python");
-        let compiler = crate::web::stdlib::StdlibCompiler { python: &python, scratch: &scratch, env: self.base };
+        let compiler = web::stdlib::StdlibCompiler { python: &python, scratch: &scratch, env: self.base };
         let bundle = work.web_bundle();
         steps.step("web bundle", &key, |log| {
-            let zip = crate::web::assemble(&bundle, &inputs, &compiler)?;
+            let zip = web::assemble(&bundle, &inputs, &compiler)?;
             let line = format!("{} modules in {} ({} as {})", zip.entries, zip.path.display(), zip.name, zip.inside);
             fs_err::write(log, format!("{line}\n")).context("write the web bundle's log")?;
             eprintln!("build: web bundle: {line}");

@@ -133,8 +133,10 @@ impl Driver for Emscripten<'_> {
             return Ok(runner);
         }
         after.web_bundle(steps, host_key, &built, &extension)?;
-        crate::files::write_atomic(&browser_node_runner(self.work), crate::web::NODE_RUNNER)?;
-        Ok(browser_runner(self.work, self.node))
+        let runner_file = browser_node_runner(self.work);
+        crate::files::write_atomic(&runner_file, crate::web::NODE_RUNNER)?;
+        crate::files::write_atomic(&runner_file.with_file_name(crate::web::EMBED_FILE), crate::web::EMBED)?;
+        Ok(browser_runner(self.work, self.node, &runner.module))
     }
 }
 
@@ -158,12 +160,13 @@ fn main_module_library_flags(libraries: &[Library], line_ldflags: &[&str]) -> En
 }
 
 /// The runner of the browser target: Node running the web bundle as the page's worker sets it up
-/// (`bundle-run.mjs WEB_DIR`), so `run` and the smoke test load what the page loads.
-fn browser_runner(work: &WorkDir, node: &Node) -> RunnerCommand {
+/// (`bundle-run.mjs WEB_DIR`), so `run` and the smoke test load what the page loads. Its module
+/// is the bundle's copy of the one make built.
+fn browser_runner(work: &WorkDir, node: &Node, built: &Path) -> RunnerCommand {
     RunnerCommand {
         program: node.binary.clone(),
         args: vec![],
-        module: work.web_bundle(),
+        module: work.web_bundle().join(built.file_name().unwrap_or_default()),
         entry: vec![browser_node_runner(work).display().to_string(), work.web_bundle().display().to_string()],
         dirs: vec![],
         dir_syntax: Default::default(),

@@ -3,7 +3,9 @@
 // stdin from a SharedArrayBuffer the page fills, sends stdout and stderr to the page as bytes, and
 // gives the interpreter the page's signal buffer (Module.Py_EmscriptenSignalBuffer), into which
 // the Stop button writes SIGINT: the interpreter raises KeyboardInterrupt at its next check.
+// Loading and driving the interpreter is embed.js's, shared with the Node hosts.
 'use strict';
+importScripts('embed.js');
 
 const REPL = [
   'import code, sys',
@@ -15,20 +17,8 @@ const REPL = [
 const fail = (what, error) => postMessage({ type: 'failed', message: `${what}: ${error && error.stack || error}` });
 
 // Output: bytes, posted per line (and before every read of stdin, so a prompt shows).
-const pending = { 1: [], 2: [] };
-function flush() {
-  for (const fd of [1, 2]) {
-    if (pending[fd].length) {
-      postMessage({ type: 'output', fd, bytes: Uint8Array.from(pending[fd]) });
-      pending[fd] = [];
-    }
-  }
-}
-const writer = (fd) => (code) => {
-  if (code === null || code === undefined) return;
-  pending[fd].push(code & 0xff);
-  if (code === 10 || pending[fd].length >= 4096) flush();
-};
+const writers = [1, 2].map((fd) => XtaskEmbed.byteWriter((bytes) => postMessage({ type: 'output', fd, bytes })));
+const flush = () => writers.forEach((w) => w.flush());
 
 // Input: the page writes a line's bytes after the first 8 bytes of the buffer and then its length
 // into word 0, which this worker set to -1 before asking.
@@ -73,59 +63,30 @@ async function start({ stdin, signals }) {
   const config = await (await fetch('bundle.json')).json();
   const stdlib = await fetchBytes(config.stdlib);
   const extensions = await Promise.all(config.extensions.map(async (name) => [name, await fetchBytes(name)]));
-  let exports;
-  let memory;
-  let memoryBase = 0;
-  let resolveReady;
-  const ready = new Promise((resolve) => { resolveReady = resolve; });
   const settings = {
     noInitialRun: true,
     thisProgram: 'python',
     stdin: stdinReader(stdin),
-    stdout: writer(1),
-    stderr: writer(2),
+    stdout: writers[0].write,
+    stderr: writers[1].write,
     Py_EmscriptenSignalBuffer: new Int32Array(signals),
-    // Instantiated here, so the addresses of the exported data symbols come from the instance:
-    // the export's value plus __memory_base where the main module is relocatable.
-    instantiateWasm(imports, receive) {
-      const base = imports.env && imports.env.__memory_base;
-      memoryBase = (typeof base === 'object' ? base.value : base) ?? 0;
-      memory = imports.env && imports.env.memory;
-      WebAssembly.instantiateStreaming(fetch(config.wasm), imports)
-        .then(({ instance, module }) => {
-          exports = instance.exports;
-          memory = memory || exports.memory;
-          receive(instance, module);
-        })
-        .catch((error) => fail(`instantiate ${config.wasm}`, error));
-      return {};
-    },
-    preRun: [() => {
-      const FS = settings.FS || self.FS;
-      FS.mkdirTree(config.dynload);
-      FS.writeFile(config.landmark, '# The landmark of the prefix; the stdlib is in the zip.\n');
-      FS.writeFile(config.stdlib_path, stdlib, { canOwn: true });
-      for (const [name, bytes] of extensions) FS.writeFile(`${config.dynload}/${name}`, bytes);
-    }],
-    onRuntimeInitialized: () => resolveReady(),
+    preRun: [() => XtaskEmbed.provision(XtaskEmbed.fsOf(settings), config, stdlib, extensions)],
   };
-  if (config.kind === 'module') {
-    const { default: create } = await import(new URL(config.module, location.href));
-    await create(settings);
-  } else {
-    self.Module = settings;
-    importScripts(config.module);
-  }
-  await ready;
-  // Signal handling on (the embedder's half of bpo-47176).
-  const flag = exports.Py_EMSCRIPTEN_SIGNAL_HANDLING;
-  if (flag === undefined) throw new Error(`${config.wasm} does not export Py_EMSCRIPTEN_SIGNAL_HANDLING`);
-  new Int8Array(memory.buffer)[(typeof flag === 'object' ? flag.value : flag) + memoryBase] = 1;
+  const load = (imports) => WebAssembly.instantiateStreaming(fetch(config.wasm), imports);
+  const wasm = XtaskEmbed.instantiating(settings, load, (error) => fail(`instantiate ${config.wasm}`, error));
+  const host = {
+    importModule: (name) => import(new URL(name, location.href)),
+    runScript: (name, module) => {
+      self.Module = module;
+      importScripts(name);
+    },
+  };
+  await XtaskEmbed.start(config.kind, config.module, settings, host);
+  XtaskEmbed.enableSignals(wasm);
   postMessage({ type: 'ready', python: config.python });
-  const callMain = settings.callMain || self.callMain;
   let status;
   try {
-    status = callMain(['-u', '-c', REPL]);
+    status = XtaskEmbed.callMainOf(settings)(['-u', '-c', REPL]);
   } catch (error) {
     status = error && error.status !== undefined ? error.status : String(error);
   }
