@@ -9,7 +9,7 @@
 # (stdlib zip rules, byte-identical rebuild), served by `cargo xtask serve` and driven in headless
 # Chromium (e2e/browser.mjs: 42, Stop -> KeyboardInterrupt, the side module), and the same page
 # served without the isolation headers must fail that test; the --threads variant is built and
-# starts threads.
+# starts threads; `--target all` adds WASI to that work dir, and a second one changes nothing.
 #
 #   e2e/run.sh [SCRATCH_DIR]      (default: /var/tmp/xtask-e2e)
 #
@@ -55,6 +55,18 @@ out=$(xtask run --target wasi -- -c "import zlib, bz2; print(zlib.crc32(b'x'))")
 [ "$out" = "2363233923" ] || fail "run printed '$out', expected 2363233923"
 echo "run printed $out"
 
+step "run: a script in the user's own directory, by a relative and an absolute path"
+userdir=$(mktemp -d)
+printf 'import os\nprint(open("data.txt").read().strip(), os.path.exists("hello.py"))\n' >"$userdir/hello.py"
+echo "the user's data" >"$userdir/data.txt"
+repo=$PWD
+for script in hello.py "$userdir/hello.py"; do
+  out=$(cd "$userdir" && "$repo/target/debug/xtask" run --target wasi --work-dir "$scratch/work" -- "$script")
+  [ "$out" = "the user's data True" ] || fail "run $script in $userdir printed '$out'"
+done
+rm -rf "$userdir"
+echo "run opened hello.py and data.txt in the caller's directory"
+
 step "test --target wasi (smoke)"
 xtask test --target wasi
 
@@ -92,8 +104,14 @@ expect_each "check after applying" ': applied' --check
 expect_each "refresh an unedited tree" ': unchanged' --refresh
 expect_each "revert" ': reverted' --revert
 px --target emscripten-node >/dev/null
+# The series went into the work dir's tree of the emscripten series; the release is as shipped.
+for f in $(sed -n 's|^+++ b/||p' patches/3.13/*.patch | sort -u); do
+  cmp -s "$scratch/patch-work/src/Python-3.13.5/$f" "$scratch/patch-work/trees/emscripten/$f" &&
+    fail "$f: the release and the series tree hold the same text after applying"
+done
+echo "the release is unpatched; the series tree holds the patched files"
 mkdir -p "$scratch/patch-work/configure-check"
-(cd "$scratch/patch-work/configure-check" && env -i PATH=/usr/bin:/bin "$scratch/patch-work/src/Python-3.13.5/configure" >configure.log 2>&1) \
+(cd "$scratch/patch-work/configure-check" && env -i PATH=/usr/bin:/bin "$scratch/patch-work/trees/emscripten/configure" >configure.log 2>&1) \
   || fail "the patched tree does not configure (see $scratch/patch-work/configure-check/configure.log)"
 echo "the patched tree configures"
 
@@ -146,7 +164,7 @@ fi
 grep -q '^test: smoke ok 3.13.5 emscripten' "$scratch/web-bootstrap1.log" || fail "the smoke test did not pass on the web bundle"
 grep -q '^build: web bundle: ' "$scratch/web-bootstrap1.log" || fail "no web bundle was assembled"
 web=$scratch/em-work/emscripten-browser/web
-for f in index.html python.worker.js bundle.json python.js python.wasm python313.zip xtask_ext.cpython-313-wasm32-emscripten.so; do
+for f in index.html python.worker.js embed.js bundle.json python.js python.wasm python313.zip xtask_ext.cpython-313-wasm32-emscripten.so; do
   [ -f "$web/$f" ] || fail "the web bundle has no $f"
 done
 python3 - "$web/python313.zip" <<'PY' || fail "the stdlib zip is not .pyc only, sorted, with fixed timestamps and hash-based .pyc"
@@ -165,6 +183,9 @@ PY
 xtask test --target emscripten-browser --suite extension 2>&1 | tee "$scratch/web-extension.txt"
 grep -q '^test: extension ok: .* from /usr/local/lib/python3.13/lib-dynload/' "$scratch/web-extension.txt" ||
   fail "the bundle's side module did not load from lib-dynload"
+xtask test --target emscripten-browser --suite interrupt 2>&1 | tee "$scratch/web-interrupt.txt"
+grep -q '^test: interrupt: KeyboardInterrupt raised in the loop' "$scratch/web-interrupt.txt" ||
+  fail "the interrupt test did not raise KeyboardInterrupt in the bundle's interpreter"
 
 step "the web bundle is reproducible: touch the stdlib, rebuild, same bytes"
 (cd "$web" && sha256sum -- * >"$scratch/web-sums-1.txt")
@@ -212,6 +233,14 @@ fi
 grep -q '^test: threads: 4 started and joined, 0 alive after join' "$scratch/threads-bootstrap.log" ||
   fail "the threads smoke test did not start and join threads"
 xtask test --target emscripten-node --threads --suite extension
+
+step "--target all in the emscripten work dir: wasi joins (its own series tree); a second run changes nothing"
+xtask bootstrap --target all --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" --no-test 2>&1 | tee "$scratch/all-1.log"
+started=$SECONDS
+xtask bootstrap --target all --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" --no-test 2>&1 | tee "$scratch/all-2.log"
+[ "$(grep -c '^build: nothing changed' "$scratch/all-2.log")" = 3 ] || fail "the second --target all rebuilt something"
+if grep -qE '^(fetch|deps|install|patch): ' "$scratch/all-2.log"; then fail "the second --target all fetched, installed, patched or built deps"; fi
+echo "the second --target all changed nothing ($((SECONDS - started)) s, through cargo)"
 
 unset work_dir
 
