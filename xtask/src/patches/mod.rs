@@ -305,7 +305,8 @@ impl PatchableTree<'_> {
 pub fn sync_tree(source: &SourceTree, place: &SeriesTree) -> anyhow::Result<(SourceTree, Synced)> {
     let tree = SourceTree { root: place.root.clone(), ..source.clone() };
     let owned = PatchableTree::new(&tree, place.stamp.clone()).owned_files(&source.root)?;
-    let synced = farm::sync(&source.root, &place.root, &place.listing, &owned)?;
+    let placing = if source.is_checkout() { farm::Placing::Copy } else { farm::Placing::Link };
+    let synced = farm::sync(&source.root, &place.root, &place.listing, &owned, placing)?;
     Ok((tree, synced))
 }
 

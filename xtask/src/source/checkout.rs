@@ -9,6 +9,9 @@ use fs_err as fs;
 use super::{mtime_seconds, PythonLine, SourceTree};
 use crate::process::{Cmd, Env};
 
+/// The identity of every checkout (a release's is its sha256).
+pub const IDENTITY: &str = "checkout";
+
 /// A CPython checkout given with --python-source.
 pub fn open(dir: &Path, env: &Env) -> anyhow::Result<SourceTree> {
     let patchlevel = dir.join("Include/patchlevel.h");
@@ -22,7 +25,7 @@ pub fn open(dir: &Path, env: &Env) -> anyhow::Result<SourceTree> {
     };
     let pins = super::pins::read(dir)?;
     let (root, origin) = (dir.to_owned(), dir.to_owned());
-    Ok(SourceTree { root, origin, line, identity: "checkout".into(), source_date_epoch: epoch, pins })
+    Ok(SourceTree { root, origin, line, identity: IDENTITY.into(), source_date_epoch: epoch, pins })
 }
 
 fn define(header: &str, name: &str) -> anyhow::Result<u32> {

@@ -33,6 +33,13 @@ pub struct SourceTree {
     pub pins: TreePins,
 }
 
+impl SourceTree {
+    /// A developer's checkout (not a release this tool extracted into the work dir).
+    pub fn is_checkout(&self) -> bool {
+        self.identity == checkout::IDENTITY
+    }
+}
+
 /// The newest CPython line the manifest pins a release for.
 pub fn newest_line(manifest: &Manifest, machine: &str) -> anyhow::Result<PythonLine> {
     manifest
