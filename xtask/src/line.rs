@@ -53,6 +53,13 @@ pub struct Profile {
     /// `--host` for WASI: configure of 3.11 and 3.12 knows WASI as `*-*-wasi` only (and refuses
     /// `wasm32-wasip1`: "cross build not supported"); 3.13 on as wasm32-wasip1.
     pub wasi_host: &'static str,
+    /// configure answers for WASI that the line's own config.site lacks for the pinned SDK. The
+    /// SDKs 3.11 and 3.12 were made with had no chmod, so their configure found none and
+    /// `os.chmod` did nothing on WASI ("WASI SDK 15.0 does not support chmod", posixmodule.c);
+    /// wasi-libc now has chmod, fchmod and fchmodat that fail with ENOSYS, configure finds them,
+    /// and every chmod raises (seen: 20 test files of each line's suite failing on it). 3.13's
+    /// config.site answers `no` for the three; these lines get the same answers.
+    pub wasi_configure: &'static [&'static str],
     /// The guest stack each line's own WASI runner asks wasmtime for (`max-wasm-stack`).
     pub wasi_stack: u64,
     /// Node flags of the emscripten runner. 3.13 bounds C recursion by a count (10000 on
@@ -96,6 +103,7 @@ impl ZipName {
 const LEGACY_WASI: Profile = Profile {
     minor: 11,
     wasi_host: "wasm32-unknown-wasi",
+    wasi_configure: &["ac_cv_func_chmod=no", "ac_cv_func_fchmod=no", "ac_cv_func_fchmodat=no"],
     wasi_stack: 8_388_608,
     node_flags: &["--stack-size=4000"],
     emscripten_ldflags: &["-sSTACK_SIZE=5MB"],
@@ -109,10 +117,11 @@ const FAST_CI: &[&str] = &["--fast-ci", "--single-process"];
 pub const PROFILES: &[Profile] = &[
     LEGACY_WASI,
     Profile { minor: 12, regrtest: FAST_CI, ..LEGACY_WASI },
-    Profile { minor: 13, wasi_host: "wasm32-wasip1", regrtest: FAST_CI, ..LEGACY_WASI },
+    Profile { minor: 13, wasi_host: "wasm32-wasip1", wasi_configure: &[], regrtest: FAST_CI, ..LEGACY_WASI },
     Profile {
         minor: 14,
         wasi_host: "wasm32-wasip1",
+        wasi_configure: &[],
         wasi_stack: 16_777_216,
         node_flags: &[],
         emscripten_ldflags: &[],
@@ -122,6 +131,7 @@ pub const PROFILES: &[Profile] = &[
     Profile {
         minor: 15,
         wasi_host: "wasm32-wasip1",
+        wasi_configure: &[],
         wasi_stack: 33_554_432,
         node_flags: &[],
         emscripten_ldflags: &[],
@@ -170,6 +180,7 @@ mod tests {
         assert_eq!(of(12).wasi_host, "wasm32-unknown-wasi");
         assert_eq!((of(11).wasi_stack, of(12).node_flags), (8_388_608, &["--stack-size=4000"][..]));
         assert!(!of(11).regrtest.contains(&"--single-process") && of(12).regrtest.contains(&"--single-process"));
+        assert!(of(12).wasi_configure.contains(&"ac_cv_func_chmod=no") && of(13).wasi_configure.is_empty());
     }
 
     #[test]

@@ -16,8 +16,9 @@ pub struct Wasi<'a> {
     work: &'a WorkDir,
     sdk: &'a WasiSdk,
     wasmtime: &'a Wasmtime,
-    /// The guest stack the line's own runner asks for.
+    /// The guest stack the line's own runner asks for, and the line's extra configure answers.
     stack: u64,
+    line_configure: &'static [&'static str],
     /// The build's stdlib directory (`build/lib.wasi-wasm32-X.Y`) and the tree's `Lib/`.
     pybuilddir: PathBuf,
     lib: PathBuf,
@@ -35,6 +36,7 @@ impl<'a> Wasi<'a> {
             sdk,
             wasmtime,
             stack: plan.profile.wasi_stack,
+            line_configure: plan.profile.wasi_configure,
             pybuilddir: work.target_build.join(format!("build/lib.wasi-wasm32-{line}")),
             lib: plan.source.root.join("Lib"),
             tree: &plan.source.root,
@@ -88,7 +90,7 @@ impl Driver for Wasi<'_> {
     }
 
     fn configure_args(&self) -> anyhow::Result<Vec<String>> {
-        Ok(vec![])
+        Ok(self.line_configure.iter().map(|answer| answer.to_string()).collect())
     }
 
     fn before_make(&self) -> anyhow::Result<()> {
