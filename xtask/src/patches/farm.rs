@@ -76,6 +76,10 @@ pub fn sync(
                 stack.push(rel);
                 continue;
             }
+            // A FIFO, socket or device in a checkout is not source (and reading a FIFO blocks).
+            if !kind.is_file() && !kind.is_symlink() {
+                continue;
+            }
             if !owned.contains(&rel) {
                 place(&source.join(&rel), &tree.join(&rel), kind.is_symlink(), placing, &mut synced)?;
             }
@@ -265,6 +269,18 @@ mod tests {
         let (a, b) =
             (fs::metadata(source.join("Python/a.c")).unwrap(), fs::metadata(linked.join("Python/a.c")).unwrap());
         assert!(a.ino() != b.ino() && a.modified().unwrap() == b.modified().unwrap());
+    }
+
+    #[test]
+    fn fifos_in_a_checkout_are_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let (source, tree, listing) = (dir.path().join("src"), dir.path().join("tree"), dir.path().join("l.json"));
+        write(&source, "a.c", "a");
+        let fifo = std::ffi::CString::new(source.join("pipe").to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+        assert_eq!(sync(&source, &tree, &listing, &BTreeSet::new(), Placing::Copy).unwrap().copied, 1);
+        assert!(!tree.join("pipe").exists());
     }
 
     #[test]
