@@ -25,6 +25,15 @@ pub const NODE_RUNNER: &str = include_str!("bundle-run.mjs");
 pub const EMBED: &str = include_str!("embed.js");
 pub const EMBED_FILE: &str = "embed.js";
 
+/// The files of ours every bundle carries, as written.
+pub const PAGE_FILES: [(&str, &str); 3] = [("index.html", PAGE), ("python.worker.js", WORKER), (EMBED_FILE, EMBED)];
+
+/// Every text of ours that goes into a bundle or runs it: what the web bundle step's key covers.
+pub fn shipped_texts() -> String {
+    let page = PAGE_FILES.iter().map(|(_, text)| *text);
+    page.chain([NODE_RUNNER, stdlib::SCRIPT]).collect()
+}
+
 /// What goes into a bundle.
 pub struct Inputs<'a> {
     /// The interpreter module (`python.js` or `python.mjs`); its `.wasm` sits beside it.
@@ -91,9 +100,9 @@ pub fn assemble(dest: &Path, inputs: &Inputs, compiler: &stdlib::StdlibCompiler)
         extensions: inputs.extensions.iter().map(|p| name_of(p)).collect(),
     };
     write_atomic(&partial.join(crate::bundle::FILE), config.to_json()?)?;
-    write_atomic(&partial.join(EMBED_FILE), EMBED)?;
-    write_atomic(&partial.join("index.html"), PAGE)?;
-    write_atomic(&partial.join("python.worker.js"), WORKER)?;
+    for (name, text) in PAGE_FILES {
+        write_atomic(&partial.join(name), text)?;
+    }
     swap_in(&partial, dest)?;
     Ok(StdlibZip { path: dest.join(&zip_name), name: zip_name, inside: zip_path, entries: count })
 }
@@ -130,6 +139,15 @@ fn swap_in(partial: &Path, dest: &Path) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bundle_step_key_covers_every_text_shipped() {
+        let key_text = shipped_texts();
+        for (name, text) in PAGE_FILES {
+            assert!(key_text.contains(text), "{name}");
+        }
+        assert!(key_text.contains(NODE_RUNNER) && key_text.contains(stdlib::SCRIPT));
+    }
 
     #[test]
     fn the_stdlib_zip_is_found_under_the_prefix() {

@@ -85,7 +85,7 @@ impl AfterMake<'_> {
         let (work, tree) = (self.work, self.tree);
         let module = built.module.as_path();
         let digests = [sha256_file(module)?, built.wasm_digest.clone(), sha256_file(extension)?];
-        let page = [web::NODE_RUNNER, web::EMBED, web::stdlib::SCRIPT, web::PAGE, web::WORKER].concat();
+        let page = web::shipped_texts();
         let parts = [host_key, &fingerprint(&tree.root)?, &page, &built.prefix];
         let key = stamp::key(parts.into_iter().chain(digests.iter().map(String::as_str)));
         let sysconfigdata = web::sysconfigdata(&work.target_build)?;
