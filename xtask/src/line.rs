@@ -54,11 +54,12 @@ pub struct Profile {
     /// `wasm32-wasip1`: "cross build not supported"); 3.13 on as wasm32-wasip1.
     pub wasi_host: &'static str,
     /// configure answers for WASI that the line's own config.site lacks for the pinned SDK. The
-    /// SDKs 3.11 and 3.12 were made with had no chmod, so their configure found none and
-    /// `os.chmod` did nothing on WASI ("WASI SDK 15.0 does not support chmod", posixmodule.c);
-    /// wasi-libc now has chmod, fchmod and fchmodat that fail with ENOSYS, configure finds them,
-    /// and every chmod raises (seen: 20 test files of each line's suite failing on it). 3.13's
-    /// config.site answers `no` for the three; these lines get the same answers.
+    /// SDKs 3.11 and 3.12 were made with had no chmod or statvfs, so their configure found none:
+    /// `os.chmod` did nothing on WASI ("WASI SDK 15.0 does not support chmod", posixmodule.c)
+    /// and `os.statvfs` did not exist. wasi-libc now has stubs for them that fail with ENOSYS,
+    /// configure finds them, and every call raises (seen: 20 test files of each line's suite
+    /// failing on chmod, then 5 on statvfs). 3.13's config.site answers `no` for these five;
+    /// these lines get the same answers.
     pub wasi_configure: &'static [&'static str],
     /// The guest stack each line's own WASI runner asks wasmtime for (`max-wasm-stack`).
     pub wasi_stack: u64,
@@ -103,7 +104,13 @@ impl ZipName {
 const LEGACY_WASI: Profile = Profile {
     minor: 11,
     wasi_host: "wasm32-unknown-wasi",
-    wasi_configure: &["ac_cv_func_chmod=no", "ac_cv_func_fchmod=no", "ac_cv_func_fchmodat=no"],
+    wasi_configure: &[
+        "ac_cv_func_chmod=no",
+        "ac_cv_func_fchmod=no",
+        "ac_cv_func_fchmodat=no",
+        "ac_cv_func_statvfs=no",
+        "ac_cv_func_fstatvfs=no",
+    ],
     wasi_stack: 8_388_608,
     node_flags: &["--stack-size=4000"],
     emscripten_ldflags: &["-sSTACK_SIZE=5MB"],
