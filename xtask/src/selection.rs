@@ -58,11 +58,13 @@ impl SourceSelection {
     /// The one target selected, with `--threads` applied.
     pub fn target(&self) -> anyhow::Result<&'static Target> {
         let target = self.target.target()?;
-        match (self.threads, target.name) {
-            (false, _) => Ok(target),
-            (true, "emscripten-node") => Ok(&target::EMSCRIPTEN_NODE_THREADS),
-            (true, name) => {
-                anyhow::bail!("--threads builds the pthreads variant of emscripten-node; `{name}` has none")
+        if !self.threads {
+            return Ok(target);
+        }
+        match target.threads_variant.and_then(target::by_name) {
+            Some(variant) => Ok(variant),
+            None => {
+                anyhow::bail!("--threads builds the pthreads variant of emscripten-node; `{}` has none", target.name)
             }
         }
     }

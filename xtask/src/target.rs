@@ -95,6 +95,8 @@ pub struct Target {
     /// The interpreter file make produces in the build directory; the first that exists is
     /// used (the name changed between CPython lines).
     pub programs: &'static [&'static str],
+    /// The name of this target's pthreads variant (`--threads`), if it has one.
+    pub threads_variant: Option<&'static str>,
 }
 
 pub const WASI: Target = Target {
@@ -116,6 +118,7 @@ pub const WASI: Target = Target {
     ],
     runner: Runner::Wasmtime,
     programs: &["python.wasm"],
+    threads_variant: None,
 };
 
 /// What CPython's own emscripten build passes (Tools/wasm/emscripten, 3.14+).
@@ -148,11 +151,13 @@ pub const EMSCRIPTEN_NODE: Target = Target {
     runner: Runner::Node,
     // 3.13 links python.js; 3.14 and later an ES module.
     programs: &["python.mjs", "python.js"],
+    threads_variant: Some("emscripten-node-threads"),
 };
 
 pub const EMSCRIPTEN_BROWSER: Target = Target {
     name: "emscripten-browser",
     runner: Runner::Browser,
+    threads_variant: None,
     offers: Offers { stdlib: Stdlib::BundleZip, side_modules_installed: true, test_suite: false, ..NODE_OFFERS },
     flavour_args: &["--with-emscripten-target=browser"],
     ..EMSCRIPTEN_NODE
@@ -164,6 +169,7 @@ pub const EMSCRIPTEN_BROWSER: Target = Target {
 /// in all of them).
 pub const EMSCRIPTEN_NODE_THREADS: Target = Target {
     name: "emscripten-node-threads",
+    threads_variant: None,
     // The interpreter's main runs in a worker (PROXY_TO_PTHREAD): interrupt.cjs cannot reach it.
     offers: Offers { threads: true, interrupt_host: false, ..NODE_OFFERS },
     dep_cflags: &["-O2", "-fPIC", "-DWASM_BIGINT", "-pthread"],
@@ -227,6 +233,9 @@ mod tests {
         assert_eq!(names.len(), ALL.len());
         assert!(ALL.iter().all(|t| !t.programs.is_empty() && !t.libraries.is_empty()));
         assert!(ALL.iter().all(|t| by_name(t.name).is_some_and(|found| found.name == t.name)));
+        for variant in ALL.iter().filter_map(|t| t.threads_variant) {
+            assert!(by_name(variant).is_some_and(|v| v.offers.threads), "{variant}");
+        }
     }
 
     #[test]
