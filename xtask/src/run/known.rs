@@ -59,7 +59,7 @@ mod tests {
         let ctypes = for_build("3.13", "emscripten-node");
         assert_eq!(ignore_args(&ctypes).len(), 6);
         assert_eq!(ignore_args(&ctypes)[0], "--ignore");
-        assert_eq!(for_build("3.12", "wasi").len(), 1);
+        assert_eq!(for_build("3.12", "wasi").len(), 2);
         assert!(for_build("3.12", "emscripten-node").is_empty());
         assert!(for_build("3.14", "emscripten-node").is_empty());
         assert_eq!(for_build("3.15", "wasi").len(), 1);
