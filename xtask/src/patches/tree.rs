@@ -79,3 +79,79 @@ pub fn undo_in_place(source: &SourceTree, old_stamp: &Path) -> anyhow::Result<Ve
     report.push("this work dir predates one tree per patch series: the builds move to its trees/, so configure and make run once more".into());
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::PythonLine;
+    use fs_err as fs;
+
+    const PATCH: &str = "What: greet louder\n\n--- a/src/greet.c\n+++ b/src/greet.c\n@@ -1,3 +1,3 @@\n int main(void) {\n-    puts(\"hello\");\n+    puts(\"HELLO\");\n }\n";
+    const ORIGINAL: &str = "int main(void) {\n    puts(\"hello\");\n}\n";
+
+    fn source(root: &Path, identity: &str) -> SourceTree {
+        SourceTree {
+            root: root.to_owned(),
+            origin: root.to_owned(),
+            line: PythonLine { major: 3, minor: 13 },
+            identity: identity.into(),
+            source_date_epoch: 0,
+            pins: Default::default(),
+        }
+    }
+
+    fn place(work: &Path, series: &str) -> SeriesTree {
+        SeriesTree {
+            root: work.join("trees").join(series),
+            stamp: work.join(format!("stamps/patches-{series}.json")),
+            listing: work.join(format!("stamps/tree-{series}.json")),
+        }
+    }
+
+    /// Two targets of different series in one work dir, built one after the other again and
+    /// again (`--target all`): neither undoes the other, and the second round does nothing.
+    #[test]
+    fn two_series_in_one_work_dir_never_undo_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let (src, work) = (dir.path().join("src"), dir.path().join("work"));
+        fs::create_dir_all(src.join("src")).unwrap();
+        fs::write(src.join("src/greet.c"), ORIGINAL).unwrap();
+        fs::write(dir.path().join("0001-greet.patch"), PATCH).unwrap();
+        let series = [crate::patches::read_patch(&dir.path().join("0001-greet.patch")).unwrap()];
+        for identity in ["sha-of-a-release", crate::source::CHECKOUT] {
+            let source = source(&src, identity);
+            let work = work.join(identity);
+            let (wasi, emscripten) = (place(&work, "wasi"), place(&work, "emscripten"));
+            let (_, first) = prepare(&source, &wasi, &[]).unwrap();
+            let (tree, second) = prepare(&source, &emscripten, &series).unwrap();
+            assert_eq!(first.len(), 1, "{first:?}");
+            assert!(second.iter().any(|line| line == "0001-greet.patch: applied"), "{second:?}");
+            for _ in 0..2 {
+                assert_eq!(prepare(&source, &wasi, &[]).unwrap().1, Vec::<String>::new());
+                assert_eq!(prepare(&source, &emscripten, &series).unwrap().1, Vec::<String>::new());
+            }
+            assert!(fs::read_to_string(tree.root.join("src/greet.c")).unwrap().contains("HELLO"));
+            assert_eq!(fs::read_to_string(wasi.root.join("src/greet.c")).unwrap(), ORIGINAL);
+            assert_eq!(fs::read_to_string(src.join("src/greet.c")).unwrap(), ORIGINAL);
+        }
+    }
+
+    /// A source edited under a patch drops the stamp; the tree is patched afresh from the edit.
+    #[test]
+    fn an_edit_under_a_patch_is_taken_and_patched_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        fs::create_dir_all(src.join("src")).unwrap();
+        fs::write(src.join("src/greet.c"), ORIGINAL).unwrap();
+        fs::write(dir.path().join("p.patch"), PATCH).unwrap();
+        let series = [crate::patches::read_patch(&dir.path().join("p.patch")).unwrap()];
+        let source = source(&src, crate::source::CHECKOUT);
+        let emscripten = place(&dir.path().join("work"), "emscripten");
+        prepare(&source, &emscripten, &series).unwrap();
+        fs::write(src.join("src/greet.c"), format!("{ORIGINAL}// edited\n")).unwrap();
+        let (tree, report) = prepare(&source, &emscripten, &series).unwrap();
+        assert!(report.iter().any(|line| line == "p.patch: applied"), "{report:?}");
+        let text = fs::read_to_string(tree.root.join("src/greet.c")).unwrap();
+        assert!(text.contains("HELLO") && text.ends_with("// edited\n"), "{text}");
+    }
+}
