@@ -37,7 +37,7 @@ pub struct SourceTree {
 impl SourceTree {
     /// A developer's checkout (not a release this tool extracted into the work dir).
     pub fn is_checkout(&self) -> bool {
-        self.identity == checkout::IDENTITY
+        self.identity == CHECKOUT
     }
 }
 
