@@ -6,8 +6,9 @@ use crate::deps::{self, LibraryBuild};
 use crate::flags;
 use crate::patches;
 use crate::selection::patches_dir;
+use crate::source::SourceTree;
 use crate::target::Target;
-use crate::workdir::NATIVE_SERIES;
+use crate::workdir::{WorkDir, NATIVE_SERIES};
 use crate::{run, source, toolchains};
 
 impl flags::Bootstrap {
@@ -29,6 +30,29 @@ impl flags::Bootstrap {
         Ok(())
     }
 
+    /// The unpatched tree of the build Python and the tree of the target's patch series, both in
+    /// the work dir (what an earlier version patched in place is reverted first).
+    fn trees(
+        &self,
+        context: &Context,
+        target: &Target,
+        source: &SourceTree,
+        work: &WorkDir,
+    ) -> anyhow::Result<(SourceTree, SourceTree)> {
+        let mut report = patches::undo_in_place(source, &work.in_place_patch_stamp())?;
+        let series_name = target.toolchain.series_name();
+        let patches = patches_dir(context, self.patches.as_deref());
+        let series = patches::load_series(&patches, &source.line.to_string(), series_name)?;
+        let (native, more) = patches::prepare(source, &work.series_tree(NATIVE_SERIES), &[])?;
+        report.extend(more);
+        let (tree, more) = patches::prepare(source, &work.series_tree(series_name), &series)?;
+        report.extend(more);
+        for line in report {
+            eprintln!("patch: {line}");
+        }
+        Ok((native, tree))
+    }
+
     fn build(&self, context: &Context, target: &'static Target) -> anyhow::Result<()> {
         let started = Instant::now();
         let selection = &self.selection.source;
@@ -42,16 +66,7 @@ impl flags::Bootstrap {
         let line = source.line.to_string();
         let profile = crate::line::profile(source.line)?;
 
-        for line in patches::undo_in_place(&source, &work.in_place_patch_stamp())? {
-            eprintln!("patch: {line}");
-        }
-        let series_name = target.toolchain.series_name();
-        let series = patches::load_series(&patches_dir(context, self.patches.as_deref()), &line, series_name)?;
-        let (native, report) = patches::prepare(&source, &work.series_tree(NATIVE_SERIES), &[])?;
-        let (tree, more) = patches::prepare(&source, &work.series_tree(series_name), &series)?;
-        for line in report.iter().chain(&more) {
-            eprintln!("patch: {line}");
-        }
+        let (native, tree) = self.trees(context, target, &source, &work)?;
 
         let pins = toolchains::pins(manifest, machine, target.toolchain, &source)?;
         let overrides = self.selection.overrides(context);
