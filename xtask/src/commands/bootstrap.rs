@@ -39,15 +39,15 @@ impl flags::Bootstrap {
         source: &SourceTree,
         work: &WorkDir,
     ) -> anyhow::Result<(SourceTree, SourceTree)> {
-        let mut report = patches::undo_in_place(source, &work.in_place_patch_stamp())?;
+        for line in patches::undo_in_place(source, &work.in_place_patch_stamp())? {
+            eprintln!("patch: {line}");
+        }
         let series_name = target.toolchain.series_name();
         let patches = patches_dir(context, self.patches.as_deref());
         let series = patches::load_series(&patches, &source.line.to_string(), series_name)?;
-        let (native, more) = patches::prepare(source, &work.series_tree(NATIVE_SERIES), &[])?;
-        report.extend(more);
+        let (native, report) = patches::prepare(source, &work.series_tree(NATIVE_SERIES), &[])?;
         let (tree, more) = patches::prepare(source, &work.series_tree(series_name), &series)?;
-        report.extend(more);
-        for line in report {
+        for line in report.iter().chain(&more) {
             eprintln!("patch: {line}");
         }
         Ok((native, tree))
