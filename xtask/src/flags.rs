@@ -284,9 +284,10 @@ pub struct Test {
     #[command(flatten)]
     pub selection: SourceSelection,
 
-    /// `smoke` checks the build quickly; `interrupt` (emscripten-node) raises KeyboardInterrupt in
-    /// a busy loop from the JS host; `extension` (emscripten) imports a C extension built as a
-    /// side module; `full` runs CPython's test suite as its CI does
+    /// `smoke` checks the build quickly; `interrupt` (emscripten-node, and emscripten-browser's
+    /// bundle under Node) raises KeyboardInterrupt in a busy loop from the JS host; `extension`
+    /// (emscripten) imports a C extension built as a side module; `full` runs CPython's test
+    /// suite as its CI does, in the line's single-process mode
     #[arg(long, value_enum, default_value_t = Suite::Smoke)]
     pub suite: Suite,
 
