@@ -7,17 +7,24 @@ use crate::process::{Cmd, Env};
 use crate::source::SourceTree;
 use crate::workdir::{RunnerCommand, WorkDir};
 
-pub fn command(work: &WorkDir, plan: &BuildPlan, driver: &dyn Driver, runner: &RunnerCommand) -> anyhow::Result<Cmd> {
+/// `base` is the environment every step shares (env::base), in which config.guess runs.
+pub fn command(
+    work: &WorkDir,
+    plan: &BuildPlan,
+    driver: &dyn Driver,
+    runner: &RunnerCommand,
+    base: &Env,
+) -> anyhow::Result<Cmd> {
     let target = plan.target;
     let mut configure_env = driver.configure_env(runner);
     let cflags = env::target_cflags(work, target.configure_cflags, plan.toolchain.compiler_root());
     configure_env.insert("CFLAGS".into(), cflags);
     let site = env::config_site(&plan.source.root, target)?;
     configure_env.insert("CONFIG_SITE".into(), site.display().to_string());
-    let build = config_guess(plan.source, &env::base(work, plan.source.source_date_epoch))?;
+    let build = config_guess(plan.source, base)?;
     let command = driver.configure_program(&work.target_build, &configure_env);
     Ok(command
-        .arg(env::source_access(work, &plan.source.root).configure.display().to_string())
+        .arg(env::configure_script(work, &plan.source.root).display().to_string())
         .args([
             "-C".to_owned(),
             format!("--host={}", target.configure_host(plan.profile)),

@@ -17,27 +17,24 @@ pub fn base(work: &WorkDir, source_date_epoch: u64) -> Env {
     env
 }
 
-/// How the target build reaches its source, and what the guest sees. Inside the guest, every
-/// directory sits at its own host path, and `/` (the starting directory, to which regrtest
-/// returns) is an empty scratch directory; nothing else of the host is visible. With `--argv0`
-/// naming the module by its path, the interpreter finds its stdlib the way a build tree does
-/// (`pybuilddir.txt`, then VPATH and `Modules/Setup.local`).
-pub struct SourceAccess {
-    /// The configure script as the target's configure step calls it.
-    pub configure: PathBuf,
-    pub dirs: Vec<DirMap>,
+/// The configure script as the target's configure step calls it: the series tree is in the
+/// work dir (farm.rs in the patches stage), so by a relative path. VPATH and every compiled-in
+/// path are then relative, and the output does not depend on where the work dir is, nor on
+/// where a checkout lives.
+pub fn configure_script(work: &WorkDir, tree: &Path) -> PathBuf {
+    relative_path(&tree.join("configure"), &work.target_build)
 }
 
-/// The tree of the series is in the work dir (farm.rs in the patches stage), so configure runs by a relative
-/// path: VPATH and every compiled-in path are relative, and the output does not depend on where
-/// the work dir is, nor on where a checkout lives. The guest sees the work dir at its own path.
-pub fn source_access(work: &WorkDir, tree: &Path) -> SourceAccess {
-    let configure = tree.join("configure");
-    let dirs = vec![
+/// What a WASI guest sees: every directory at its own host path (the work dir, which holds the
+/// series tree and the build directory), and `/` (the starting directory, to which regrtest
+/// returns) an empty scratch directory; nothing else of the host. With `--argv0` naming the
+/// module by its path, the interpreter finds its stdlib the way a build tree does
+/// (`pybuilddir.txt`, then VPATH and `Modules/Setup.local`).
+pub fn guest_dirs(work: &WorkDir) -> Vec<DirMap> {
+    vec![
         DirMap { host: work.guest_root(), guest: "/".into() },
         DirMap { host: work.root.clone(), guest: work.root.display().to_string() },
-    ];
-    SourceAccess { configure: relative_path(&configure, &work.target_build), dirs }
+    ]
 }
 
 /// The guest's `/`: an empty directory holding, for every directory mapped at its own path, the

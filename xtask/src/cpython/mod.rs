@@ -57,10 +57,15 @@ trait Driver {
     fn configure_program(&self, dir: &Path, env: &Env) -> Cmd;
     /// Arguments only this family's configure takes.
     fn configure_args(&self) -> anyhow::Result<Vec<String>>;
-    /// Before make: what the build directory needs.
-    fn before_make(&self) -> anyhow::Result<()>;
-    /// Variables for make, read from the Makefile configure wrote in `build`.
-    fn make_vars(&self, build: &Path) -> anyhow::Result<Vec<String>>;
+    /// Before make: what the build directory needs (nothing, unless the family says).
+    fn before_make(&self) -> anyhow::Result<()> {
+        Ok(())
+    }
+    /// Variables for make, read from the Makefile configure wrote in `build` (none, unless the
+    /// family says).
+    fn make_vars(&self, _build: &Path) -> anyhow::Result<Vec<String>> {
+        Ok(vec![])
+    }
     /// After make: the family's own checks and steps; returns the runner the record keeps.
     fn after_make(
         &self,
@@ -86,12 +91,12 @@ pub fn build(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<StepReport> {
     let name = plan.target.name;
     steps.place = Place { stamps: Stamps::new(&work.stamps.join(name)), logs: work.logs.join(name) };
     let driver: Box<dyn Driver + '_> = match plan.toolchain {
-        Toolchain::Wasi { sdk, wasmtime } => Box::new(wasi::Wasi::new(work, plan, sdk, wasmtime, base)),
+        Toolchain::Wasi { sdk, wasmtime } => Box::new(wasi::Wasi::new(work, plan, sdk, wasmtime, base.clone())),
         Toolchain::Emscripten { emscripten, node } => {
-            Box::new(emscripten::Emscripten::new(work, plan, emscripten, node, base))
+            Box::new(emscripten::Emscripten::new(work, plan, emscripten, node, base.clone()))
         }
     };
-    build_target(&mut steps, work, plan, driver.as_ref(), &build_python_key)?;
+    build_target(&mut steps, work, plan, driver.as_ref(), &build_python_key, &base)?;
     Ok(steps.report)
 }
 
@@ -114,9 +119,10 @@ fn build_target(
     plan: &BuildPlan,
     driver: &dyn Driver,
     build_python_key: &str,
+    base: &Env,
 ) -> anyhow::Result<()> {
     let runner = driver.runner();
-    let configure = configure::command(work, plan, driver, &runner)?;
+    let configure = configure::command(work, plan, driver, &runner, base)?;
     let parts = ["configure host", build_python_key, &configure.display(), &env::key_text(&configure.env)];
     let identity = plan.toolchain.identity();
     let library_keys = plan.libraries.iter().map(|library| library.key.as_str());

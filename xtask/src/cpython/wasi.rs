@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::env::{library_flags, make_guest_root, module, source_access};
+use super::env::{guest_dirs, library_flags, make_guest_root, module};
 use super::steps::Steps;
 use super::{BuildPlan, Driver};
 use crate::deps::Library;
@@ -22,7 +22,6 @@ pub struct Wasi<'a> {
     /// The build's stdlib directory (`build/lib.wasi-wasm32-X.Y`) and the tree's `Lib/`.
     pybuilddir: PathBuf,
     lib: PathBuf,
-    tree: &'a Path,
     programs: &'static [&'static str],
     libraries: &'a [Library],
     base: Env,
@@ -39,7 +38,6 @@ impl<'a> Wasi<'a> {
             line_configure: plan.profile.wasi_configure,
             pybuilddir: work.target_build.join(format!("build/lib.wasi-wasm32-{line}")),
             lib: plan.source.root.join("Lib"),
-            tree: &plan.source.root,
             programs: plan.target.programs,
             libraries: plan.libraries,
             base,
@@ -58,8 +56,8 @@ impl Driver for Wasi<'_> {
         }
         let env = [("PYTHONPATH".to_owned(), pythonpath)];
         let args = self.wasmtime.runner_args(self.stack, &module.display().to_string(), &env);
-        let (dirs, dir_syntax) = (source_access(self.work, self.tree).dirs, self.wasmtime.dir_syntax());
-        RunnerCommand { program: self.wasmtime.binary.clone(), args, module, entry: vec![], dirs, dir_syntax }
+        let (dirs, dir_syntax) = (guest_dirs(self.work), self.wasmtime.dir_syntax());
+        RunnerCommand { program: self.wasmtime.binary.clone(), args, module, dirs, dir_syntax, ..Default::default() }
     }
 
     fn configure_env(&self, runner: &RunnerCommand) -> Env {
@@ -91,14 +89,6 @@ impl Driver for Wasi<'_> {
 
     fn configure_args(&self) -> anyhow::Result<Vec<String>> {
         Ok(self.line_configure.iter().map(|answer| answer.to_string()).collect())
-    }
-
-    fn before_make(&self) -> anyhow::Result<()> {
-        Ok(())
-    }
-
-    fn make_vars(&self, _build: &Path) -> anyhow::Result<Vec<String>> {
-        Ok(vec![])
     }
 
     fn after_make(&self, _: &mut Steps, _: &str, _: &Env, runner: RunnerCommand) -> anyhow::Result<RunnerCommand> {

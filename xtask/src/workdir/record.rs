@@ -36,7 +36,7 @@ impl DirSyntax {
 }
 
 /// The runner command line (wasmtime or node and their flags) and the interpreter module.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RunnerCommand {
     pub program: PathBuf,
     pub args: Vec<String>,

@@ -54,14 +54,7 @@ impl Driver for Emscripten<'_> {
             entry.push(format!("--this-program={}", work.python_sh().display()));
         }
         let module = module(work, self.target.programs);
-        RunnerCommand {
-            program: self.node.binary.clone(),
-            args,
-            module,
-            entry,
-            dirs: vec![],
-            dir_syntax: Default::default(),
-        }
+        RunnerCommand { program: self.node.binary.clone(), args, module, entry, ..Default::default() }
     }
 
     fn configure_env(&self, runner: &RunnerCommand) -> Env {
@@ -168,8 +161,7 @@ fn browser_runner(work: &WorkDir, node: &Node, built: &Path) -> RunnerCommand {
         args: vec![],
         module: work.web_bundle().join(built.file_name().unwrap_or_default()),
         entry: vec![browser_node_runner(work).display().to_string(), work.web_bundle().display().to_string()],
-        dirs: vec![],
-        dir_syntax: Default::default(),
+        ..Default::default()
     }
 }
 
