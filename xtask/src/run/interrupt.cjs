@@ -15,9 +15,6 @@
 const { Worker, isMainThread, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const path = require('node:path');
-const vm = require('node:vm');
-const { createRequire } = require('node:module');
-const { pathToFileURL } = require('node:url');
 const embed = require('./embed.js');
 
 const SIGINT = 2;
@@ -113,8 +110,7 @@ function worker() {
         embed.provision(FS, config, fs.readFileSync(path.join(dir, config.stdlib)), extensions);
       }
       if (config || kind === 'module') {
-        const dirs = fs.readdirSync('/').filter((d) => fs.statSync('/' + d).isDirectory());
-        embed.mountHost(FS, dirs, process.cwd(), config);
+        embed.mountHost(FS, embed.nodeHost().topDirs(), process.cwd(), config);
       }
     }],
     // Before main starts (it does not return: the loop spins until the signal).
@@ -126,14 +122,7 @@ function worker() {
   };
   const load = (imports) => WebAssembly.instantiate(fs.readFileSync(wasmFile), imports);
   const wasm = embed.instantiating(settings, load, fail);
-  const host = {
-    importModule: (file) => import(pathToFileURL(file).href),
-    runScript: (file, module) => {
-      Object.assign(globalThis, { Module: module, require: createRequire(file), __filename: file, __dirname: dir });
-      vm.runInThisContext(fs.readFileSync(file, 'utf8'), { filename: file });
-    },
-  };
-  embed.start(kind, moduleFile, settings, host).catch(fail);
+  embed.start(kind, moduleFile, settings, embed.nodeHost()).catch(fail);
 }
 
 if (isMainThread) {

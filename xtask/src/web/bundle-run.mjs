@@ -8,12 +8,10 @@
 //   node bundle-run.mjs WEB_DIR [PYTHON ARGS...]
 import fs from 'node:fs';
 import path from 'node:path';
-import vm from 'node:vm';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 
-const require = createRequire(import.meta.url);
-const embed = require('./embed.js');
+const embed = createRequire(import.meta.url)('./embed.js');
+const host = embed.nodeHost();
 
 const [web, ...args] = process.argv.slice(2);
 const config = JSON.parse(fs.readFileSync(path.join(web, 'bundle.json'), 'utf8'));
@@ -50,20 +48,10 @@ const settings = {
     const FS = embed.fsOf(settings);
     const extensions = config.extensions.map((name) => [name, fs.readFileSync(path.join(web, name))]);
     embed.provision(FS, config, fs.readFileSync(path.join(web, config.stdlib)), extensions);
-    const dirs = fs.readdirSync('/').filter((dir) => fs.statSync('/' + dir).isDirectory());
-    embed.mountHost(FS, dirs, process.cwd(), config);
+    embed.mountHost(FS, host.topDirs(), process.cwd(), config);
   }],
 };
 
-// A classic script runs in the global scope as importScripts runs it in the worker: its
-// top-level names (FS, callMain) become globals, and it takes `Module` from there.
-const host = {
-  importModule: (file) => import(pathToFileURL(file).href),
-  runScript: (file, module) => {
-    Object.assign(globalThis, { Module: module, require: createRequire(file), __filename: file, __dirname: web });
-    vm.runInThisContext(fs.readFileSync(file, 'utf8'), { filename: file });
-  },
-};
 const Module = await embed.start(config.kind, moduleFile, settings, host);
 try {
   finish(embed.callMainOf(Module)(args));

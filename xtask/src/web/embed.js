@@ -19,6 +19,8 @@
 // - mountHost: the host's top-level directories at their own paths (NODEFS), but those in SKIP
 //   and the one the bundle's stdlib lives under, as CPython's node_entry.mjs mounts them.
 // - byteWriter: stdout/stderr bytes, handed on per line.
+// - nodeHost (the Node hosts only): how `start` loads a module there, and the host's top-level
+//   directories for mountHost.
 'use strict';
 (function (root) {
   const SKIP = ['dev', 'lib', 'proc', 'sys'];
@@ -107,11 +109,30 @@
     return ready;
   }
 
+  // The Node hosts' side of `start` and `mountHost`: an ES module by dynamic import; a classic
+  // script run in the global scope, as importScripts runs it in the worker, so its top-level
+  // names (FS, callMain) become globals and it takes `Module` from there. Not for the browser.
+  function nodeHost() {
+    const fs = require('node:fs');
+    const path = require('node:path');
+    const vm = require('node:vm');
+    const { createRequire } = require('node:module');
+    const { pathToFileURL } = require('node:url');
+    return {
+      importModule: (file) => import(pathToFileURL(file).href),
+      runScript: (file, module) => {
+        Object.assign(root, { Module: module, require: createRequire(file), __filename: file, __dirname: path.dirname(file) });
+        vm.runInThisContext(fs.readFileSync(file, 'utf8'), { filename: file });
+      },
+      topDirs: () => fs.readdirSync('/').filter((dir) => fs.statSync('/' + dir).isDirectory()),
+    };
+  }
+
   // FS and callMain: on the Module of an ES module, in the global scope for a classic script.
   const fsOf = (settings) => settings.FS || root.FS;
   const callMainOf = (settings) => settings.callMain || root.callMain;
 
-  const api = { SKIP, byteWriter, instantiating, enableSignals, provision, mountHost, start, fsOf, callMainOf };
+  const api = { SKIP, byteWriter, instantiating, enableSignals, provision, mountHost, start, nodeHost, fsOf, callMainOf };
   if (typeof module === 'object' && module.exports) {
     module.exports = api;
   } else {
