@@ -244,4 +244,72 @@ echo "the second --target all changed nothing ($((SECONDS - started)) s, through
 
 unset work_dir
 
+step "dist: the wasi and emscripten builds of two work dirs package to the same bytes; verify; a changed byte is one line"
+rm -rf "$scratch/dist1" "$scratch/dist-em" "$scratch/unpacked" "$scratch/rebuild" "$scratch/elsewhere"
+target/debug/xtask dist --target wasi --work-dir "$scratch/work" --cache-dir "$scratch/cache" --out "$scratch/dist1" | tee "$scratch/dist1.txt"
+target/debug/xtask dist --target all --work-dir "$scratch/em-work" --cache-dir "$scratch/cache" --out "$scratch/dist-em" | tee "$scratch/dist-em.txt"
+wasi_dist=$scratch/dist1/python-3.13.5-wasm32-wasip1.tar.xz
+node_dist=$scratch/dist-em/python-3.13.5-wasm32-emscripten-node.tar.xz
+for f in "$wasi_dist" "$node_dist" "$scratch/dist-em/python-3.13.5-wasm32-emscripten-browser.tar.xz"; do
+  target/debug/xtask verify "$f" || fail "verify failed on $f"
+done
+cmp "$wasi_dist" "$scratch/dist-em/python-3.13.5-wasm32-wasip1.tar.xz" ||
+  fail "the wasi dists of two work dirs differ: $(e2e/dist-diff.py "$wasi_dist" "$scratch/dist-em/python-3.13.5-wasm32-wasip1.tar.xz")"
+echo "the wasi builds of $scratch/work and $scratch/em-work package to the same bytes"
+cp "$wasi_dist" "$scratch/tampered.tar.xz"
+python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 1; open(p, "wb").write(b)' "$scratch/tampered.tar.xz"
+if target/debug/xtask verify "$scratch/tampered.tar.xz" 2>"$scratch/tampered.txt"; then fail "a changed byte passed verify"; fi
+[ "$(wc -l <"$scratch/tampered.txt")" = 1 ] && grep -q "^error: the dist archive $scratch/tampered.tar.xz is damaged" "$scratch/tampered.txt" ||
+  fail "a changed byte did not fail in one line naming the archive: $(cat "$scratch/tampered.txt")"
+echo "a changed byte: $(cat "$scratch/tampered.txt")"
+
+step "the wasi dist unpacked elsewhere runs through its own bin/ wrapper; a C extension compiles against its headers and sysconfig"
+mkdir -p "$scratch/unpacked"
+tar -xJf "$wasi_dist" -C "$scratch/unpacked"
+root=$scratch/unpacked/python-3.13.5-wasm32-wasip1
+edit=$scratch/unpacked/edited && cp -a "$root" "$edit" && echo '# changed' >>"$edit/lib/python3.13/os.py"
+if target/debug/xtask verify "$edit" 2>"$scratch/edited.txt"; then fail "an edited file passed verify"; fi
+grep -q 'lib/python3.13/os.py has sha256 .*SHA256SUMS says' "$scratch/edited.txt" || fail "the edited file was not named: $(cat "$scratch/edited.txt")"
+target/debug/xtask verify "$root"
+wasmtime_bin=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["runner"]["program"])' "$scratch/work/wasi/run.json")
+py() { (cd "$scratch" && env -i PATH="$(dirname "$wasmtime_bin"):/usr/bin:/bin" "$root/bin/python3.13.wasmtime" "$@"); }
+[ "$(py -c 'print(1)')" = 1 ] || fail "the unpacked dist did not print 1"
+include=$(py -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+[ "$include" = "$root/include/python3.13" ] || fail "sysconfig's include path is $include, not the dist's"
+[ "$(sh "$root/bin/python3.13-config" --includes | cut -d' ' -f1)" = "-I$root/include/python3.13" ] || fail "python3.13-config does not name the dist's headers"
+sdk=$(ls -d "$scratch"/cache/toolchains/wasi-sdk-*/ | head -1)
+"$sdk/bin/clang" --target=wasm32-wasip1 --sysroot="$sdk/share/wasi-sysroot" -I"$include" -c xtask/src/cpython/xtask_ext.c -o "$scratch/unpacked/xtask_ext.o" ||
+  fail "the C extension does not compile against the dist's headers"
+echo "print(1) through bin/python3.13.wasmtime; sysconfig names $include; xtask_ext.c compiles against it"
+
+step "the emscripten-node dist runs under node through bin/python3.13.node and loads a side module built with its sysconfig"
+tar -xJf "$node_dist" -C "$scratch/unpacked"
+nroot=$scratch/unpacked/python-3.13.5-wasm32-emscripten-node
+node_bin=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["runner"]["program"])' "$scratch/em-work/emscripten-node/run.json")
+emdir=$(ls -d "$scratch"/cache/toolchains/emscripten-*/ | head -1)
+npy() { (cd "$scratch" && env -i PATH="$(dirname "$node_bin"):$emdir/emscripten:/usr/bin:/bin" EM_CONFIG="$scratch/em-work/emscripten/.emscripten" "$nroot/bin/python3.13.node" "$@"); }
+[ "$(npy -c 'import sys; print(sys.prefix)')" = "$nroot" ] || fail "the node dist does not find its own prefix"
+npy -c 'import sysconfig as s; print(" ".join([s.get_config_var("CC"), s.get_config_var("CFLAGS"), s.get_config_var("CCSHARED"), "-I" + s.get_paths()["include"]])); print(s.get_config_var("BLDSHARED")); print(s.get_config_var("EXT_SUFFIX"))' >"$scratch/unpacked/vars.txt"
+mkdir -p "$scratch/unpacked/ext"
+(cd "$scratch/unpacked/ext" && env -i PATH="$(dirname "$node_bin"):$emdir/emscripten:/usr/bin:/bin" EM_CONFIG="$scratch/em-work/emscripten/.emscripten" HOME="$scratch/unpacked" sh -ec "
+  $(sed -n 1p ../vars.txt) -c $PWD/xtask/src/cpython/xtask_ext.c -o xtask_ext.o
+  $(sed -n 2p ../vars.txt) xtask_ext.o -o xtask_ext$(sed -n 3p ../vars.txt)") || fail "the side module does not build with the dist's sysconfig"
+out=$(cd "$scratch/unpacked/ext" && npy -c 'import sys; sys.path.insert(0, "."); import xtask_ext; print(xtask_ext.greet("dist"))')
+grep -q '^side module says hello to dist' <<<"$out" || fail "the side module built against the dist did not load: $out"
+echo "$out"
+
+step "verify --rebuild: wasi and emscripten-node again from the provenance, in another cache and work dir, HOME, umask 077, TZ, locale and a polluted environment"
+for dist in "$wasi_dist" "$node_dist"; do
+  name=$(basename "$dist" .tar.xz)
+  (umask 077 && env -i PATH=/usr/bin:/bin HOME="$scratch/elsewhere/home" TZ=Pacific/Chatham LANG=de_DE.UTF-8 LC_ALL=de_DE.UTF-8 \
+    CC=/bin/false CFLAGS=-DJUNK PYTHONPATH=/junk PKG_CONFIG_PATH=/junk SOURCE_DATE_EPOCH=1 \
+    target/debug/xtask verify --rebuild "$dist" --scratch "$scratch/elsewhere/a/much/deeper/scratch/$name" \
+    --cache-dir "$scratch/elsewhere/c/cache" --mirror "$mirror" --overlay "$fixtures/overlay.toml" --progress lines) 2>&1 |
+    tee "$scratch/rebuild-$name.log"
+  [ "${PIPESTATUS[0]}" = 0 ] || fail "verify --rebuild of $name failed: $(grep '^error' "$scratch/rebuild-$name.log")"
+  grep -q '^verify: rebuilt bit for bit' "$scratch/rebuild-$name.log" || fail "verify --rebuild of $name did not report a bit-for-bit rebuild"
+  cmp "$dist" "$scratch/elsewhere/a/much/deeper/scratch/$name/dist/$name.tar.xz" || fail "the rebuilt $name differs"
+  echo "$name: $(sha256sum "$dist" | cut -d' ' -f1), rebuilt the same"
+done
+
 step "passed"

@@ -30,6 +30,10 @@ pub struct Context {
     /// Parallel jobs when `--jobs` is not given: the number of cores.
     pub cores: usize,
     pub current_dir: PathBuf,
+    /// This program, and the global flags it was given (with the cache dir made absolute): what
+    /// `verify --rebuild` starts a fresh build with.
+    pub exe: PathBuf,
+    pub global_args: Vec<String>,
 }
 
 impl Context {
@@ -61,6 +65,8 @@ impl Context {
             runner_env: runner_env(&env),
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
             current_dir: std::env::current_dir().context("read the current directory")?,
+            exe: std::env::current_exe().context("find this program's path")?,
+            global_args: global_args(global, &absolute(&cache_root)),
         })
     }
 
@@ -83,6 +89,30 @@ impl Context {
             }
         }
     }
+}
+
+/// The global flags again, as arguments for a child run of this program.
+fn global_args(global: &Global, cache: &Path) -> Vec<String> {
+    let mut args = vec![];
+    let path = |flag: &str, p: &Path| [flag.to_owned(), absolute(p).display().to_string()];
+    if let Some(manifest) = &global.manifest {
+        args.extend(path("--manifest", manifest));
+    }
+    for overlay in &global.overlay {
+        args.extend(path("--overlay", overlay));
+    }
+    if let Some(mirror) = global.mirror.as_deref().filter(|m| !m.is_empty()) {
+        args.extend(["--mirror".to_owned(), mirror.to_owned()]);
+    }
+    args.extend(path("--cache-dir", cache));
+    args.extend(["--timeout".to_owned(), global.timeout.to_string()]);
+    if global.offline {
+        args.push("--offline".into());
+    }
+    if global.verify {
+        args.push("--verify".into());
+    }
+    args
 }
 
 fn progress_mode(flag: Option<ProgressFlag>, terminal: bool) -> ProgressMode {

@@ -99,6 +99,50 @@ pub enum Command {
     /// Serve the browser target's web bundle on loopback, cross-origin isolated (COOP/COEP), until
     /// Ctrl-C
     Serve(Serve),
+    /// Package a bootstrap's build as a reproducible archive: CPython's own WASI package layout
+    /// (bin/pythonX.Y.wasmtime, lib/pythonX.Y/lib-wasm/), the same for Node, or the web bundle;
+    /// with SHA256SUMS, an SPDX 2.3 SBOM and an in-toto/SLSA provenance statement
+    Dist(Dist),
+    /// Check a dist archive (or its unpacked directory) against its SHA256SUMS and provenance;
+    /// with --rebuild, build it again from the provenance's pins and compare
+    Verify(Verify),
+}
+
+#[derive(Debug, Args)]
+pub struct Dist {
+    #[command(flatten)]
+    pub selection: SourceSelection,
+
+    /// Where the archive goes [default: target/dist in the workspace]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct Verify {
+    /// The dist: a `.tar.xz` written by `cargo xtask dist`, or the directory it unpacks to
+    pub path: PathBuf,
+
+    /// Build it again from the pins its provenance records (from the cache, the --mirror or the
+    /// network; --offline allowed), in a scratch work dir with this tool's patches, and compare
+    /// the archive byte for byte; reports the first file that differs
+    #[arg(long)]
+    pub rebuild: bool,
+
+    /// With --rebuild: the scratch directory (emptied first) [default: target/rebuild in the
+    /// workspace]. The rebuilt archive is left in SCRATCH/dist
+    #[arg(long, value_name = "DIR", requires = "rebuild")]
+    pub scratch: Option<PathBuf>,
+
+    /// With --rebuild of a dist built from a checkout: the checkout (at the commit the
+    /// provenance names)
+    #[arg(long, value_name = "DIR", requires = "rebuild")]
+    pub python_source: Option<PathBuf>,
+
+    /// With --rebuild: the patch series directory [default: patches/ in the workspace]; its
+    /// patches must have the digests the provenance records
+    #[arg(long, value_name = "DIR", requires = "rebuild")]
+    pub patches: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -242,6 +286,12 @@ pub struct Bootstrap {
     /// Stop after the build; skip the smoke test
     #[arg(long)]
     pub no_test: bool,
+
+    /// The build's timestamp, for every date the build writes [default: the release's date (its
+    /// configure's mtime in the tarball), or a checkout's last commit]. Recorded in inputs.json
+    /// and the dist's provenance
+    #[arg(long, value_name = "SECONDS")]
+    pub source_date_epoch: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,7 @@
 //! `cargo xtask`: builds CPython for WebAssembly from pinned, verified inputs.
 //!
 //! The stages, in pipeline order (docs/architecture.md):
-//! manifest → fetch → source → patches → toolchains → deps → cpython → run.
+//! manifest → fetch → source → patches → toolchains → deps → cpython → dist → run.
 //! Beneath them: process (every external command), files, once (install once), target and
 //! line (targets and CPython lines as data), text (outside text made printable), bundle
 //! (bundle.json) and workdir (the work dir and run record). Above them: the edge (flags,
@@ -25,6 +25,7 @@ mod patches;
 mod toolchains;
 mod deps;
 mod cpython;
+mod dist;
 mod run;
 mod web;
 mod serve;
@@ -75,6 +76,8 @@ fn run(flags: flags::Xtask, env: std::collections::BTreeMap<String, String>) -> 
         flags::Command::Test(cmd) => cmd.run(&context),
         flags::Command::Patch(cmd) => cmd.run(&context),
         flags::Command::Serve(cmd) => cmd.run(&context),
+        flags::Command::Dist(cmd) => cmd.run(&context),
+        flags::Command::Verify(cmd) => cmd.run(&context),
     };
     done.map(|()| ExitCode::SUCCESS)
 }

@@ -91,7 +91,12 @@ impl SourceSelection {
     /// The build of the work dir, checked against the source asked for: a work dir holds one
     /// build per target, and `--python`/`--python-source` name which one `run` and `test` mean.
     pub fn recorded_build(&self, context: &Context) -> anyhow::Result<(WorkDir, RunRecord)> {
-        let work = self.work_dir(context)?;
+        self.recorded_build_of(context, self.target()?)
+    }
+
+    /// [`Self::recorded_build`] of one of the targets selected.
+    pub fn recorded_build_of(&self, context: &Context, target: &Target) -> anyhow::Result<(WorkDir, RunRecord)> {
+        let work = self.work_dir_for(context, target);
         let record = work.read_run_record()?;
         let built = format!("CPython {} from {}", record.python, record.origin.display());
         let hint = "bootstrap it first, or pass the --work-dir it was built in";

@@ -34,6 +34,18 @@ pub enum Stdlib {
     BundleZip,
 }
 
+/// How `dist` packages a target's build (dist/layout.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Package {
+    /// CPython's own WASI package layout: `bin/pythonX.Y.wasmtime`, `lib/pythonX.Y/lib-wasm/`.
+    Wasmtime,
+    /// The same layout with the module under Node: `bin/pythonX.Y.node`, the side modules in
+    /// `lib-dynload/`.
+    Node,
+    /// The web bundle as `serve` serves it.
+    WebBundle,
+}
+
 /// What a built target offers, for the tests and commands that run it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Offers {
@@ -97,6 +109,9 @@ pub struct Target {
     pub programs: &'static [&'static str],
     /// The name of this target's pthreads variant (`--threads`), if it has one.
     pub threads_variant: Option<&'static str>,
+    pub package: Package,
+    /// What the dist archive's name says after the version (`python-3.13.5-wasm32-wasip1`).
+    pub dist_name: &'static str,
 }
 
 pub const WASI: Target = Target {
@@ -119,6 +134,8 @@ pub const WASI: Target = Target {
     runner: Runner::Wasmtime,
     programs: &["python.wasm"],
     threads_variant: None,
+    package: Package::Wasmtime,
+    dist_name: "wasm32-wasip1",
 };
 
 /// What CPython's own emscripten build passes (Tools/wasm/emscripten, 3.14+).
@@ -152,6 +169,8 @@ pub const EMSCRIPTEN_NODE: Target = Target {
     // 3.13 links python.js; 3.14 and later an ES module.
     programs: &["python.mjs", "python.js"],
     threads_variant: Some("emscripten-node-threads"),
+    package: Package::Node,
+    dist_name: "wasm32-emscripten-node",
 };
 
 pub const EMSCRIPTEN_BROWSER: Target = Target {
@@ -160,6 +179,8 @@ pub const EMSCRIPTEN_BROWSER: Target = Target {
     threads_variant: None,
     offers: Offers { stdlib: Stdlib::BundleZip, side_modules_installed: true, test_suite: false, ..NODE_OFFERS },
     flavour_args: &["--with-emscripten-target=browser"],
+    package: Package::WebBundle,
+    dist_name: "wasm32-emscripten-browser",
     ..EMSCRIPTEN_NODE
 };
 
@@ -174,6 +195,7 @@ pub const EMSCRIPTEN_NODE_THREADS: Target = Target {
     offers: Offers { threads: true, interrupt_host: false, ..NODE_OFFERS },
     dep_cflags: &["-O2", "-fPIC", "-DWASM_BIGINT", "-pthread"],
     configure_args: EMSCRIPTEN_THREADS_CONFIGURE_ARGS,
+    dist_name: "wasm32-emscripten-node-threads",
     ..EMSCRIPTEN_NODE
 };
 

@@ -5,10 +5,11 @@ use crate::cpython::{self, BuildPlan};
 use crate::deps::{self, LibraryBuild};
 use crate::flags;
 use crate::patches;
+use crate::patches::Patch;
 use crate::selection::patches_dir;
 use crate::source::SourceTree;
 use crate::target::Target;
-use crate::workdir::{WorkDir, NATIVE_SERIES};
+use crate::workdir::{BuildInputs, PatchPin, PathMap, Pin, SourceInput, WorkDir, NATIVE_SERIES};
 use crate::{run, source, toolchains};
 
 impl flags::Bootstrap {
@@ -38,7 +39,7 @@ impl flags::Bootstrap {
         target: &Target,
         source: &SourceTree,
         work: &WorkDir,
-    ) -> anyhow::Result<(SourceTree, SourceTree)> {
+    ) -> anyhow::Result<(SourceTree, SourceTree, Vec<Patch>)> {
         for line in patches::undo_in_place(source, &work.in_place_patch_stamp())? {
             eprintln!("patch: {line}");
         }
@@ -50,7 +51,7 @@ impl flags::Bootstrap {
         for line in report.iter().chain(&more) {
             eprintln!("patch: {line}");
         }
-        Ok((native, tree))
+        Ok((native, tree, series))
     }
 
     fn build(&self, context: &Context, target: &'static Target) -> anyhow::Result<()> {
@@ -62,11 +63,19 @@ impl flags::Bootstrap {
         let tool_env = work.tool_env();
 
         let choice = selection.source_choice(context)?;
-        let source = source::resolve(&choice, &fetcher, manifest, machine, &work, &tool_env)?;
+        let mut source = source::resolve(&choice, &fetcher, manifest, machine, &work, &tool_env)?;
+        let epoch_from = match (self.source_date_epoch, source.is_checkout()) {
+            (Some(epoch), _) => {
+                source.source_date_epoch = epoch;
+                "flag"
+            }
+            (None, true) => "commit",
+            (None, false) => "release",
+        };
         let line = source.line.to_string();
         let profile = crate::line::profile(source.line)?;
 
-        let (native, tree) = self.trees(context, target, &source, &work)?;
+        let (native, tree, series) = self.trees(context, target, &source, &work)?;
 
         let pins = toolchains::pins(manifest, machine, target.toolchain, &source)?;
         let overrides = self.selection.overrides(context);
@@ -83,6 +92,8 @@ impl flags::Bootstrap {
             jobs,
         };
         let libraries = deps::build_all(target.libraries, &fetcher, manifest, machine, &source.pins.libraries, &how)?;
+        let cache = &fetcher.cache().root;
+        let paths = PathMap::new(&work.root, cache, &deps::root(cache), toolchain.compiler_root());
 
         let plan = BuildPlan {
             target,
@@ -93,11 +104,29 @@ impl flags::Bootstrap {
             libraries: &libraries,
             jobs,
             configure_args: &self.configure_arg,
+            paths: &paths,
         };
         let report = cpython::build(&work, &plan)?;
         if report.ran.is_empty() {
             eprintln!("build: nothing changed ({} steps up to date)", report.skipped.len());
         }
+        work.write_inputs(&BuildInputs {
+            target,
+            version: source.version.clone(),
+            source: match source.is_checkout() {
+                true => SourceInput::Checkout { commit: source.revision.clone() },
+                false => SourceInput::Release(Box::new(Pin::of(&source_artifact(context, &source)?))),
+            },
+            source_date_epoch: source.source_date_epoch,
+            epoch_from: epoch_from.into(),
+            machine: machine.into(),
+            toolchain: vec![Pin::of(&pins.compiler), Pin::of(&pins.runner)],
+            unpinned: overrides.given(),
+            libraries: libraries.iter().map(|library| Pin::of(&library.artifact)).collect(),
+            patches: series.iter().map(|p| PatchPin { name: p.name.clone(), sha256: p.sha256.clone() }).collect(),
+            configure_args: self.configure_arg.clone(),
+            paths,
+        })?;
 
         if !self.no_test {
             run::smoke::run(&work.read_run_record()?, &work, &context.runner_env)?;
@@ -110,4 +139,13 @@ impl flags::Bootstrap {
         );
         Ok(())
     }
+}
+
+/// The manifest entry of the release a source was extracted from (its sha256 is the identity).
+fn source_artifact(context: &Context, source: &SourceTree) -> anyhow::Result<crate::manifest::Artifact> {
+    let machine = context.machine.as_str();
+    let found = context.manifest.last_matching(machine, "cpython", |a| a.sha256 == source.identity);
+    found.cloned().ok_or_else(|| {
+        anyhow::anyhow!("the manifest no longer pins the CPython release with sha256 {}", source.identity)
+    })
 }

@@ -2,9 +2,11 @@
 //! stages in pipeline order; it owns no stage and calls no other command.
 
 mod bootstrap;
+mod dist;
 mod fetch;
 mod mirror;
 mod patch;
 mod run;
 mod serve;
 mod test;
+mod verify;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::deps::Library;
 use crate::process::Env;
 use crate::target::Target;
-use crate::workdir::{DirMap, WorkDir};
+use crate::workdir::{DirMap, PathMap, WorkDir};
 
 /// The environment shared by every step: the work dir's tool environment and the source's
 /// SOURCE_DATE_EPOCH.
@@ -115,13 +115,11 @@ pub fn library_configure_args(libraries: &[Library]) -> Vec<String> {
     libraries.iter().flat_map(|library| library.cpython.configure_args).map(|arg| arg.to_string()).collect()
 }
 
-/// The target's CFLAGS plus prefix maps, so that debug information names neither the work dir
-/// nor the toolchain's location and two work dirs produce the same bytes.
-pub fn target_cflags(work: &WorkDir, cflags: &[&str], compiler_root: &Path) -> String {
-    let maps = [
-        format!("-ffile-prefix-map={}=/xtask-work", work.root.display()),
-        format!("-ffile-prefix-map={}=/xtask-toolchains", compiler_root.display()),
-    ];
+/// The target's CFLAGS plus the build's prefix maps, so that debug information names neither the
+/// work dir, the cache, the dependency builds nor the toolchain's location, and two work dirs
+/// produce the same bytes.
+pub fn target_cflags(cflags: &[&str], paths: &PathMap) -> String {
+    let maps = paths.prefix_map_flags();
     cflags.iter().map(|f| f.to_string()).chain(maps).collect::<Vec<_>>().join(" ")
 }
 

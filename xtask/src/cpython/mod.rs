@@ -26,7 +26,7 @@ use crate::process::{Cmd, Env};
 use crate::source::SourceTree;
 use crate::target::Target;
 use crate::toolchains::Toolchain;
-use crate::workdir::{RunRecord, RunnerCommand, WorkDir};
+use crate::workdir::{PathMap, RunRecord, RunnerCommand, WorkDir};
 use stamp::Stamps;
 pub use steps::StepReport;
 use steps::{Place, Steps};
@@ -45,6 +45,8 @@ pub struct BuildPlan<'a> {
     pub jobs: usize,
     /// Extra arguments for the target's configure (`--configure-arg`).
     pub configure_args: &'a [String],
+    /// The host directories the build sees and their stable names in its outputs.
+    pub paths: &'a PathMap,
 }
 
 /// What a toolchain family does around the shared configure and make steps.

@@ -45,6 +45,8 @@ pub struct LibraryBuild<'a> {
 /// A built library: its prefix holds include/ and lib/.
 #[derive(Debug, Clone)]
 pub struct Library {
+    /// The manifest entry it was built from.
+    pub artifact: Artifact,
     pub prefix: PathBuf,
     pub key: String,
     /// How CPython's configure takes it (from its recipe).
@@ -97,7 +99,7 @@ fn artifact_for(manifest: &Manifest, machine: &str, name: &str, pin: Option<&Lib
 
 fn build(recipe: &Recipe, fetcher: &Fetcher, artifact: &Artifact, how: &LibraryBuild) -> anyhow::Result<Library> {
     let key = cache_key(recipe, &artifact.sha256, how);
-    let root = fetcher.cache().root.join("deps").join(how.triple);
+    let root = self::root(&fetcher.cache().root).join(how.triple);
     let prefix = root.join(format!("{}-{}-{}", recipe.component, artifact.version, &key[..16]));
     let stamp = prefix.join(".built");
     let slot = Slot { dest: &prefix, stamp: &stamp, key: &key };
@@ -109,7 +111,12 @@ fn build(recipe: &Recipe, fetcher: &Fetcher, artifact: &Artifact, how: &LibraryB
         pic::check(&staging.join("lib").join(recipe.library))
             .with_context(|| format!("the {} build of {artifact}", how.triple))
     })?;
-    Ok(Library { prefix, key, cpython: recipe.cpython })
+    Ok(Library { artifact: artifact.clone(), prefix, key, cpython: recipe.cpython })
+}
+
+/// Where the dependency builds of a cache live (`CACHE/deps`).
+pub fn root(cache: &Path) -> PathBuf {
+    cache.join("deps")
 }
 
 /// The toolchain, the source and the recipe with its flags: what decides the output.

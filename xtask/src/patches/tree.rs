@@ -97,6 +97,8 @@ mod tests {
             identity: identity.into(),
             source_date_epoch: 0,
             pins: Default::default(),
+            version: "3.13.0".into(),
+            revision: None,
         }
     }
 

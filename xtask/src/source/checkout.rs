@@ -23,9 +23,40 @@ pub fn open(dir: &Path, env: &Env) -> anyhow::Result<SourceTree> {
         Ok(out) if !out.trim().is_empty() => out.trim().parse().context("git log printed no timestamp")?,
         _ => mtime_seconds(&dir.join("configure"))?,
     };
+    let revision = match Cmd::new("git", dir, env).args(["rev-parse", "HEAD"]).read() {
+        Ok(out) if !out.trim().is_empty() => Some(out.trim().to_owned()),
+        _ => None,
+    };
     let pins = super::pins::read(dir)?;
     let (root, origin) = (dir.to_owned(), dir.to_owned());
-    Ok(SourceTree { root, origin, line, identity: IDENTITY.into(), source_date_epoch: epoch, pins })
+    let version = full_version(&text)?;
+    Ok(SourceTree { root, origin, line, identity: IDENTITY.into(), source_date_epoch: epoch, pins, version, revision })
+}
+
+/// The full version Include/patchlevel.h defines, as CPython's WASI package names its archive:
+/// `3.13.5`, `3.15.0a8`, `3.14.0b2`, and `c` for a release candidate (`3.14.0c1`, from the
+/// release level `candidate`); the `+` of a development tree is dropped.
+pub fn full_version(header: &str) -> anyhow::Result<String> {
+    let quoted = header
+        .lines()
+        .find_map(|line| {
+            let mut words = line.split_whitespace();
+            let named = words.next() == Some("#define") && words.next() == Some("PY_VERSION");
+            named.then(|| words.next()?.strip_prefix('"')?.split('"').next()).flatten()
+        })
+        .context("PY_VERSION not found in Include/patchlevel.h")?;
+    let version = quoted.trim_end_matches('+').replace("rc", "c");
+    let fine = !version.is_empty() && version.chars().all(|c| c.is_ascii_alphanumeric() || c == '.');
+    if !fine {
+        bail!("Include/patchlevel.h defines PY_VERSION as {:?}, not a version", crate::text::printable(quoted));
+    }
+    Ok(version)
+}
+
+/// [`full_version`] of the tree at `root`.
+pub fn version_of(root: &Path) -> anyhow::Result<String> {
+    let patchlevel = root.join("Include/patchlevel.h");
+    full_version(&fs::read_to_string(&patchlevel)?).with_context(|| format!("read {}", patchlevel.display()))
 }
 
 fn define(header: &str, name: &str) -> anyhow::Result<u32> {
@@ -45,6 +76,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn full_versions_are_named_as_upstream_names_its_archives() {
+        let header = |v: &str| format!("#define PY_VERSION_HEX 0x030d05f0\n#define PY_VERSION      \"{v}\"\n");
+        assert_eq!(full_version(&header("3.13.5")).unwrap(), "3.13.5");
+        assert_eq!(full_version(&header("3.15.0a8+")).unwrap(), "3.15.0a8");
+        assert_eq!(full_version(&header("3.14.0rc1")).unwrap(), "3.14.0c1");
+        assert!(full_version(&header("3.13/../x")).is_err());
+        assert!(full_version("#define PY_MAJOR_VERSION 3").is_err());
+    }
+
+    #[test]
     fn patchlevel_defines_are_read() {
         let header = "#define PY_MAJOR_VERSION        3\n#define PY_MINOR_VERSION        15\n";
         assert_eq!(define(header, "PY_MINOR_VERSION").unwrap(), 15);
@@ -56,8 +97,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir_all(dir.path().join("Include")).unwrap();
         fs::create_dir_all(dir.path().join("Platforms/WASI")).unwrap();
-        fs::write(dir.path().join("Include/patchlevel.h"), "#define PY_MAJOR_VERSION 3\n#define PY_MINOR_VERSION 15\n")
-            .unwrap();
+        fs::write(
+            dir.path().join("Include/patchlevel.h"),
+            "#define PY_MAJOR_VERSION 3\n#define PY_MINOR_VERSION 15\n#define PY_VERSION \"3.15.0a1+\"\n",
+        )
+        .unwrap();
         fs::write(
             dir.path().join("Platforms/WASI/config.toml"),
             "[targets]\nwasi-sdk = 34\nhost-triple = \"wasm32-wasip1\"\n",

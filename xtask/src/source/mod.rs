@@ -32,6 +32,10 @@ pub struct SourceTree {
     pub source_date_epoch: u64,
     /// The toolchain and dependency pins the tree carries (Platforms/*/config.toml), if any.
     pub pins: TreePins,
+    /// The full version (`3.13.5`), from Include/patchlevel.h.
+    pub version: String,
+    /// A checkout's commit, if it is a git work tree.
+    pub revision: Option<String>,
 }
 
 impl SourceTree {
@@ -110,7 +114,18 @@ fn release(fetcher: &Fetcher, artifact: Artifact, line: PythonLine, work: &WorkD
     })?;
     let epoch = mtime_seconds(&root.join("configure"))?;
     let pins = pins::read(&root)?;
-    Ok(SourceTree { origin: root.clone(), root, line, identity: artifact.sha256, source_date_epoch: epoch, pins })
+    let version = checkout::version_of(&root)?;
+    let identity = artifact.sha256;
+    Ok(SourceTree {
+        origin: root.clone(),
+        root,
+        line,
+        identity,
+        source_date_epoch: epoch,
+        pins,
+        version,
+        revision: None,
+    })
 }
 
 fn mtime_seconds(path: &Path) -> anyhow::Result<u64> {

@@ -31,6 +31,19 @@ pub struct Overrides {
     pub node: Option<PathBuf>,
 }
 
+impl Overrides {
+    /// Each tool given, as `name at PATH` (for the build's input record).
+    pub fn given(&self) -> Vec<String> {
+        let all = [
+            ("wasi-sdk", &self.wasi_sdk),
+            ("wasmtime", &self.wasmtime),
+            ("emscripten", &self.emscripten),
+            ("node", &self.node),
+        ];
+        all.iter().filter_map(|(name, path)| path.as_ref().map(|p| format!("{name} at {}", p.display()))).collect()
+    }
+}
+
 /// The manifest's pins for this kind of toolchain and this source. What the tree pins itself
 /// (Platforms/*/config.toml: the WASI SDK major, the emscripten version, the Node major) picks
 /// the manifest entry; a pin the manifest lacks is an error that says what to add.
@@ -142,6 +155,8 @@ mod tests {
             identity: "checkout".into(),
             source_date_epoch: 0,
             pins,
+            version: "3.13.0".into(),
+            revision: None,
         }
     }
 

@@ -23,8 +23,10 @@ use anyhow::Context;
 use crate::files;
 use crate::process::{shell_join, system_env, Env};
 use crate::target::Target;
+pub use inputs::{BuildInputs, PatchPin, PathMap, Pin, SourceInput};
 pub use record::{DirMap, DirSyntax, RunRecord, RunnerCommand};
 
+mod inputs;
 mod record;
 
 #[derive(Debug, Clone)]
@@ -103,6 +105,26 @@ impl WorkDir {
 
     pub fn run_record_path(&self) -> PathBuf {
         self.target_build.join("run.json")
+    }
+
+    /// The build's input record (inputs.rs), written after the run record.
+    pub fn inputs_path(&self) -> PathBuf {
+        self.target_build.join("inputs.json")
+    }
+
+    pub fn write_inputs(&self, inputs: &BuildInputs) -> anyhow::Result<()> {
+        files::write_atomic(&self.inputs_path(), serde_json::to_vec_pretty(inputs)?)
+    }
+
+    pub fn read_inputs(&self) -> anyhow::Result<BuildInputs> {
+        let path = self.inputs_path();
+        let text = fs_err::read(&path).with_context(|| {
+            format!(
+                "no record of the build's inputs in {}: bootstrap this target again with this version",
+                self.target_build.display()
+            )
+        })?;
+        serde_json::from_slice(&text).with_context(|| format!("read {}: bootstrap this target again", path.display()))
     }
 
     /// The environment of every tool this work dir runs, probes included: the system PATH, a C

@@ -117,7 +117,7 @@ fn cpython() -> Vec<u8> {
             File(
                 "Include/patchlevel.h".into(),
                 0o644,
-                "#define PY_MAJOR_VERSION 3\n#define PY_MINOR_VERSION 13\n".into(),
+                "#define PY_MAJOR_VERSION 3\n#define PY_MINOR_VERSION 13\n#define PY_VERSION \"3.13.0\"\n".into(),
             ),
         ],
     )

@@ -14,7 +14,7 @@ use crate::process::Env;
 use crate::source::{fingerprint, SourceTree};
 use crate::toolchains::emscripten::Emscripten;
 use crate::web;
-use crate::workdir::WorkDir;
+use crate::workdir::{PathMap, WorkDir};
 
 pub struct AfterMake<'a> {
     pub work: &'a WorkDir,
@@ -24,6 +24,8 @@ pub struct AfterMake<'a> {
     /// The environment of the build Python, which compiles the bundle's stdlib.
     pub base: &'a Env,
     pub make_env: &'a Env,
+    /// The build's host directories and their stable names, for the sysconfig data it ships.
+    pub paths: &'a PathMap,
 }
 
 /// What the steps after make need to know of its result, read once: the module's wasm digest,
@@ -88,7 +90,7 @@ impl AfterMake<'_> {
         let page = web::shipped_texts();
         let parts = [host_key, &fingerprint(&tree.root)?, &page, &built.prefix];
         let key = stamp::key(parts.into_iter().chain(digests.iter().map(String::as_str)));
-        let sysconfigdata = web::sysconfigdata(&work.target_build)?;
+        let sysconfigdata = self.stable_sysconfigdata()?;
         let extensions = [extension.to_owned()];
         let inputs = web::Inputs {
             module,
@@ -111,5 +113,20 @@ impl AfterMake<'_> {
             Ok(())
         })?;
         Ok(())
+    }
+
+    /// The build's sysconfig data with the host directories replaced by their stable names
+    /// (workdir::PathMap), written beside the build for the bundle: what a page ships does not
+    /// depend on where the work dir or the cache was.
+    fn stable_sysconfigdata(&self) -> anyhow::Result<Vec<PathBuf>> {
+        let dir = self.work.target_build.join("web-sysconfig");
+        let mut stable = vec![];
+        for file in web::sysconfigdata(&self.work.target_build)? {
+            let text = fs_err::read_to_string(&file)?;
+            let copy = dir.join(web::name_of(&file));
+            files::write_atomic(&copy, self.paths.rewrite(&text))?;
+            stable.push(copy);
+        }
+        Ok(stable)
     }
 }

@@ -19,7 +19,7 @@ use crate::source::SourceTree;
 use crate::target::{Runner, Target};
 use crate::toolchains::emscripten::Emscripten as Toolchain;
 use crate::toolchains::node::Node;
-use crate::workdir::{RunnerCommand, WorkDir};
+use crate::workdir::{PathMap, RunnerCommand, WorkDir};
 
 pub struct Emscripten<'a> {
     work: &'a WorkDir,
@@ -30,12 +30,13 @@ pub struct Emscripten<'a> {
     emscripten: &'a Toolchain,
     node: &'a Node,
     base: Env,
+    paths: &'a PathMap,
 }
 
 impl<'a> Emscripten<'a> {
     pub fn new(work: &'a WorkDir, plan: &BuildPlan<'a>, emscripten: &'a Toolchain, node: &'a Node, base: Env) -> Self {
         let (tree, target, profile, libraries) = (plan.source, plan.target, plan.profile, plan.libraries);
-        Emscripten { work, tree, target, profile, libraries, emscripten, node, base }
+        Emscripten { work, tree, target, profile, libraries, emscripten, node, base, paths: plan.paths }
     }
 }
 
@@ -117,6 +118,7 @@ impl Driver for Emscripten<'_> {
             zip_name: self.profile.zip_name.of(self.tree.line),
             base: &self.base,
             make_env,
+            paths: self.paths,
         };
         after.no_ports_downloaded(self.emscripten)?;
         after.install_node_entry()?;

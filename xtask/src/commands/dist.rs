@@ -1,0 +1,36 @@
+use crate::context::Context;
+use crate::dist;
+use crate::flags::{self, MessageFormat};
+
+impl flags::Dist {
+    /// Packages the recorded build of each target asked for (`--target all`: every one built).
+    pub fn run(self, context: &Context) -> anyhow::Result<()> {
+        let out = match &self.out {
+            Some(dir) => context.absolute(dir),
+            None => context.workspace.join("target/dist"),
+        };
+        for target in self.selection.targets()? {
+            let (work, record) = self.selection.recorded_build_of(context, target)?;
+            let _held = work.lock()?;
+            let inputs = work.read_inputs()?;
+            eprintln!(
+                "dist: packaging the {} build of CPython {} from {}",
+                target.name,
+                inputs.version,
+                work.root.display()
+            );
+            let packaged = dist::package(&work, &record, &inputs, &out)?;
+            match context.message_format {
+                MessageFormat::Json => println!("{}", serde_json::to_string(&packaged)?),
+                MessageFormat::Human => println!(
+                    "{} ({} files, {} bytes, sha256 {})",
+                    packaged.archive.display(),
+                    packaged.files,
+                    packaged.bytes,
+                    packaged.sha256
+                ),
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,239 @@
+//! The build's input record (`WORK/<target>/inputs.json`): every pinned input that went into a
+//! target's build, the patches by digest, SOURCE_DATE_EPOCH and where it came from, and the host
+//! directories the build saw with the stable names they have in its outputs. Written by
+//! bootstrap after the build; `dist` turns it into the SBOM and the provenance.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::manifest::Artifact;
+use crate::target::Target;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BuildInputs {
+    #[serde(with = "crate::target::as_name")]
+    pub target: &'static Target,
+    /// The full version of the source (`3.13.5`, `3.15.0a8`), as Include/patchlevel.h says.
+    pub version: String,
+    pub source: SourceInput,
+    pub source_date_epoch: u64,
+    /// Where the epoch came from: `release` (the tarball's configure), `commit` (the checkout's
+    /// last commit) or `flag` (--source-date-epoch).
+    pub epoch_from: String,
+    /// The machine that built it, as the manifest's `host` field names it.
+    pub machine: String,
+    /// The compiler and the runner, in that order; a tool given on the command line instead of
+    /// its pin is in `unpinned`.
+    pub toolchain: Vec<Pin>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unpinned: Vec<String>,
+    pub libraries: Vec<Pin>,
+    pub patches: Vec<PatchPin>,
+    /// `--configure-arg` values.
+    pub configure_args: Vec<String>,
+    /// The host directories the build saw and their stable names (never shipped).
+    pub paths: PathMap,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum SourceInput {
+    Release(Box<Pin>),
+    /// A checkout: its commit, if it is a git work tree.
+    Checkout {
+        #[serde(default)]
+        commit: Option<String>,
+    },
+}
+
+/// A pinned artifact as the manifest had it: enough to fetch and check it again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pin {
+    pub component: String,
+    pub name: String,
+    pub version: String,
+    pub url: String,
+    pub sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unpacked_size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub python: Vec<String>,
+    /// The archive format as the manifest spells it (`tar.xz`).
+    pub format: String,
+}
+
+impl Pin {
+    pub fn of(artifact: &Artifact) -> Pin {
+        Pin {
+            component: artifact.component.clone(),
+            name: artifact.name.clone(),
+            version: artifact.version.clone(),
+            url: artifact.url.clone(),
+            sha256: artifact.sha256.clone(),
+            size: artifact.size,
+            unpacked_size: artifact.unpacked_size,
+            strip: artifact.strip.clone(),
+            host: artifact.host.clone(),
+            python: artifact.python.clone(),
+            format: artifact.format.name().to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatchPin {
+    pub name: String,
+    pub sha256: String,
+}
+
+/// A host directory the build saw, and the name it has in the outputs instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StablePath {
+    pub host: PathBuf,
+    pub stable: String,
+}
+
+/// Every host directory a build sees, mapped to a fixed name: in debug information through the
+/// compiler's prefix maps, in the packaged text files (`_sysconfigdata`, python-config, the
+/// pkg-config files) by [`PathMap::rewrite`]. So neither the work dir, the cache nor the
+/// toolchains' location reach an output.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathMap(pub Vec<StablePath>);
+
+impl PathMap {
+    /// The map of a build: the compiler's directory, the dependency builds, the cache (where the
+    /// runners live) and the work dir.
+    pub fn new(work: &Path, cache: &Path, deps: &Path, compiler_root: &Path) -> PathMap {
+        let pairs = [
+            (compiler_root, "/xtask-toolchains"),
+            (deps, "/xtask-deps"),
+            (cache, "/xtask-cache"),
+            (work, "/xtask-work"),
+        ];
+        PathMap(
+            pairs
+                .into_iter()
+                .map(|(host, stable)| StablePath { host: host.to_owned(), stable: stable.into() })
+                .collect(),
+        )
+    }
+
+    /// The compiler flags: `-ffile-prefix-map=HOST=STABLE`, the longest host last (compilers
+    /// apply the last map that matches).
+    pub fn prefix_map_flags(&self) -> Vec<String> {
+        let mut maps = self.longest_first();
+        maps.reverse();
+        maps.iter().map(|m| format!("-ffile-prefix-map={}={}", m.host.display(), m.stable)).collect()
+    }
+
+    fn longest_first(&self) -> Vec<&StablePath> {
+        let mut maps: Vec<&StablePath> = self.0.iter().collect();
+        maps.sort_by_key(|m| std::cmp::Reverse(m.host.as_os_str().len()));
+        maps
+    }
+
+    /// `text` with every host directory, where it stands as a whole path component, replaced by
+    /// its stable name (the longest first, so a directory inside another maps to its own name).
+    pub fn rewrite(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for map in self.longest_first() {
+            let host = map.host.display().to_string();
+            if host.len() > 1 {
+                text = replace_path(&text, &host, &map.stable);
+            }
+        }
+        text
+    }
+}
+
+/// Replaces `from` by `to` where it is followed by the end of a path component.
+fn replace_path(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(from) {
+        let after = &rest[at + from.len()..];
+        let ends = after.chars().next().is_none_or(|c| !(c.is_alphanumeric() || "-_.+~".contains(c)));
+        out.push_str(&rest[..at]);
+        out.push_str(if ends { to } else { from });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map() -> PathMap {
+        PathMap::new(
+            Path::new("/home/u/work"),
+            Path::new("/home/u/work-cache"),
+            Path::new("/home/u/work-cache/deps"),
+            Path::new("/home/u/work-cache/toolchains/wasi-sdk-24"),
+        )
+    }
+
+    #[test]
+    fn rewrites_whole_components_and_the_most_specific_directory() {
+        let text = "CC='/home/u/work-cache/toolchains/wasi-sdk-24/bin/clang' \
+                    -I/home/u/work-cache/deps/zlib/include -L/home/u/work/x /home/u/workshop /home/u/work";
+        assert_eq!(
+            map().rewrite(text),
+            "CC='/xtask-toolchains/bin/clang' -I/xtask-deps/zlib/include -L/xtask-work/x /home/u/workshop /xtask-work"
+        );
+    }
+
+    #[test]
+    fn prefix_maps_put_the_most_specific_last() {
+        let flags = map().prefix_map_flags();
+        assert_eq!(flags.first().unwrap(), "-ffile-prefix-map=/home/u/work=/xtask-work");
+        assert_eq!(
+            flags.last().unwrap(),
+            "-ffile-prefix-map=/home/u/work-cache/toolchains/wasi-sdk-24=/xtask-toolchains"
+        );
+    }
+
+    #[test]
+    fn the_record_reads_back() {
+        let pin = Pin {
+            component: "zlib".into(),
+            name: "zlib".into(),
+            version: "1.3.1".into(),
+            url: "https://example.invalid/zlib.tar.gz".into(),
+            sha256: "ab".repeat(32),
+            size: Some(3),
+            unpacked_size: None,
+            strip: None,
+            host: None,
+            python: vec![],
+            format: "tar.gz".into(),
+        };
+        let inputs = BuildInputs {
+            target: &crate::target::WASI,
+            version: "3.13.5".into(),
+            source: SourceInput::Checkout { commit: Some("c0ffee".into()) },
+            source_date_epoch: 1,
+            epoch_from: "commit".into(),
+            machine: "x86_64-linux".into(),
+            toolchain: vec![pin.clone()],
+            unpinned: vec![],
+            libraries: vec![pin],
+            patches: vec![PatchPin { name: "a.patch".into(), sha256: "cd".repeat(32) }],
+            configure_args: vec![],
+            paths: map(),
+        };
+        let text = serde_json::to_string(&inputs).unwrap();
+        let back: BuildInputs = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.target.name, "wasi");
+        assert_eq!(back.source, inputs.source);
+        assert_eq!(back.paths, inputs.paths);
+    }
+}
