@@ -289,7 +289,9 @@ node_bin=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["run
 emdir=$(ls -d "$scratch"/cache/toolchains/emscripten-*/ | head -1)
 npy() { (cd "$scratch" && env -i PATH="$(dirname "$node_bin"):$emdir/emscripten:/usr/bin:/bin" EM_CONFIG="$scratch/em-work/emscripten/.emscripten" "$nroot/bin/python3.13.node" "$@"); }
 [ "$(npy -c 'import sys; print(sys.prefix)')" = "$nroot" ] || fail "the node dist does not find its own prefix"
-npy -c 'import sysconfig as s; print(" ".join([s.get_config_var("CC"), s.get_config_var("CFLAGS"), s.get_config_var("CCSHARED"), "-I" + s.get_paths()["include"]])); print(s.get_config_var("BLDSHARED")); print(s.get_config_var("EXT_SUFFIX"))' >"$scratch/unpacked/vars.txt"
+# The compiler is named at its stable path (/xtask-toolchains/...): the pinned emcc on PATH stands in, the
+# flags are the packaged interpreter's own, as a cross build of a wheel takes them.
+npy -c 'import sysconfig as s; v = s.get_config_var; emcc = lambda name: " ".join(["emcc"] + v(name).split()[1:]); print(" ".join([emcc("CC"), v("PY_CFLAGS"), v("CCSHARED"), "-I" + s.get_paths()["include"]])); print(emcc("BLDSHARED")); print(v("EXT_SUFFIX"))' >"$scratch/unpacked/vars.txt"
 mkdir -p "$scratch/unpacked/ext"
 (cd "$scratch/unpacked/ext" && env -i PATH="$(dirname "$node_bin"):$emdir/emscripten:/usr/bin:/bin" EM_CONFIG="$scratch/em-work/emscripten/.emscripten" HOME="$scratch/unpacked" sh -ec "
   $(sed -n 1p ../vars.txt) -c $PWD/xtask/src/cpython/xtask_ext.c -o xtask_ext.o

@@ -28,7 +28,7 @@ pub fn verify(path: &Path) -> anyhow::Result<Verified> {
     let what = format!("the dist {}", path.display());
     let keep = [SUMS, PROVENANCE, SBOM];
     let (stem, members) = match fs::metadata(path)?.is_dir() {
-        true => (crate::web::name_of(path), read_dir(path, &keep)?),
+        true => (path.file_name().unwrap_or_default().to_string_lossy().into_owned(), read_dir(path, &keep)?),
         false => archive::read(path, &keep)?,
     };
     let bytes_of = |name: &str| match members.get(name) {
