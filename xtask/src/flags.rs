@@ -143,6 +143,11 @@ pub struct Verify {
     /// patches must have the digests the provenance records
     #[arg(long, value_name = "DIR", requires = "rebuild")]
     pub patches: Option<PathBuf>,
+
+    /// With --rebuild of a dist built with configure arguments: each of them, given again (a
+    /// dist's own record is not trusted to choose what configure runs); repeatable
+    #[arg(long, value_name = "ARG", allow_hyphen_values = true, requires = "rebuild")]
+    pub configure_arg: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -278,3 +278,38 @@ fn setuid_bits_do_not_survive_and_the_unpacked_size_is_bounded() {
         lines[0]
     );
 }
+
+#[test]
+fn verify_says_in_one_line_what_is_not_a_dist() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache").display().to_string();
+    let garbage = dir.path().join("python-3.13.5-wasm32-wasip1.tar.xz");
+    fs::write(&garbage, b"\xfd7zXZ\0 not really").unwrap();
+    let plain_tar = dir.path().join("plain.tar.xz");
+    fs::write(&plain_tar, xz(&tar_of(&[("top/a", tar::EntryType::Regular, "", 0o644)]))).unwrap();
+    let missing = dir.path().join("missing.tar.xz");
+    for (path, expected) in [
+        (&garbage, "is damaged"),
+        (&plain_tar, "has no SHA256SUMS"),
+        (&missing, "missing.tar.xz"),
+    ] {
+        let out = xtask(&["verify", &path.display().to_string(), "--cache-dir", &cache], &[]);
+        assert!(!out.status.success());
+        let lines = error_lines(&out);
+        assert_eq!(lines.len(), 1, "{}", stderr(&out));
+        assert!(lines[0].contains(expected), "{}", lines[0]);
+    }
+    // dist of a work dir with no build: one line saying what to do.
+    let work = dir.path().join("work").display().to_string();
+    let out = xtask(&["dist", "--work-dir", &work, "--cache-dir", &cache], &[]);
+    let lines = error_lines(&out);
+    assert_eq!(lines.len(), 1, "{}", stderr(&out));
+    assert!(lines[0].contains("bootstrap"), "{}", lines[0]);
+}
+
+fn xz(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = xz2::write::XzEncoder::new(Vec::new(), 1);
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}

@@ -36,6 +36,21 @@ impl flags::Verify {
                 printable(&external.target)
             )
         })?;
+        let expected = format!("python-{}-{}", external.version, target.dist_name);
+        if stem != expected {
+            bail!(
+                "the dist's top directory is {}, but its provenance describes {}: it was renamed or changed",
+                printable(stem),
+                printable(&expected)
+            );
+        }
+        if external.configure_args != self.configure_arg {
+            let shown: Vec<String> = external.configure_args.iter().map(|a| printable(a)).collect();
+            bail!(
+                "{stem} was built with the configure arguments [{}]; a dist's record does not choose what configure runs: pass each again with --configure-arg to rebuild with them",
+                shown.join(", ")
+            );
+        }
         let pins: Vec<&Pin> = definition.resolved.iter().filter_map(|r| r.annotations.pin.as_ref()).collect();
         self.check_patches(
             context,
@@ -71,7 +86,7 @@ impl flags::Verify {
                 let Some(dir) = &self.python_source else {
                     bail!(
                         "{stem} was built from a checkout (commit {}): pass --python-source DIR with that commit checked out",
-                        commit.as_deref().unwrap_or("unknown")
+                        printable(commit.as_deref().unwrap_or("unknown"))
                     );
                 };
                 source_args.extend(["--python-source".to_owned(), context.absolute(dir).display().to_string()]);

@@ -256,6 +256,41 @@ mod tests {
         assert!(read(&path, &[]).is_err());
     }
 
+    /// A tar.xz of (name, kind, link target) members, written raw (no checks of the tar crate's).
+    fn hostile(dir: &Path, members: &[(&str, tar::EntryType, &str)]) -> std::path::PathBuf {
+        let path = dir.join("hostile.tar.xz");
+        let mut tar = tar::Builder::new(xz2::write::XzEncoder::new(fs::File::create(&path).unwrap(), 1));
+        for (name, kind, link) in members {
+            let mut header = tar::Header::new_gnu();
+            header.set_entry_type(*kind);
+            header.set_size(0);
+            header.set_mode(0o644);
+            let bytes = header.as_old_mut();
+            bytes.name[..name.len()].copy_from_slice(name.as_bytes());
+            bytes.linkname[..link.len()].copy_from_slice(link.as_bytes());
+            header.set_cksum();
+            tar.append(&header, std::io::empty()).unwrap();
+        }
+        tar.into_inner().unwrap().finish().unwrap();
+        path
+    }
+
+    #[test]
+    fn hostile_archives_are_one_line_naming_the_member() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases: [(&[(&str, tar::EntryType, &str)], &str); 5] = [
+            (&[("top/a", tar::EntryType::Regular, ""), ("other/b", tar::EntryType::Regular, "")], "outside its top directory"),
+            (&[("top/../etc/passwd", tar::EntryType::Regular, "")], "`..`"),
+            (&[("top/bin/x", tar::EntryType::Symlink, "/etc/passwd")], "leaves the package"),
+            (&[("top/dev", tar::EntryType::Char, "")], "never has"),
+            (&[("top/\x1b[2Jx", tar::EntryType::Link, "top/a")], "never has"),
+        ];
+        for (members, expected) in cases {
+            let error = format!("{:#}", read(&hostile(dir.path(), members), &[]).unwrap_err());
+            assert!(error.contains(expected) && !error.contains('\x1b') && !error.contains('\n'), "{error}");
+        }
+    }
+
     #[test]
     fn links_may_not_leave_the_package() {
         assert!(link_stays_inside("bin/python3", "python3.13"));

@@ -223,11 +223,12 @@ fn node_script(xy: &str, flags: &[String], started: &str, entry: bool) -> String
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    /// A build directory and a tree with one file of each kind the layout takes.
-    fn fake_build(root: &Path) -> (PathBuf, PathBuf) {
+    /// A build directory and a tree with one file of each kind the layout takes, under
+    /// `root/work` (the sysconfig data names `root/cache` and the tree).
+    pub fn fake_build(root: &Path) -> (PathBuf, PathBuf) {
         let (build, tree) = (root.join("work/wasi"), root.join("work/trees/wasi"));
         let files = [
             (build.join("Misc/python-config.sh"), "prefix_build=\"/usr/local\"\n"),

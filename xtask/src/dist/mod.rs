@@ -138,6 +138,9 @@ pub fn rfc3339(seconds: u64) -> String {
 }
 
 #[cfg(test)]
+mod dist_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

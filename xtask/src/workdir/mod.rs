@@ -7,7 +7,8 @@
 //! WORK/trees/<series>/         the source as each patch series builds it: links to the source,
 //!                              patched files as real files (`native`: the build Python's, unpatched)
 //! WORK/build-python/           the native build Python
-//! WORK/<target>/               the target build: the interpreter, python.sh, run.json
+//! WORK/<target>/               the target build: the interpreter, python.sh, run.json and
+//!                              inputs.json (every input of the build: inputs.rs)
 //! WORK/emscripten/.emscripten  the emscripten config written for this work dir
 //! WORK/home/                   HOME of every build step
 //! WORK/logs/<step>.log         the full output of every step (the target's in logs/<target>/)
