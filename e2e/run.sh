@@ -293,8 +293,9 @@ npy() { (cd "$scratch" && env -i PATH="$(dirname "$node_bin"):$emdir/emscripten:
 # flags are the packaged interpreter's own, as a cross build of a wheel takes them.
 npy -c 'import sysconfig as s; v = s.get_config_var; emcc = lambda name: " ".join(["emcc"] + v(name).split()[1:]); print(" ".join([emcc("CC"), v("PY_CFLAGS"), v("CCSHARED"), "-I" + s.get_paths()["include"]])); print(emcc("BLDSHARED")); print(v("EXT_SUFFIX"))' >"$scratch/unpacked/vars.txt"
 mkdir -p "$scratch/unpacked/ext"
+cp xtask/src/cpython/xtask_ext.c "$scratch/unpacked/ext/"
 (cd "$scratch/unpacked/ext" && env -i PATH="$(dirname "$node_bin"):$emdir/emscripten:/usr/bin:/bin" EM_CONFIG="$scratch/em-work/emscripten/.emscripten" HOME="$scratch/unpacked" sh -ec "
-  $(sed -n 1p ../vars.txt) -c $PWD/xtask/src/cpython/xtask_ext.c -o xtask_ext.o
+  $(sed -n 1p ../vars.txt) -c xtask_ext.c -o xtask_ext.o
   $(sed -n 2p ../vars.txt) xtask_ext.o -o xtask_ext$(sed -n 3p ../vars.txt)") || fail "the side module does not build with the dist's sysconfig"
 out=$(cd "$scratch/unpacked/ext" && npy -c 'import sys; sys.path.insert(0, "."); import xtask_ext; print(xtask_ext.greet("dist"))')
 grep -q '^side module says hello to dist' <<<"$out" || fail "the side module built against the dist did not load: $out"
