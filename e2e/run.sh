@@ -278,7 +278,7 @@ include=$(py -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 [ "$include" = "$root/include/python3.13" ] || fail "sysconfig's include path is $include, not the dist's"
 [ "$(sh "$root/bin/python3.13-config" --includes | cut -d' ' -f1)" = "-I$root/include/python3.13" ] || fail "python3.13-config does not name the dist's headers"
 sdk=$(ls -d "$scratch"/cache/toolchains/wasi-sdk-*/ | head -1)
-"$sdk/bin/clang" --target=wasm32-wasip1 --sysroot="$sdk/share/wasi-sysroot" -I"$include" -c xtask/src/cpython/xtask_ext.c -o "$scratch/unpacked/xtask_ext.o" ||
+"$sdk/bin/clang" --sysroot="$sdk/share/wasi-sysroot" -I"$include" -c xtask/src/cpython/xtask_ext.c -o "$scratch/unpacked/xtask_ext.o" ||
   fail "the C extension does not compile against the dist's headers"
 echo "print(1) through bin/python3.13.wasmtime; sysconfig names $include; xtask_ext.c compiles against it"
 
@@ -290,14 +290,16 @@ emdir=$(ls -d "$scratch"/cache/toolchains/emscripten-*/ | head -1)
 npy() { (cd "$scratch" && env -i PATH="$(dirname "$node_bin"):$emdir/emscripten:/usr/bin:/bin" EM_CONFIG="$scratch/em-work/emscripten/.emscripten" "$nroot/bin/python3.13.node" "$@"); }
 [ "$(npy -c 'import sys; print(sys.prefix)')" = "$nroot" ] || fail "the node dist does not find its own prefix"
 # The compiler is named at its stable path (/xtask-toolchains/...): the pinned emcc on PATH stands in, the
-# flags are the packaged interpreter's own, as a cross build of a wheel takes them.
-npy -c 'import sysconfig as s; v = s.get_config_var; emcc = lambda name: " ".join(["emcc"] + v(name).split()[1:]); print(" ".join([emcc("CC"), v("PY_CFLAGS"), v("CCSHARED"), "-I" + s.get_paths()["include"]])); print(emcc("BLDSHARED")); print(v("EXT_SUFFIX"))' >"$scratch/unpacked/vars.txt"
+# flags are the packaged interpreter's own, as a cross build of a wheel takes them. An installed Python's
+# LDSHARED lacks the side-module flags on every line (configure sets them in the build tree's BLDSHARED
+# only), so they are added, as CPython's own Makefile adds them.
+npy -c 'import sysconfig as s; v = s.get_config_var; emcc = lambda name: " ".join(["emcc"] + v(name).split()[1:]); print(" ".join([emcc("CC"), v("PY_CFLAGS"), v("CCSHARED"), "-I" + s.get_paths()["include"]])); print(emcc("LDSHARED") + " -shared -sSIDE_MODULE=1"); print(v("EXT_SUFFIX"))' >"$scratch/unpacked/vars.txt"
 mkdir -p "$scratch/unpacked/ext"
 cp xtask/src/cpython/xtask_ext.c "$scratch/unpacked/ext/"
 (cd "$scratch/unpacked/ext" && env -i PATH="$(dirname "$node_bin"):$emdir/emscripten:/usr/bin:/bin" EM_CONFIG="$scratch/em-work/emscripten/.emscripten" HOME="$scratch/unpacked" sh -ec "
   $(sed -n 1p ../vars.txt) -c xtask_ext.c -o xtask_ext.o
   $(sed -n 2p ../vars.txt) xtask_ext.o -o xtask_ext$(sed -n 3p ../vars.txt)") || fail "the side module does not build with the dist's sysconfig"
-out=$(cd "$scratch/unpacked/ext" && npy -c 'import sys; sys.path.insert(0, "."); import xtask_ext; print(xtask_ext.greet("dist"))')
+out=$(npy -c 'import sys; sys.path.insert(0, sys.argv[1]); import xtask_ext; print(xtask_ext.greet("dist"))' "$scratch/unpacked/ext")
 grep -q '^side module says hello to dist' <<<"$out" || fail "the side module built against the dist did not load: $out"
 echo "$out"
 

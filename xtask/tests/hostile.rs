@@ -288,11 +288,8 @@ fn verify_says_in_one_line_what_is_not_a_dist() {
     let plain_tar = dir.path().join("plain.tar.xz");
     fs::write(&plain_tar, xz(&tar_of(&[("top/a", tar::EntryType::Regular, "", 0o644)]))).unwrap();
     let missing = dir.path().join("missing.tar.xz");
-    for (path, expected) in [
-        (&garbage, "is damaged"),
-        (&plain_tar, "has no SHA256SUMS"),
-        (&missing, "missing.tar.xz"),
-    ] {
+    for (path, expected) in [(&garbage, "is damaged"), (&plain_tar, "has no SHA256SUMS"), (&missing, "missing.tar.xz")]
+    {
         let out = xtask(&["verify", &path.display().to_string(), "--cache-dir", &cache], &[]);
         assert!(!out.status.success());
         let lines = error_lines(&out);

@@ -256,8 +256,11 @@ mod tests {
         assert!(read(&path, &[]).is_err());
     }
 
-    /// A tar.xz of (name, kind, link target) members, written raw (no checks of the tar crate's).
-    fn hostile(dir: &Path, members: &[(&str, tar::EntryType, &str)]) -> std::path::PathBuf {
+    /// A member of a hostile archive: name, kind, link target.
+    type Raw<'a> = (&'a str, tar::EntryType, &'a str);
+
+    /// A tar.xz of raw members, written without the tar crate's checks.
+    fn hostile(dir: &Path, members: &[Raw]) -> std::path::PathBuf {
         let path = dir.join("hostile.tar.xz");
         let mut tar = tar::Builder::new(xz2::write::XzEncoder::new(fs::File::create(&path).unwrap(), 1));
         for (name, kind, link) in members {
@@ -278,8 +281,11 @@ mod tests {
     #[test]
     fn hostile_archives_are_one_line_naming_the_member() {
         let dir = tempfile::tempdir().unwrap();
-        let cases: [(&[(&str, tar::EntryType, &str)], &str); 5] = [
-            (&[("top/a", tar::EntryType::Regular, ""), ("other/b", tar::EntryType::Regular, "")], "outside its top directory"),
+        let cases: [(&[Raw], &str); 5] = [
+            (
+                &[("top/a", tar::EntryType::Regular, ""), ("other/b", tar::EntryType::Regular, "")],
+                "outside its top directory",
+            ),
             (&[("top/../etc/passwd", tar::EntryType::Regular, "")], "`..`"),
             (&[("top/bin/x", tar::EntryType::Symlink, "/etc/passwd")], "leaves the package"),
             (&[("top/dev", tar::EntryType::Char, "")], "never has"),

@@ -100,7 +100,8 @@ fn parse_sums(text: &str, what: &str) -> anyhow::Result<BTreeMap<String, String>
     Ok(sums)
 }
 
-/// The members of an unpacked dist, as [`archive::read`] gives them.
+/// The members of an unpacked dist, as [`archive::read`] gives them. `__pycache__` directories
+/// are left out: the interpreter writes them when it runs from the directory.
 fn read_dir(root: &Path, keep: &[&str]) -> anyhow::Result<BTreeMap<String, Member>> {
     let mut members = BTreeMap::new();
     let mut stack = vec![(root.to_owned(), String::new())];
@@ -109,7 +110,9 @@ fn read_dir(root: &Path, keep: &[&str]) -> anyhow::Result<BTreeMap<String, Membe
             let entry = entry?;
             let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
             let kind = entry.file_type()?;
-            let member = if kind.is_dir() {
+            let member = if kind.is_dir() && entry.file_name() == "__pycache__" {
+                continue;
+            } else if kind.is_dir() {
                 stack.push((entry.path(), format!("{name}/")));
                 Member::Dir
             } else if kind.is_symlink() {
@@ -133,7 +136,8 @@ fn read_dir(root: &Path, keep: &[&str]) -> anyhow::Result<BTreeMap<String, Membe
     Ok(members)
 }
 
-/// The first member that differs between two dists (by path, then content), if any.
+/// The first member that differs between two dists, by path: a file of the package before the
+/// records that list it (SHA256SUMS, the SBOM, the provenance), which differ whenever it does.
 pub fn first_difference(a: &BTreeMap<String, Member>, b: &BTreeMap<String, Member>) -> Option<String> {
     let strip = |m: &Member| match m {
         Member::File { sha256, .. } => format!("file {sha256}"),
@@ -141,7 +145,10 @@ pub fn first_difference(a: &BTreeMap<String, Member>, b: &BTreeMap<String, Membe
         Member::Link(to) => format!("link to {to}"),
     };
     let names: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-    names.into_iter().find_map(|name| {
+    let records = [SUMS, SBOM, PROVENANCE];
+    let (payload, listed): (Vec<&String>, Vec<&String>) =
+        names.into_iter().partition(|n| !records.contains(&n.as_str()));
+    payload.into_iter().chain(listed).find_map(|name| {
         let (left, right) = (a.get(name).map(strip), b.get(name).map(strip));
         (left != right).then(|| {
             let show = |side: Option<String>| side.unwrap_or_else(|| "absent".into());

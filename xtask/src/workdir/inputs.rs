@@ -125,12 +125,11 @@ impl PathMap {
         )
     }
 
-    /// The compiler flags: `-ffile-prefix-map=HOST=STABLE`, the longest host last (compilers
-    /// apply the last map that matches).
+    /// The compiler flags: `-ffile-prefix-map=HOST=STABLE`, in a fixed order (the flags end up
+    /// in the sysconfig data, so their order may not depend on the paths): the work dir, the
+    /// cache, then the directories inside it, as compilers apply the last map that matches.
     pub fn prefix_map_flags(&self) -> Vec<String> {
-        let mut maps = self.longest_first();
-        maps.reverse();
-        maps.iter().map(|m| format!("-ffile-prefix-map={}={}", m.host.display(), m.stable)).collect()
+        self.0.iter().rev().map(|m| format!("-ffile-prefix-map={}={}", m.host.display(), m.stable)).collect()
     }
 
     fn longest_first(&self) -> Vec<&StablePath> {
