@@ -9,7 +9,7 @@ use crate::patches::Patch;
 use crate::selection::patches_dir;
 use crate::source::SourceTree;
 use crate::target::Target;
-use crate::workdir::{BuildInputs, PatchPin, PathMap, Pin, SourceInput, WorkDir, NATIVE_SERIES};
+use crate::workdir::{BuildInputs, EpochFrom, PatchPin, PathMap, Pin, SourceInput, WorkDir, NATIVE_SERIES};
 use crate::{run, source, toolchains};
 
 impl flags::Bootstrap {
@@ -67,10 +67,10 @@ impl flags::Bootstrap {
         let epoch_from = match (self.source_date_epoch, source.is_checkout()) {
             (Some(epoch), _) => {
                 source.source_date_epoch = epoch;
-                "flag"
+                EpochFrom::Flag
             }
-            (None, true) => "commit",
-            (None, false) => "release",
+            (None, true) => EpochFrom::Commit,
+            (None, false) => EpochFrom::Release,
         };
         let line = source.line.to_string();
         let profile = crate::line::profile(source.line)?;
@@ -118,7 +118,7 @@ impl flags::Bootstrap {
                 false => SourceInput::Release(Box::new(Pin::of(&source_artifact(context, &source)?))),
             },
             source_date_epoch: source.source_date_epoch,
-            epoch_from: epoch_from.into(),
+            epoch_from,
             machine: machine.into(),
             toolchain: vec![Pin::of(&pins.compiler), Pin::of(&pins.runner)],
             unpinned: overrides.given(),

@@ -11,7 +11,7 @@ use crate::process::{system_env, Cmd};
 use crate::selection::patches_dir;
 use crate::target::{self, Target};
 use crate::text::printable;
-use crate::workdir::{Pin, SourceInput};
+use crate::workdir::{EpochFrom, Pin, SourceInput};
 
 impl flags::Verify {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
@@ -101,7 +101,11 @@ impl flags::Verify {
         let patches = patches_dir(context, self.patches.as_deref());
         let mut bootstrap =
             vec!["bootstrap".to_owned(), "--no-test".into(), "--patches".into(), patches.display().to_string()];
-        bootstrap.extend(["--source-date-epoch".to_owned(), external.source_date_epoch.to_string()]);
+        // The epoch is given again only where a flag gave it: from a release or a commit, the
+        // rebuild derives the same one itself, and the provenance says where it came from.
+        if definition.internal.epoch_from == EpochFrom::Flag {
+            bootstrap.extend(["--source-date-epoch".to_owned(), external.source_date_epoch.to_string()]);
+        }
         bootstrap.extend(external.configure_args.iter().map(|arg| format!("--configure-arg={arg}")));
         let dist = vec!["dist".to_owned(), "--out".into(), out.display().to_string()];
         for command in [bootstrap, dist] {

@@ -8,7 +8,7 @@ use fs_err as fs;
 use super::layout::tests::fake_build;
 use super::{package, verify, Packaged};
 use crate::target::WASI;
-use crate::workdir::{BuildInputs, PatchPin, PathMap, Pin, RunRecord, RunnerCommand, SourceInput, WorkDir};
+use crate::workdir::{BuildInputs, EpochFrom, PatchPin, PathMap, Pin, RunRecord, RunnerCommand, SourceInput, WorkDir};
 
 fn pin(component: &str) -> Pin {
     Pin {
@@ -44,7 +44,7 @@ fn dist_under(root: &Path) -> Packaged {
         version: "3.13.5".into(),
         source: SourceInput::Release(Box::new(pin("cpython"))),
         source_date_epoch: 1_749_653_352,
-        epoch_from: "release".into(),
+        epoch_from: EpochFrom::Release,
         machine: "x86_64-linux".into(),
         toolchain: vec![pin("wasi-sdk"), pin("wasmtime")],
         unpinned: vec![],

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::Described;
-use crate::workdir::{Pin, SourceInput};
+use crate::workdir::{EpochFrom, Pin, SourceInput};
 
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
 pub const PREDICATE_TYPE: &str = "https://slsa.dev/provenance/v1";
@@ -59,6 +59,8 @@ pub struct Predicate {
 pub struct BuildDefinition {
     #[serde(rename = "externalParameters")]
     pub external: External,
+    #[serde(rename = "internalParameters")]
+    pub internal: Internal,
     #[serde(rename = "resolvedDependencies")]
     pub resolved: Vec<Resolved>,
 }
@@ -73,6 +75,12 @@ pub struct External {
     pub configure_args: Vec<String>,
     #[serde(rename = "sourceDateEpoch")]
     pub source_date_epoch: u64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Internal {
+    #[serde(rename = "sourceDateEpochFrom")]
+    pub epoch_from: EpochFrom,
 }
 
 #[derive(Debug, Deserialize)]

@@ -145,9 +145,11 @@ pub fn first_difference(a: &BTreeMap<String, Member>, b: &BTreeMap<String, Membe
         Member::Link(to) => format!("link to {to}"),
     };
     let names: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-    let records = [SUMS, SBOM, PROVENANCE];
-    let (payload, listed): (Vec<&String>, Vec<&String>) =
+    // SHA256SUMS last: it differs whenever the SBOM or the provenance does.
+    let records = [SBOM, PROVENANCE, SUMS];
+    let (payload, mut listed): (Vec<&String>, Vec<&String>) =
         names.into_iter().partition(|n| !records.contains(&n.as_str()));
+    listed.sort_by_key(|name| records.iter().position(|r| r == name));
     payload.into_iter().chain(listed).find_map(|name| {
         let (left, right) = (a.get(name).map(strip), b.get(name).map(strip));
         (left != right).then(|| {

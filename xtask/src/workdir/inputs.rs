@@ -18,9 +18,7 @@ pub struct BuildInputs {
     pub version: String,
     pub source: SourceInput,
     pub source_date_epoch: u64,
-    /// Where the epoch came from: `release` (the tarball's configure), `commit` (the checkout's
-    /// last commit) or `flag` (--source-date-epoch).
-    pub epoch_from: String,
+    pub epoch_from: EpochFrom,
     /// The machine that built it, as the manifest's `host` field names it.
     pub machine: String,
     /// The compiler and the runner, in that order; a tool given on the command line instead of
@@ -34,6 +32,18 @@ pub struct BuildInputs {
     pub configure_args: Vec<String>,
     /// The host directories the build saw and their stable names (never shipped).
     pub paths: PathMap,
+}
+
+/// Where SOURCE_DATE_EPOCH came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EpochFrom {
+    /// The release tarball's `configure` mtime.
+    Release,
+    /// The checkout's last commit (its `configure` mtime outside git).
+    Commit,
+    /// `--source-date-epoch`.
+    Flag,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,7 +230,7 @@ mod tests {
             version: "3.13.5".into(),
             source: SourceInput::Checkout { commit: Some("c0ffee".into()) },
             source_date_epoch: 1,
-            epoch_from: "commit".into(),
+            epoch_from: EpochFrom::Commit,
             machine: "x86_64-linux".into(),
             toolchain: vec![pin.clone()],
             unpinned: vec![],

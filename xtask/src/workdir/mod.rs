@@ -24,7 +24,7 @@ use anyhow::Context;
 use crate::files;
 use crate::process::{shell_join, system_env, Env};
 use crate::target::Target;
-pub use inputs::{BuildInputs, PatchPin, PathMap, Pin, SourceInput};
+pub use inputs::{BuildInputs, EpochFrom, PatchPin, PathMap, Pin, SourceInput};
 pub use record::{DirMap, DirSyntax, RunRecord, RunnerCommand};
 
 mod inputs;
