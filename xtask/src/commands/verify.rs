@@ -4,7 +4,7 @@ use anyhow::{bail, Context as _};
 
 use crate::context::Context;
 use crate::dist::provenance::{External, Role, Statement};
-use crate::dist::verify;
+use crate::dist::{self, verify};
 use crate::files::{remove_tree_if_exists, sha256_file, write_atomic};
 use crate::flags;
 use crate::process::{system_env, Cmd};
@@ -21,8 +21,17 @@ impl flags::Verify {
         if !self.rebuild {
             return Ok(());
         }
+        let built_by = verified.statement.tool_commit().unwrap_or_default().to_owned();
+        let whole = built_by == dist::TOOL_COMMIT;
+        if !whole {
+            eprintln!(
+                "verify: the dist was built by this tool at commit {}, this is {}: its provenance names the tool, so the package's files are compared, not the archive",
+                printable(if built_by.is_empty() { "unknown" } else { &built_by }),
+                if dist::TOOL_COMMIT.is_empty() { "unknown" } else { dist::TOOL_COMMIT }
+            );
+        }
         let rebuilt = self.rebuild(context, &verified.statement, &verified.stem)?;
-        compare(&path, &rebuilt)
+        compare(&path, &rebuilt, whole)
     }
 
     /// Builds the dist again in the scratch dir, from the provenance's pins, with a child run of
@@ -172,17 +181,27 @@ fn overlay_text(pins: &[&Pin]) -> anyhow::Result<String> {
 
 /// The rebuilt archive against the original (an archive: byte for byte; a directory: file by
 /// file).
-fn compare(original: &Path, rebuilt: &Path) -> anyhow::Result<()> {
-    let same = match std::fs::metadata(original)?.is_dir() {
-        true => verify::members(original)? == verify::members(rebuilt)?,
-        false => sha256_file(original)? == sha256_file(rebuilt)?,
+/// `whole`: the same tool built both, so the archives themselves must be equal; otherwise every
+/// file of the package but the provenance (and SHA256SUMS, which lists it).
+fn compare(original: &Path, rebuilt: &Path, whole: bool) -> anyhow::Result<()> {
+    let (mut a, mut b) = (verify::members(original)?, verify::members(rebuilt)?);
+    let same = match (whole, std::fs::metadata(original)?.is_dir()) {
+        (true, false) => sha256_file(original)? == sha256_file(rebuilt)?,
+        (true, true) => a == b,
+        (false, _) => {
+            for name in [dist::PROVENANCE, dist::SUMS] {
+                a.remove(name);
+                b.remove(name);
+            }
+            a == b
+        }
     };
     if same {
-        eprintln!("verify: rebuilt bit for bit: {}", rebuilt.display());
+        let how = if whole { "bit for bit" } else { "file for file, the provenance apart" };
+        eprintln!("verify: rebuilt {how}: {}", rebuilt.display());
         return Ok(());
     }
-    let first = verify::first_difference(&verify::members(original)?, &verify::members(rebuilt)?)
-        .unwrap_or_else(|| "the same files, archived differently".into());
+    let first = verify::first_difference(&a, &b).unwrap_or_else(|| "the same files, archived differently".into());
     let hint = match Path::new("/usr/bin/diffoscope").exists() {
         true => format!("diffoscope {} {}", original.display(), rebuilt.display()),
         false => "install Debian's diffoscope for a readable diff".into(),

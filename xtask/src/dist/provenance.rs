@@ -98,6 +98,15 @@ pub struct Annotations {
     pub pin: Option<Pin>,
 }
 
+impl Statement {
+    /// The commit of this tool that built the dist, as its `tool` dependency names it.
+    pub fn tool_commit(&self) -> Option<&str> {
+        let resolved = &self.predicate.build_definition.resolved;
+        let tool = resolved.iter().find(|r| r.annotations.role == Role::Tool)?;
+        tool.digest.get("gitCommit")?.as_str()
+    }
+}
+
 /// The statement of a dist whose files are `subjects` (path, sha256).
 pub fn statement(d: &Described, subjects: &[(String, String)]) -> Value {
     let inputs = d.inputs;
