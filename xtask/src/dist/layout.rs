@@ -84,7 +84,8 @@ fn installed(package: Package, s: &Sources, out: &mut Out) -> anyhow::Result<()>
     let lib = format!("lib/{py}");
     let rewritten = |path: &Path| -> anyhow::Result<Vec<u8>> {
         let text = fs::read_to_string(path).with_context(|| format!("package {}", path.display()))?;
-        Ok(s.paths.rewrite(&text).into_bytes())
+        let python = path.extension().is_some_and(|e| e == "py");
+        Ok(if python { s.paths.rewrite_python(&text) } else { s.paths.rewrite(&text) }.into_bytes())
     };
 
     out.bytes(format!("bin/{py}-config"), rewritten(&s.build.join("Misc/python-config.sh"))?, true);

@@ -162,6 +162,39 @@ impl PathMap {
     }
 }
 
+impl PathMap {
+    /// [`PathMap::rewrite`] of Python source as pprint writes it (`_sysconfigdata` up to 3.12):
+    /// pprint cuts a long string into adjacent literals at a width, and where it cut depended on
+    /// the host paths' lengths, so each run of adjacent literals is joined into one first.
+    pub fn rewrite_python(&self, text: &str) -> String {
+        self.rewrite(&join_adjacent_literals(text))
+    }
+}
+
+/// Joins a line ending in a string literal's closing quote to the next line when that one,
+/// indented, opens a literal with the same quote: `'ab'` + `'cd'` is `'abcd'`.
+fn join_adjacent_literals(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut lines = text.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
+        let mut line = line.to_owned();
+        loop {
+            let body = line.trim_end_matches('\n');
+            let Some(quote) = body.chars().last().filter(|c| *c == '\'' || *c == '"') else { break };
+            let Some(next) = lines.peek() else { break };
+            let rest = next.trim_start();
+            let indented = rest.len() < next.len();
+            if !indented || !rest.starts_with(quote) || body.trim_start().starts_with('#') {
+                break;
+            }
+            line = format!("{}{}", &body[..body.len() - 1], &rest[1..]);
+            lines.next();
+        }
+        out.push_str(&line);
+    }
+    out
+}
+
 /// Replaces `from` by `to` where it is followed by the end of a path component.
 fn replace_path(text: &str, from: &str, to: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -208,6 +241,18 @@ mod tests {
             flags.last().unwrap(),
             "-ffile-prefix-map=/home/u/work-cache/toolchains/wasi-sdk-24=/xtask-toolchains"
         );
+    }
+
+    #[test]
+    fn pprints_cuts_are_joined_whatever_the_paths_lengths() {
+        let short = "build_time_vars = {'A': '-g '\n              '-I/home/u/work/x',\n 'B': \"it's\"}\n";
+        let joined = map().rewrite_python(short);
+        assert_eq!(joined, "build_time_vars = {'A': '-g -I/xtask-work/x',\n 'B': \"it's\"}\n");
+        let long = "build_time_vars = {'A': '-g -I/home/u/work/x',\n 'B': \"it's\"}\n";
+        assert_eq!(map().rewrite_python(long), joined);
+        // A different quote is another literal: left alone.
+        let mixed = "x = ('a'\n     \"b\")\n";
+        assert_eq!(map().rewrite_python(mixed), mixed);
     }
 
     #[test]

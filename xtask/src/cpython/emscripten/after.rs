@@ -124,7 +124,7 @@ impl AfterMake<'_> {
         for file in web::sysconfigdata(&self.work.target_build)? {
             let text = fs_err::read_to_string(&file)?;
             let copy = dir.join(web::name_of(&file));
-            files::write_atomic(&copy, self.paths.rewrite(&text))?;
+            files::write_atomic(&copy, self.paths.rewrite_python(&text))?;
             stable.push(copy);
         }
         Ok(stable)
