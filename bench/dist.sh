@@ -24,7 +24,7 @@ target/debug/xtask dist --target wasi --work-dir "$work" --cache-dir "$cache" --
 archive=$(ls "$scratch"/x/*.tar.xz)
 top=$(basename "$archive" .tar.xz)
 mkdir -p "$scratch/tree" && tar -xJf "$archive" -C "$scratch/tree"
-epoch=$(tar -tvJf "$archive" | head -1 | awk '{print $4" "$5}')
+epoch=@$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["predicate"]["buildDefinition"]["externalParameters"]["sourceDateEpoch"])' "$scratch/tree/$top/provenance.intoto.json")
 
 for i in $(seq "$runs"); do
   t0=$(now)
