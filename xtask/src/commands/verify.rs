@@ -184,18 +184,20 @@ fn overlay_text(pins: &[&Pin]) -> anyhow::Result<String> {
 /// `whole`: the same tool built both, so the archives themselves must be equal; otherwise every
 /// file of the package but the provenance (and SHA256SUMS, which lists it).
 fn compare(original: &Path, rebuilt: &Path, whole: bool) -> anyhow::Result<()> {
+    let archives = !std::fs::metadata(original)?.is_dir();
+    if whole && archives && sha256_file(original)? == sha256_file(rebuilt)? {
+        eprintln!("verify: rebuilt bit for bit: {}", rebuilt.display());
+        return Ok(());
+    }
     let (mut a, mut b) = (verify::members(original)?, verify::members(rebuilt)?);
-    let same = match (whole, std::fs::metadata(original)?.is_dir()) {
-        (true, false) => sha256_file(original)? == sha256_file(rebuilt)?,
-        (true, true) => a == b,
-        (false, _) => {
-            for name in [dist::PROVENANCE, dist::SUMS] {
-                a.remove(name);
-                b.remove(name);
-            }
-            a == b
+    if !whole {
+        for name in [dist::PROVENANCE, dist::SUMS] {
+            a.remove(name);
+            b.remove(name);
         }
-    };
+    }
+    // Archives that differ as files are a difference even when their members read the same.
+    let same = !(whole && archives) && a == b;
     if same {
         let how = if whole { "bit for bit" } else { "file for file, the provenance apart" };
         eprintln!("verify: rebuilt {how}: {}", rebuilt.display());

@@ -30,34 +30,22 @@ pub fn license(component: &str) -> &'static str {
 /// files it describes.
 pub fn document(d: &Described, namespace_digest: &str) -> Value {
     let inputs = d.inputs;
-    let mut packages = vec![json!({
-        "SPDXID": "SPDXRef-PACKAGE-dist",
-        "name": d.stem,
-        "versionInfo": inputs.version,
-        "downloadLocation": "NOASSERTION",
-        "filesAnalyzed": false,
-        "licenseConcluded": "NOASSERTION",
-        "licenseDeclared": license("cpython"),
-        "copyrightText": "NOASSERTION",
-        "primaryPackagePurpose": "APPLICATION",
-        "comment": format!("CPython {} for {}, built by cpython-wasm-xtask", inputs.version, inputs.target.name),
-    })];
+    let mut dist = entry("SPDXRef-PACKAGE-dist", &d.stem, "NOASSERTION", license("cpython"), "APPLICATION");
+    dist["versionInfo"] = json!(inputs.version);
+    dist["comment"] =
+        json!(format!("CPython {} for {}, built by cpython-wasm-xtask", inputs.version, inputs.target.name));
+    let mut packages = vec![dist];
     let mut relationships = vec![relation("SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-PACKAGE-dist")];
 
     let cpython = match &inputs.source {
         SourceInput::Release(pin) => package("SPDXRef-PACKAGE-cpython", pin),
-        SourceInput::Checkout { commit } => json!({
-            "SPDXID": "SPDXRef-PACKAGE-cpython",
-            "name": "cpython",
-            "versionInfo": inputs.version,
-            "downloadLocation": "NOASSERTION",
-            "filesAnalyzed": false,
-            "licenseConcluded": "NOASSERTION",
-            "licenseDeclared": license("cpython"),
-            "copyrightText": "NOASSERTION",
-            "primaryPackagePurpose": "SOURCE",
-            "comment": format!("a checkout, commit {}", commit.as_deref().unwrap_or("unknown (not a git work tree)")),
-        }),
+        SourceInput::Checkout { commit } => {
+            let mut checkout = entry("SPDXRef-PACKAGE-cpython", "cpython", "NOASSERTION", license("cpython"), "SOURCE");
+            checkout["versionInfo"] = json!(inputs.version);
+            let commit = commit.as_deref().unwrap_or("unknown (not a git work tree)");
+            checkout["comment"] = json!(format!("a checkout, commit {commit}"));
+            checkout
+        }
     };
     packages.push(cpython);
     relationships.push(relation("SPDXRef-PACKAGE-dist", "GENERATED_FROM", "SPDXRef-PACKAGE-cpython"));
@@ -73,18 +61,10 @@ pub fn document(d: &Described, namespace_digest: &str) -> Value {
     }
     for (index, patch) in inputs.patches.iter().enumerate() {
         let id = format!("SPDXRef-PACKAGE-patch-{}", index + 1);
-        packages.push(json!({
-            "SPDXID": id,
-            "name": patch.name,
-            "downloadLocation": "NOASSERTION",
-            "filesAnalyzed": false,
-            "checksums": [{"algorithm": "SHA256", "checksumValue": patch.sha256}],
-            "licenseConcluded": "NOASSERTION",
-            "licenseDeclared": "NOASSERTION",
-            "copyrightText": "NOASSERTION",
-            "primaryPackagePurpose": "SOURCE",
-            "comment": format!("a patch of this tool's series for CPython {} (patches/{}/)", d.line, d.line),
-        }));
+        let mut entry = entry(&id, &patch.name, "NOASSERTION", "NOASSERTION", "SOURCE");
+        entry["checksums"] = sha256(&patch.sha256);
+        entry["comment"] = json!(format!("a patch of this tool's series for CPython {} (patches/{}/)", d.line, d.line));
+        packages.push(entry);
         relationships.push(relation(&id, "PATCH_APPLIED", "SPDXRef-PACKAGE-cpython"));
     }
     json!({
@@ -102,21 +82,34 @@ pub fn document(d: &Described, namespace_digest: &str) -> Value {
     })
 }
 
-fn package(id: &str, pin: &Pin) -> Value {
-    let purl = format!("pkg:generic/{}@{}?download_url={}", pin.component, pin.version, pin.url);
+/// The fields every package of the document has; callers add version, checksums and comments.
+fn entry(id: &str, name: &str, location: &str, license: &str, purpose: &str) -> Value {
     json!({
         "SPDXID": id,
-        "name": pin.component,
-        "versionInfo": pin.version,
-        "downloadLocation": pin.url,
+        "name": name,
+        "downloadLocation": location,
         "filesAnalyzed": false,
-        "checksums": [{"algorithm": "SHA256", "checksumValue": pin.sha256}],
         "licenseConcluded": "NOASSERTION",
-        "licenseDeclared": license(&pin.component),
+        "licenseDeclared": license,
         "copyrightText": "NOASSERTION",
-        "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": purl}],
-        "primaryPackagePurpose": if pin.component == "cpython" { "SOURCE" } else { "LIBRARY" },
+        "primaryPackagePurpose": purpose,
     })
+}
+
+fn sha256(digest: &str) -> Value {
+    json!([{"algorithm": "SHA256", "checksumValue": digest}])
+}
+
+/// A pinned input: its download location, version, sha256, license and purl.
+fn package(id: &str, pin: &Pin) -> Value {
+    let purpose = if pin.component == "cpython" { "SOURCE" } else { "LIBRARY" };
+    let mut package = entry(id, &pin.component, &pin.url, license(&pin.component), purpose);
+    package["versionInfo"] = json!(pin.version);
+    package["checksums"] = sha256(&pin.sha256);
+    let purl = format!("pkg:generic/{}@{}?download_url={}", pin.component, pin.version, pin.url);
+    package["externalRefs"] =
+        json!([{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": purl}]);
+    package
 }
 
 fn relation(a: &str, kind: &str, b: &str) -> Value {

@@ -27,10 +27,7 @@ pub struct Verified {
 pub fn verify(path: &Path) -> anyhow::Result<Verified> {
     let what = format!("the dist {}", path.display());
     let keep = [SUMS, PROVENANCE, SBOM];
-    let (stem, members) = match fs::metadata(path)?.is_dir() {
-        true => (path.file_name().unwrap_or_default().to_string_lossy().into_owned(), read_dir(path, &keep)?),
-        false => archive::read(path, &keep)?,
-    };
+    let (stem, members) = read(path, &keep)?;
     let bytes_of = |name: &str| match members.get(name) {
         Some(Member::File { bytes: Some(bytes), .. }) => Ok(bytes.clone()),
         _ => bail!("{what} has no {name}: it was not made by `cargo xtask dist`, or was changed after"),
@@ -161,8 +158,14 @@ pub fn first_difference(a: &BTreeMap<String, Member>, b: &BTreeMap<String, Membe
 
 /// The members of the archive or directory at `path`.
 pub fn members(path: &Path) -> anyhow::Result<BTreeMap<String, Member>> {
+    Ok(read(path, &[])?.1)
+}
+
+/// The top directory's name and the members of the archive or directory at `path`, the files
+/// named in `keep` with their bytes.
+fn read(path: &Path, keep: &[&str]) -> anyhow::Result<(String, BTreeMap<String, Member>)> {
     match fs::metadata(path)?.is_dir() {
-        true => read_dir(path, &[]),
-        false => Ok(archive::read(path, &[])?.1),
+        true => Ok((path.file_name().unwrap_or_default().to_string_lossy().into_owned(), read_dir(path, keep)?)),
+        false => archive::read(path, keep),
     }
 }
