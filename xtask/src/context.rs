@@ -20,6 +20,9 @@ use crate::process::Env;
 pub struct Context {
     pub workspace: PathBuf,
     pub manifest: Manifest,
+    /// The manifest file and the overlays, in order (`pin` writes the last of them).
+    pub manifest_file: PathBuf,
+    pub overlays: Vec<PathBuf>,
     pub fetch: FetchSettings,
     pub message_format: MessageFormat,
     /// The machine this runs on, as the manifest's `host` field names it (`x86_64-linux`).
@@ -37,11 +40,19 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn from_flags(global: &Global, env: BTreeMap<String, String>) -> anyhow::Result<Context> {
+    /// With `missing_overlay_ok`, an overlay that does not exist yet reads as empty.
+    pub fn from_flags(
+        global: &Global,
+        env: BTreeMap<String, String>,
+        missing_overlay_ok: bool,
+    ) -> anyhow::Result<Context> {
         let workspace = workspace_root();
         let manifest_path = global.manifest.clone().unwrap_or_else(|| workspace.join("sdk-manifest.toml"));
         let mut manifest = Manifest::load(&manifest_path)?;
         for overlay in &global.overlay {
+            if missing_overlay_ok && !overlay.exists() {
+                continue;
+            }
             manifest.apply_overlay(Manifest::load(overlay)?);
         }
         let cache_root = match &global.cache_dir {
@@ -59,6 +70,8 @@ impl Context {
         Ok(Context {
             workspace,
             manifest,
+            manifest_file: absolute(&manifest_path),
+            overlays: global.overlay.iter().map(|o| absolute(o)).collect(),
             fetch,
             message_format: global.message_format,
             machine: machine_triple(),

@@ -106,6 +106,53 @@ pub enum Command {
     /// Check a dist archive (or its unpacked directory) against its SHA256SUMS and provenance;
     /// with --rebuild, build it again from the provenance's pins and compare
     Verify(Verify),
+    /// Add or update manifest entries from each publisher's own checksum record (emsdk's
+    /// revisions.bzl, Node's SHASUMS256.txt, GitHub's release digests, python.org's Sigstore
+    /// bundles, the libraries' download pages); each file is downloaded once and checked against
+    /// its record before anything is written
+    Pin(Pin),
+}
+
+#[derive(Debug, Args)]
+pub struct Pin {
+    /// The component: cpython, emscripten, node, wasi-sdk, wasmtime, zlib, bzip2, libffi,
+    /// mpdecimal or sqlite
+    #[arg(value_enum, required_unless_present = "from_tree")]
+    pub component: Option<crate::pin::Component>,
+
+    /// Its version (`6.0.8`, `24.19.0`, `34` for a WASI SDK, `3.12.14`)
+    #[arg(required_unless_present = "from_tree")]
+    pub version: Option<String>,
+
+    /// Pin what a CPython checkout's Platforms/*/config.toml names (emscripten version, Node and
+    /// WASI SDK majors) and the manifest lacks for the hosts asked for
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["component", "version"])]
+    pub from_tree: Option<PathBuf>,
+
+    /// A host to pin a toolchain for: x86_64-linux, aarch64-linux, x86_64-macos, aarch64-macos,
+    /// or `all`; repeatable [default: this machine]
+    #[arg(long = "host", value_name = "HOST")]
+    pub hosts: Vec<String>,
+
+    /// A CPython line (X.Y) the entry serves; repeatable [default: those of the entry of the same
+    /// name, or the tree's line]
+    #[arg(long, value_name = "X.Y")]
+    pub python: Vec<String>,
+
+    /// The emsdk tag or commit whose records are read [default: the emscripten version, which
+    /// emsdk tags]
+    #[arg(long, value_name = "REF")]
+    pub emsdk_ref: Option<String>,
+
+    /// Pin a file its publisher gives no checksum for, by the sha256 of the bytes downloaded now;
+    /// the entry's `record` says so
+    #[arg(long)]
+    pub trust_download: bool,
+
+    /// Replace a publisher's base URL (emsdk, emscripten-builds, nodejs, github-api, python, zlib,
+    /// sourceware, bytereef, sqlite): for a proxy of the publisher, or a test server; repeatable
+    #[arg(long = "record-base", value_name = "NAME=URL", env = "XTASK_RECORD_BASES", value_delimiter = ',')]
+    pub record_bases: Vec<String>,
 }
 
 #[derive(Debug, Args)]

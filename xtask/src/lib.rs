@@ -1,7 +1,7 @@
 //! `cargo xtask`: builds CPython for WebAssembly from pinned, verified inputs.
 //!
 //! The stages, in pipeline order (docs/architecture.md):
-//! manifest → fetch → source → patches → toolchains → deps → cpython → dist → run.
+//! manifest (and pin, which writes it) → fetch → source → patches → toolchains → deps → cpython → dist → run.
 //! Beneath them: process (every external command), files, once (install once), target and
 //! line (targets and CPython lines as data), text (outside text made printable), bundle
 //! (bundle.json) and workdir (the work dir and run record). Above them: the edge (flags,
@@ -19,6 +19,7 @@ mod selection;
 
 // The stages, in pipeline order.
 pub mod manifest;
+mod pin;
 pub mod fetch;
 mod source;
 mod patches;
@@ -67,7 +68,9 @@ pub fn main() -> ExitCode {
 
 /// Runs the command; returns the process's exit status (`run` hands up the interpreter's).
 fn run(flags: flags::Xtask, env: std::collections::BTreeMap<String, String>) -> anyhow::Result<ExitCode> {
-    let context = context::Context::from_flags(&flags.global, env)?;
+    // `pin --overlay NEW` writes the overlay it names, so it may not exist yet.
+    let writes_overlay = matches!(flags.command, flags::Command::Pin(_));
+    let context = context::Context::from_flags(&flags.global, env, writes_overlay)?;
     let done = match flags.command {
         flags::Command::Run(cmd) => return cmd.run(&context),
         flags::Command::Fetch(cmd) => cmd.run(&context),
@@ -78,6 +81,7 @@ fn run(flags: flags::Xtask, env: std::collections::BTreeMap<String, String>) -> 
         flags::Command::Serve(cmd) => cmd.run(&context),
         flags::Command::Dist(cmd) => cmd.run(&context),
         flags::Command::Verify(cmd) => cmd.run(&context),
+        flags::Command::Pin(cmd) => cmd.run(&context),
     };
     done.map(|()| ExitCode::SUCCESS)
 }

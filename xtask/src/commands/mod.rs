@@ -6,6 +6,7 @@ mod dist;
 mod fetch;
 mod mirror;
 mod patch;
+mod pin;
 mod run;
 mod serve;
 mod test;

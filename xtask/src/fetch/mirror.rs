@@ -80,6 +80,7 @@ mod tests {
             python: vec![],
             strip: None,
             format: ArchiveFormat::TarGz,
+            record: None,
             origin: PathBuf::new(),
         }
     }

@@ -50,7 +50,14 @@ pub(super) fn artifact(raw: RawArtifact, file: &Path) -> Result<Artifact, FieldE
             ));
         }
     }
+    if let Some(record) = &raw.record {
+        let text = record.get_ref();
+        if text.len() > 400 || text.chars().any(char::is_control) {
+            return Err(field_error(record.span(), "record", "one line of at most 400 bytes".into()));
+        }
+    }
     Ok(Artifact {
+        record: raw.record.map(Spanned::into_inner),
         component: raw.component.map(Spanned::into_inner).unwrap_or_else(|| name.clone()),
         version: raw.version.into_inner(),
         url: url.clone(),

@@ -12,9 +12,11 @@ use toml::Spanned;
 
 mod check;
 mod format;
+mod write;
 
 pub use check::check_url;
 pub use format::ArchiveFormat;
+pub use write::{entries_text, upsert};
 
 pub const SCHEMA: u32 = 1;
 
@@ -36,6 +38,8 @@ pub struct Artifact {
     /// The single top-level directory of the archive, removed on extraction.
     pub strip: Option<String>,
     pub format: ArchiveFormat,
+    /// Where the sha256 came from (`emsdk bazel/revisions.bzl @<commit>`), as `pin` wrote it.
+    pub record: Option<String>,
     /// The manifest or overlay file that defined this entry.
     pub origin: PathBuf,
 }
@@ -114,6 +118,7 @@ pub(super) struct RawArtifact {
     pub(super) python: Vec<Spanned<String>>,
     pub(super) strip: Option<Spanned<String>>,
     pub(super) format: Option<Spanned<String>>,
+    pub(super) record: Option<Spanned<String>>,
 }
 
 impl Manifest {

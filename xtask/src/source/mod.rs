@@ -3,7 +3,7 @@
 
 mod checkout;
 mod fingerprint;
-mod pins;
+pub mod pins;
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -16,7 +16,7 @@ use crate::manifest::{Artifact, Manifest};
 use crate::once::Slot;
 use crate::process::Env;
 use crate::workdir::WorkDir;
-pub use checkout::IDENTITY as CHECKOUT;
+pub use checkout::{version_of, IDENTITY as CHECKOUT};
 pub use fingerprint::{fingerprint, not_source};
 pub use pins::{LibraryPin, TreePins};
 
