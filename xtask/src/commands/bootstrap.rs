@@ -77,8 +77,8 @@ impl flags::Bootstrap {
 
         let (native, tree, series) = self.trees(context, target, &source, &work)?;
 
-        let pins = toolchains::pins(manifest, machine, target.toolchain, &source)?;
         let overrides = self.selection.overrides(context);
+        let pins = toolchains::pins(manifest, machine, target.toolchain, &source, &overrides)?;
         let toolchain = toolchains::open(target.toolchain, &pins, &overrides, &fetcher, &work, &line)?;
 
         let compiler = toolchain.compiler(&tool_env);
@@ -120,7 +120,7 @@ impl flags::Bootstrap {
             source_date_epoch: source.source_date_epoch,
             epoch_from,
             machine: machine.into(),
-            toolchain: vec![Pin::of(&pins.compiler), Pin::of(&pins.runner)],
+            toolchain: [&pins.compiler, &pins.runner].into_iter().flatten().map(Pin::of).collect(),
             unpinned: overrides.given(),
             libraries: libraries.iter().map(|library| Pin::of(&library.artifact)).collect(),
             patches: series.iter().map(|p| PatchPin { name: p.name.clone(), sha256: p.sha256.clone() }).collect(),

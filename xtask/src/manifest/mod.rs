@@ -220,7 +220,7 @@ impl Manifest {
     pub fn component(&self, component: &str, python: &str, machine: &str) -> anyhow::Result<Artifact> {
         self.last_matching(machine, component, |a| a.serves_python(python)).cloned().ok_or_else(|| {
             anyhow::anyhow!(
-                "the manifest pins no `{component}` for CPython {python} on {machine}; add one with --overlay FILE"
+                "the manifest pins no `{component}` for CPython {python} on {machine}; pin one from its publisher's record with `cargo xtask pin {component} VERSION --host {machine} --python {python}`, or give your own with --{component} PATH where bootstrap takes one"
             )
         })
     }

@@ -28,19 +28,20 @@ pub struct Emscripten {
 
 impl Emscripten {
     /// Opens a release tree and checks that its version is the pinned one.
-    pub fn open(root: &Path, pinned: &str, why_pinned: &str, config: &Path) -> anyhow::Result<Emscripten> {
+    pub fn open(root: &Path, pinned: Option<&str>, why_pinned: &str, config: &Path) -> anyhow::Result<Emscripten> {
         for required in ["bin/clang", "bin/wasm-ld", "bin/wasm-opt", "emscripten/emcc"] {
             if !root.join(required).exists() {
                 bail!(
-                    "{} is not an emscripten release: `{required}` is missing; expected emsdk's wasm-binaries layout (install/bin, install/emscripten) for emscripten {pinned}",
-                    root.display()
+                    "{} is not an emscripten release: `{required}` is missing; expected emsdk's wasm-binaries layout (install/bin, install/emscripten) for emscripten {}",
+                    root.display(),
+                    pinned.unwrap_or("")
                 );
             }
         }
         let version_file = root.join("emscripten/emscripten-version.txt");
         let text = fs::read_to_string(&version_file)?;
         let version = text.trim().trim_matches('"').to_owned();
-        if version != pinned {
+        if let Some(pinned) = pinned.filter(|p| *p != version) {
             bail!(
                 "the emscripten release at {} is version {version}, but {why_pinned} pins emscripten {pinned}; install the pinned release or fix the manifest",
                 root.display()
@@ -143,12 +144,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         release(dir.path(), "3.1.58");
         let config = dir.path().join("work/.emscripten");
-        let found = Emscripten::open(dir.path(), "3.1.58", "CPython 3.13", &config).unwrap();
+        let found = Emscripten::open(dir.path(), Some("3.1.58"), "CPython 3.13", &config).unwrap();
         assert_eq!(found.identity(), "emscripten 3.1.58");
-        let err = Emscripten::open(dir.path(), "4.0.12", "CPython 3.14", &config).unwrap_err().to_string();
+        let err = Emscripten::open(dir.path(), Some("4.0.12"), "CPython 3.14", &config).unwrap_err().to_string();
         assert!(err.contains("is version 3.1.58") && err.contains("pins emscripten 4.0.12"), "{err}");
         std::fs::remove_file(dir.path().join("bin/wasm-opt")).unwrap();
-        let err = Emscripten::open(dir.path(), "3.1.58", "CPython 3.13", &config).unwrap_err().to_string();
+        let err = Emscripten::open(dir.path(), Some("3.1.58"), "CPython 3.13", &config).unwrap_err().to_string();
         assert!(err.contains("`bin/wasm-opt` is missing"), "{err}");
     }
 

@@ -16,10 +16,13 @@ use crate::source::SourceTree;
 use crate::target::ToolchainKind;
 use crate::workdir::WorkDir;
 
-/// The pinned compiler and runner of a target for one source.
+/// The pinned compiler and runner of a target for one source; `None` where the user gave the
+/// tool and the manifest pins none for this host.
 pub struct Pins {
-    pub compiler: Artifact,
-    pub runner: Artifact,
+    pub compiler: Option<Artifact>,
+    pub runner: Option<Artifact>,
+    /// What the source itself pins for the compiler (emscripten version, WASI SDK major).
+    pub tree_compiler: Option<String>,
 }
 
 /// Tools the user gave instead of the pinned ones (absolute paths).
@@ -46,27 +49,41 @@ impl Overrides {
 
 /// The manifest's pins for this kind of toolchain and this source. What the tree pins itself
 /// (Platforms/*/config.toml: the WASI SDK major, the emscripten version, the Node major) picks
-/// the manifest entry; a pin the manifest lacks is an error that says what to add.
-pub fn pins(manifest: &Manifest, machine: &str, kind: ToolchainKind, source: &SourceTree) -> anyhow::Result<Pins> {
+/// the manifest entry; a pin the manifest lacks is an error naming the `pin` command that adds
+/// it, unless the user gave that tool (`--wasmtime PATH`…), which then needs no pin.
+pub fn pins(
+    manifest: &Manifest,
+    machine: &str,
+    kind: ToolchainKind,
+    source: &SourceTree,
+    overrides: &Overrides,
+) -> anyhow::Result<Pins> {
     let line = source.line.to_string();
     let tree = &source.pins;
     let pick = |component: &str, wanted: &Option<String>, matches: &dyn Fn(&Artifact, &str) -> bool| match wanted {
         Some(wanted) => {
             eprintln!("toolchains: the CPython source pins {component} {wanted} (Platforms/*/config.toml)");
-            pinned(manifest, machine, component, wanted, matches)
+            pinned(manifest, machine, component, wanted, matches, source)
         }
         None => manifest.component(component, &line, machine),
+    };
+    // A tool the user gave needs no pin; one the manifest has is still recorded and checked.
+    let optional = |given: &Option<PathBuf>, found: anyhow::Result<Artifact>| match given {
+        Some(_) => Ok(found.ok()),
+        None => found.map(Some),
     };
     let by_major = |a: &Artifact, wanted: &str| major(&a.version) == wanted;
     let by_version = |a: &Artifact, wanted: &str| a.version == wanted;
     Ok(match kind {
         ToolchainKind::WasiSdk => Pins {
-            compiler: pick("wasi-sdk", &tree.wasi_sdk, &by_major)?,
-            runner: manifest.component("wasmtime", &line, machine)?,
+            compiler: optional(&overrides.wasi_sdk, pick("wasi-sdk", &tree.wasi_sdk, &by_major))?,
+            runner: optional(&overrides.wasmtime, manifest.component("wasmtime", &line, machine))?,
+            tree_compiler: tree.wasi_sdk.clone(),
         },
         ToolchainKind::Emscripten => Pins {
-            compiler: pick("emscripten", &tree.emscripten, &by_version)?,
-            runner: pick("node", &tree.node_major, &by_major)?,
+            compiler: optional(&overrides.emscripten, pick("emscripten", &tree.emscripten, &by_version))?,
+            runner: optional(&overrides.node, pick("node", &tree.node_major, &by_major))?,
+            tree_compiler: tree.emscripten.clone(),
         },
     })
 }
@@ -78,10 +95,12 @@ fn pinned(
     component: &str,
     wanted: &str,
     matches: &dyn Fn(&Artifact, &str) -> bool,
+    source: &SourceTree,
 ) -> anyhow::Result<Artifact> {
     manifest.last_matching(machine, component, |a| matches(a, wanted)).cloned().ok_or_else(|| {
         anyhow!(
-            "the CPython source pins {component} {wanted} (Platforms/*/config.toml), but the manifest has no {component} {wanted} for {machine}; add an [[artifact]] with component = \"{component}\" and that version (url, sha256) in a file given with --overlay FILE"
+            "the CPython source pins {component} {wanted} (Platforms/*/config.toml), but the manifest has no {component} {wanted} for {machine}; pin it from its publisher's record with `cargo xtask pin --from-tree {}`, or run bootstrap again with --pin-missing, or give your own with --{component} PATH",
+            source.origin.display()
         )
     })
 }
@@ -96,22 +115,24 @@ pub fn open(
     line: &str,
 ) -> anyhow::Result<Toolchain> {
     let why = format!("CPython {line}");
+    // The version the compiler must have: the pin's, else what the tree names; none when neither.
+    let expected = pins.compiler.as_ref().map(|a| a.version.clone()).or_else(|| pins.tree_compiler.clone());
     let probe_env = work.tool_env();
     let toolchain = match kind {
         ToolchainKind::WasiSdk => {
-            let root = locate(overrides.wasi_sdk.as_deref(), &pins.compiler, fetcher, "")?;
-            let sdk = WasiSdk::open(&root, &pins.compiler.version, &why, &probe_env)?;
-            let binary = locate(overrides.wasmtime.as_deref(), &pins.runner, fetcher, "wasmtime")?;
+            let root = locate(overrides.wasi_sdk.as_deref(), pins.compiler.as_ref(), fetcher, "")?;
+            let sdk = WasiSdk::open(&root, expected.as_deref(), &why, &probe_env)?;
+            let binary = locate(overrides.wasmtime.as_deref(), pins.runner.as_ref(), fetcher, "wasmtime")?;
             let wasmtime = Wasmtime::open(&binary, &probe_env)?;
-            warn_if_not_pinned("wasmtime", &wasmtime.version_string(), &pins.runner, &binary);
+            warn_if_not_pinned("wasmtime", &wasmtime.version_string(), pins.runner.as_ref(), &binary);
             Toolchain::Wasi { sdk, wasmtime }
         }
         ToolchainKind::Emscripten => {
-            let binary = locate(overrides.node.as_deref(), &pins.runner, fetcher, "bin/node")?;
+            let binary = locate(overrides.node.as_deref(), pins.runner.as_ref(), fetcher, "bin/node")?;
             let node = Node::open(&binary, &probe_env)?;
-            warn_if_not_pinned("node", &node.version, &pins.runner, &binary);
-            let root = locate(overrides.emscripten.as_deref(), &pins.compiler, fetcher, "")?;
-            let emscripten = Emscripten::open(&root, &pins.compiler.version, &why, &work.emscripten_config())?;
+            warn_if_not_pinned("node", &node.version, pins.runner.as_ref(), &binary);
+            let root = locate(overrides.emscripten.as_deref(), pins.compiler.as_ref(), fetcher, "")?;
+            let emscripten = Emscripten::open(&root, expected.as_deref(), &why, &work.emscripten_config())?;
             emscripten.write_config(&node)?;
             Toolchain::Emscripten { emscripten, node }
         }
@@ -121,17 +142,22 @@ pub fn open(
 }
 
 /// The user's tool if given, else `inner` inside the pinned release, installed once.
-fn locate(given: Option<&Path>, pin: &Artifact, fetcher: &Fetcher, inner: &str) -> anyhow::Result<PathBuf> {
+fn locate(given: Option<&Path>, pin: Option<&Artifact>, fetcher: &Fetcher, inner: &str) -> anyhow::Result<PathBuf> {
+    let pin = || pin.ok_or_else(|| anyhow!("no pin and no tool given"));
     match given {
         Some(path) => Ok(path.to_owned()),
-        None if inner.is_empty() => install(fetcher, pin),
-        None => Ok(install(fetcher, pin)?.join(inner)),
+        None if inner.is_empty() => install(fetcher, pin()?),
+        None => Ok(install(fetcher, pin()?)?.join(inner)),
     }
 }
 
-fn warn_if_not_pinned(what: &str, found: &str, pin: &Artifact, binary: &Path) {
-    if found != pin.version {
-        eprintln!("warning: {what} {found} at {} is not the pinned {}", binary.display(), pin.version);
+fn warn_if_not_pinned(what: &str, found: &str, pin: Option<&Artifact>, binary: &Path) {
+    match pin {
+        Some(pin) if found != pin.version => {
+            eprintln!("warning: {what} {found} at {} is not the pinned {}", binary.display(), pin.version)
+        }
+        Some(_) => {}
+        None => eprintln!("warning: {what} {found} at {} is not pinned for this host: the build records it by path only", binary.display()),
     }
 }
 
@@ -174,14 +200,20 @@ mod tests {
         let em = ToolchainKind::Emscripten;
         // A 3.14 tree pinning 4.0.19 and Node 20 gets those, not the line's defaults.
         let pins = TreePins { emscripten: Some("4.0.19".into()), node_major: Some("20".into()), ..Default::default() };
-        let chosen = super::pins(&manifest, "x86_64-linux", em, &source(14, pins)).unwrap();
-        assert_eq!((chosen.compiler.version.as_str(), chosen.runner.version.as_str()), ("4.0.19", "20.11.1"));
+        let chosen = super::pins(&manifest, "x86_64-linux", em, &source(14, pins), &Overrides::default()).unwrap();
+        let (compiler, runner) = (chosen.compiler.unwrap(), chosen.runner.unwrap());
+        assert_eq!((compiler.version.as_str(), runner.version.as_str()), ("4.0.19", "20.11.1"));
         // Without tree pins, the line decides.
-        let chosen = super::pins(&manifest, "x86_64-linux", em, &source(14, TreePins::default()));
+        let chosen = super::pins(&manifest, "x86_64-linux", em, &source(14, TreePins::default()), &Overrides::default());
         assert!(chosen.is_err(), "no node serves 3.14 in this manifest");
         let pins = TreePins { emscripten: Some("6.0.6".into()), ..Default::default() };
-        let err = super::pins(&manifest, "x86_64-linux", em, &source(15, pins)).err().unwrap().to_string();
-        assert!(err.contains("pins emscripten 6.0.6") && err.contains("--overlay"), "{err}");
+        let err = super::pins(&manifest, "x86_64-linux", em, &source(15, pins.clone()), &Overrides::default()).err().unwrap().to_string();
+        assert!(err.contains("pins emscripten 6.0.6") && err.contains("`cargo xtask pin --from-tree /src`"), "{err}");
+        // The user's own emscripten and node need no pin on a host the manifest does not cover.
+        let given = Overrides { emscripten: Some("/em".into()), node: Some("/node".into()), ..Default::default() };
+        let chosen = super::pins(&manifest, "aarch64-macos", em, &source(15, pins), &given).unwrap();
+        assert!(chosen.compiler.is_none() && chosen.runner.is_some(), "no 6.0.6 pinned; node-24 serves every host here");
+        assert_eq!(chosen.tree_compiler.as_deref(), Some("6.0.6"));
     }
 
     /// What each line's tree pins for itself (3.14 on: Platforms/*/config.toml of v3.14.7, the
@@ -209,15 +241,16 @@ mod tests {
         ];
         for (minor, pins, emscripten) in lines {
             let source = source(minor, pins.clone());
-            let wasi = super::pins(&manifest, machine, ToolchainKind::WasiSdk, &source).unwrap();
+            let none = Overrides::default();
+            let wasi = super::pins(&manifest, machine, ToolchainKind::WasiSdk, &source, &none).unwrap();
             if let Some(sdk) = &pins.wasi_sdk {
-                assert_eq!(major(&wasi.compiler.version), sdk, "3.{minor}");
+                assert_eq!(major(&wasi.compiler.unwrap().version), sdk, "3.{minor}");
             }
             if emscripten {
-                let em = super::pins(&manifest, machine, ToolchainKind::Emscripten, &source).unwrap();
+                let em = super::pins(&manifest, machine, ToolchainKind::Emscripten, &source, &none).unwrap();
                 if let Some(version) = &pins.emscripten {
-                    assert_eq!(&em.compiler.version, version, "3.{minor}");
-                    assert_eq!(major(&em.runner.version), "24", "3.{minor}");
+                    assert_eq!(&em.compiler.unwrap().version, version, "3.{minor}");
+                    assert_eq!(major(&em.runner.unwrap().version), "24", "3.{minor}");
                 }
             }
             if minor <= 15 {

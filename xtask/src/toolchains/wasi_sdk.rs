@@ -22,33 +22,34 @@ pub struct WasiSdk {
 
 impl WasiSdk {
     /// Opens an SDK tree, checks its layout and that its major version is `pinned`'s.
-    pub fn open(root: &Path, pinned: &str, why_pinned: &str, probe_env: &Env) -> anyhow::Result<WasiSdk> {
+    pub fn open(root: &Path, pinned: Option<&str>, why_pinned: &str, probe_env: &Env) -> anyhow::Result<WasiSdk> {
         for required in ["bin/clang", "bin/llvm-ar", "share/wasi-sysroot"] {
             if !root.join(required).exists() {
                 bail!(
                     "{} is not a WASI SDK: `{required}` is missing; pass --wasi-sdk with the root of wasi-sdk-{} (the directory holding bin/ and share/)",
                     root.display(),
-                    major(pinned)
+                    pinned.map_or("N", major)
                 );
             }
         }
         let version = sdk_version(root);
-        match &version {
-            Some(found) if major(found) != major(pinned) => bail!(
+        match (&version, pinned) {
+            (_, None) => {}
+            (Some(found), Some(pinned)) if major(found) != major(pinned) => bail!(
                 "the WASI SDK at {} is version {found}, but {why_pinned} pins WASI SDK {}; SDKs are not compatible across versions: install wasi-sdk-{} or drop --wasi-sdk/WASI_SDK_PATH to use the pinned one",
                 root.display(),
                 major(pinned),
                 major(pinned)
             ),
-            Some(_) => {}
-            None => eprintln!(
+            (Some(_), _) => {}
+            (None, Some(pinned)) => eprintln!(
                 "warning: cannot tell the version of the WASI SDK at {} (no VERSION file, unusual directory name); {why_pinned} expects {pinned}",
                 root.display()
             ),
         }
         let clang = Cmd::new(root.join("bin/clang"), root, probe_env).arg("--version").read()?;
         let clang = clang.lines().next().unwrap_or_default().trim().to_owned();
-        Ok(WasiSdk { root: root.to_owned(), version: version.unwrap_or_else(|| pinned.to_owned()), clang })
+        Ok(WasiSdk { root: root.to_owned(), version: version.or(pinned.map(str::to_owned)).unwrap_or_else(|| "unknown".into()), clang })
     }
 
     pub fn sysroot(&self) -> PathBuf {
@@ -110,7 +111,7 @@ mod tests {
             fs::write(root.join("bin").join(tool), "").unwrap();
         }
         fs::write(root.join("VERSION"), "27.0\n").unwrap();
-        let err = WasiSdk::open(&root, "24.0", "CPython 3.13", &Env::new()).unwrap_err().to_string();
+        let err = WasiSdk::open(&root, Some("24.0"), "CPython 3.13", &Env::new()).unwrap_err().to_string();
         assert!(err.contains("is version 27.0") && err.contains("pins WASI SDK 24"), "{err}");
     }
 }
