@@ -223,8 +223,11 @@ pub struct Serve {
 #[derive(Debug, Args)]
 pub struct Fetch {
     /// Artifact names from the manifest
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", conflicts_with = "targets")]
     pub names: Vec<String>,
+
+    #[command(flatten)]
+    pub build: ForBuild,
 
     /// Also extract each archive into the cache's toolchains directory, as bootstrap does
     /// (pre-warms a machine that will build offline)
@@ -244,8 +247,29 @@ pub struct MirrorExport {
     /// The mirror directory (created if needed)
     pub dir: PathBuf,
     /// Artifact names (default: every artifact for this host)
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", conflicts_with = "targets")]
     pub names: Vec<String>,
+
+    #[command(flatten)]
+    pub build: ForBuild,
+}
+
+/// Instead of names: exactly the artifacts bootstrap would use for some targets and a source.
+#[derive(Debug, Args, Clone)]
+pub struct ForBuild {
+    /// Take what bootstrap uses for this target (wasi, emscripten-node, emscripten-browser, or
+    /// all): the release, the compiler and runner for this host, the libraries; repeatable
+    #[arg(long = "target", value_enum, value_name = "TARGET")]
+    pub targets: Vec<TargetFlag>,
+
+    /// With --target: the CPython release, X.Y or X.Y.Z [default: the newest line the manifest
+    /// pins]
+    #[arg(long, value_name = "X.Y[.Z]", requires = "targets", conflicts_with = "python_source")]
+    pub python: Option<String>,
+
+    /// With --target: a CPython checkout, whose Platforms/*/config.toml choose the toolchains
+    #[arg(long, value_name = "DIR", requires = "targets")]
+    pub python_source: Option<PathBuf>,
 }
 
 /// Which CPython source and target: shared by bootstrap, patch, run and test.
@@ -344,6 +368,21 @@ pub struct Bootstrap {
     /// and the dist's provenance
     #[arg(long, value_name = "SECONDS")]
     pub source_date_epoch: Option<u64>,
+
+    /// When the source pins a toolchain the manifest lacks for this host (Platforms/*/config.toml),
+    /// pin it first from its publisher's record, as `cargo xtask pin --from-tree` does, writing the
+    /// manifest (or the last --overlay). Needs the network
+    #[arg(long, conflicts_with = "dry_run")]
+    pub pin_missing: bool,
+
+    /// Replace a publisher's base URL for --pin-missing (see `pin --help`); repeatable
+    #[arg(long = "record-base", value_name = "NAME=URL", env = "XTASK_RECORD_BASES", value_delimiter = ',')]
+    pub record_bases: Vec<String>,
+
+    /// List the artifacts this build would use (release, toolchains, libraries), with their sizes
+    /// and whether the cache has them, and build nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

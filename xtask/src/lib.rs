@@ -22,6 +22,7 @@ pub mod manifest;
 mod pin;
 pub mod fetch;
 mod source;
+mod plan;
 mod patches;
 mod toolchains;
 mod deps;

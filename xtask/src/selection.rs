@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::context::Context;
-use crate::flags::{BuildSelection, SourceSelection, TargetFlag};
+use crate::flags::{BuildSelection, ForBuild, SourceSelection, TargetFlag};
 use crate::source::{PythonLine, SourceChoice};
 use crate::target::{self, Target};
 use crate::toolchains::Overrides;
@@ -22,6 +22,34 @@ impl TargetFlag {
                 "`--target all` is for bootstrap; name one target here (wasi, emscripten-node or emscripten-browser)"
             ),
         }
+    }
+}
+
+impl ForBuild {
+    /// The artifacts a build of these targets and this source needs; `None` without `--target`.
+    pub fn needs(&self, context: &Context) -> anyhow::Result<Option<Vec<crate::plan::Need>>> {
+        if self.targets.is_empty() {
+            return Ok(None);
+        }
+        let mut targets: Vec<&'static Target> = Vec::new();
+        for flag in &self.targets {
+            let more = match flag {
+                TargetFlag::All => target::BUILT.to_vec(),
+                one => vec![one.target()?],
+            };
+            targets.extend(more.into_iter().filter(|t| !targets.iter().any(|k| k.name == t.name)).collect::<Vec<_>>());
+        }
+        let selection = SourceSelection {
+            target: TargetFlag::Wasi,
+            threads: false,
+            python: self.python.clone(),
+            python_source: self.python_source.clone(),
+            work_dir: None,
+        };
+        let choice = selection.source_choice(context)?;
+        let fetcher = context.fetcher()?;
+        let (manifest, machine) = (&context.manifest, context.machine.as_str());
+        crate::plan::needs(&choice, &targets, manifest, machine, &fetcher, &Overrides::default()).map(Some)
     }
 }
 

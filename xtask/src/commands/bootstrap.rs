@@ -18,6 +18,9 @@ impl flags::Bootstrap {
     /// dependency builds are shared through their stamps and the cache).
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
         let targets = self.selection.source.targets()?;
+        if self.dry_run {
+            return self.dry_run(context, &targets);
+        }
         let held = self.selection.source.work_dir_for(context, targets[0]);
         let _held = held.lock()?;
         let started = Instant::now();
@@ -71,6 +74,14 @@ impl flags::Bootstrap {
             }
             (None, true) => EpochFrom::Commit,
             (None, false) => EpochFrom::Release,
+        };
+        let pinned_now;
+        let manifest = match self.pin_missing {
+            true => {
+                pinned_now = self.pin_missing(context, &source)?;
+                &pinned_now
+            }
+            false => manifest,
         };
         let line = source.line.to_string();
         let profile = crate::line::profile(source.line)?;
@@ -138,6 +149,64 @@ impl flags::Bootstrap {
             work.target_build.join("python.sh").display()
         );
         Ok(())
+    }
+}
+
+impl flags::Bootstrap {
+    /// `--dry-run`: the artifacts the build would use, with sizes and whether the cache has them.
+    fn dry_run(&self, context: &Context, targets: &[&'static Target]) -> anyhow::Result<()> {
+        let choice = self.selection.source.source_choice(context)?;
+        let fetcher = context.fetcher()?;
+        let overrides = self.selection.overrides(context);
+        let needs = crate::plan::needs(&choice, targets, &context.manifest, &context.machine, &fetcher, &overrides)?;
+        let mut total = 0;
+        for need in &needs {
+            let artifact = &need.artifact;
+            let cached = fetcher.cache().lookup(artifact, false)?.is_some();
+            total += artifact.size.unwrap_or(0);
+            match context.message_format {
+                flags::MessageFormat::Json => println!(
+                    "{}",
+                    serde_json::json!({
+                        "event": "need", "role": need.role, "name": artifact.name, "component": artifact.component,
+                        "version": artifact.version, "host": artifact.host, "url": artifact.url,
+                        "sha256": artifact.sha256, "size": artifact.size, "cached": cached, "targets": need.targets,
+                    })
+                ),
+                flags::MessageFormat::Human => println!(
+                    "{:<8} {} {} {} {} [{}]",
+                    need.role,
+                    artifact.name,
+                    artifact.version,
+                    artifact.size.map_or("size unknown".into(), |s| format!("{:.1} MB", s as f64 / 1e6)),
+                    if cached { "cached" } else { "to fetch" },
+                    need.targets.join(", ")
+                ),
+            }
+        }
+        eprintln!("bootstrap --dry-run: {} artifacts, {:.1} MB where sizes are pinned; nothing built", needs.len(), total as f64 / 1e6);
+        Ok(())
+    }
+
+    /// `--pin-missing`: what the source pins and the manifest lacks for this host, pinned from the
+    /// publishers' records into the manifest (or the last overlay); returns the manifest with them.
+    fn pin_missing(&self, context: &Context, source: &SourceTree) -> anyhow::Result<crate::manifest::Manifest> {
+        super::pin::refuse_offline(context, "--pin-missing")?;
+        let bases = crate::pin::Bases::new(&self.record_bases)?;
+        let client = crate::fetch::build_client(&context.fetch.network)?;
+        let fetcher = context.fetcher()?;
+        let how = crate::pin::Publishers { bases: &bases, client: &client, fetcher: &fetcher, trust_download: false };
+        let hosts = [context.machine.clone()];
+        let node = |major: &str| crate::pin::newest_node(&how, major);
+        let requests = crate::pin::missing_from_tree(&source.pins, source.line, &context.manifest, &hosts, &node)?;
+        let file = context.overlays.last().unwrap_or(&context.manifest_file);
+        let made = crate::pin::pin_all(&requests, &context.manifest, &how, file)?;
+        for artifact in &made {
+            super::pin::print_pinned(context, artifact, file);
+        }
+        let mut manifest = context.manifest.clone();
+        manifest.apply_overlay(crate::manifest::Manifest { artifacts: made });
+        Ok(manifest)
     }
 }
 

@@ -6,7 +6,10 @@ use crate::toolchains;
 
 impl flags::Fetch {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
-        let artifacts = context.manifest.select(&self.names, &context.machine)?;
+        let artifacts = match self.build.needs(context)? {
+            Some(needs) => needs.into_iter().map(|n| n.artifact).collect(),
+            None => context.manifest.select(&self.names, &context.machine)?,
+        };
         let fetcher = context.fetcher()?;
         let mut failures = Vec::new();
         for artifact in &artifacts {

@@ -6,7 +6,10 @@ use crate::flags;
 
 impl flags::MirrorExport {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
-        let artifacts = context.manifest.select(&self.names, &context.machine)?;
+        let artifacts = match self.build.needs(context)? {
+            Some(needs) => needs.into_iter().map(|n| n.artifact).collect(),
+            None => context.manifest.select(&self.names, &context.machine)?,
+        };
         let dir = context.absolute(&self.dir);
         fs_err::create_dir_all(&dir)?;
         let fetcher = context.fetcher()?;

@@ -6,7 +6,7 @@ mod dist;
 mod fetch;
 mod mirror;
 mod patch;
-mod pin;
+pub(crate) mod pin;
 mod run;
 mod serve;
 mod test;

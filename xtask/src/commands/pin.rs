@@ -8,9 +8,7 @@ use crate::source::{self, PythonLine};
 
 impl flags::Pin {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
-        if context.fetch.offline {
-            bail!("pin reads each publisher's checksum record and downloads the file: it needs the network (drop --offline); an air-gapped site pins on its connected side, then carries the manifest and a `mirror export` across");
-        }
+        refuse_offline(context, "pin")?;
         let bases = Bases::new(&self.record_bases)?;
         let client = crate::fetch::build_client(&context.fetch.network)?;
         let fetcher = context.fetcher()?;
@@ -41,19 +39,19 @@ impl flags::Pin {
             }],
             _ => bail!("pin: name a COMPONENT and VERSION, or --from-tree DIR"),
         };
-        let mut made = Vec::new();
-        for request in &requests {
-            made.extend(pin::entries(request, &context.manifest, &how)?);
-        }
-        if made.is_empty() {
-            return Ok(());
-        }
         let file = context.overlays.last().unwrap_or(&context.manifest_file);
-        pin::write(file, &made)?;
-        for artifact in &made {
+        for artifact in &pin::pin_all(&requests, &context.manifest, &how, file)? {
             print_pinned(context, artifact, file);
         }
         Ok(())
+    }
+}
+
+/// Pinning reads records and downloads: never with --offline.
+pub fn refuse_offline(context: &Context, what: &str) -> anyhow::Result<()> {
+    match context.fetch.offline {
+        true => bail!("{what} reads each publisher's checksum record and downloads the file: it needs the network (drop --offline); an air-gapped site pins on its connected side, then carries the manifest and a `mirror export` across"),
+        false => Ok(()),
     }
 }
 
@@ -74,7 +72,7 @@ fn hosts(given: &[String], machine: &str) -> anyhow::Result<Vec<String>> {
     Ok(given.to_vec())
 }
 
-fn print_pinned(context: &Context, artifact: &Artifact, file: &std::path::Path) {
+pub fn print_pinned(context: &Context, artifact: &Artifact, file: &std::path::Path) {
     match context.message_format {
         MessageFormat::Json => {
             let event = serde_json::json!({

@@ -318,6 +318,18 @@ pub fn newest_node(how: &Publishers, node_major: &str) -> anyhow::Result<String>
     newest.map(|(_, v)| v).ok_or_else(|| anyhow!("Node's index {url} lists no release of Node {node_major}"))
 }
 
+/// Makes the entries of every request, then writes them all into `file` (none if any fails).
+pub fn pin_all(requests: &[Request], manifest: &Manifest, how: &Publishers, file: &Path) -> anyhow::Result<Vec<Artifact>> {
+    let mut made = Vec::new();
+    for request in requests {
+        made.extend(entries(request, manifest, how)?);
+    }
+    if !made.is_empty() {
+        write(file, &made)?;
+    }
+    Ok(made)
+}
+
 /// Writes the entries into `file` (a manifest or overlay; created if missing) atomically: every
 /// entry replaces the one with the same (name, host) or is added.
 pub fn write(file: &Path, artifacts: &[Artifact]) -> anyhow::Result<()> {

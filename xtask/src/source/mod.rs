@@ -79,13 +79,27 @@ pub fn resolve(
 ) -> anyhow::Result<SourceTree> {
     match choice {
         SourceChoice::Checkout(dir) => checkout::open(dir, probe_env),
+        _ => {
+            let (artifact, line) = release_artifact(choice, manifest, machine)?.expect("not a checkout");
+            release(fetcher, artifact, line, work)
+        }
+    }
+}
+
+/// The manifest entry of the release a choice names, and its line; `None` for a checkout.
+pub fn release_artifact(
+    choice: &SourceChoice,
+    manifest: &Manifest,
+    machine: &str,
+) -> anyhow::Result<Option<(Artifact, PythonLine)>> {
+    Ok(Some(match choice {
+        SourceChoice::Checkout(_) => return Ok(None),
         SourceChoice::Release(line) => {
             let line = match line {
                 Some(line) => *line,
                 None => newest_line(manifest, machine)?,
             };
-            let artifact = manifest.component("cpython", &line.to_string(), machine)?;
-            release(fetcher, artifact, line, work)
+            (manifest.component("cpython", &line.to_string(), machine)?, line)
         }
         SourceChoice::Version(line, version) => {
             let artifact =
@@ -93,13 +107,13 @@ pub fn resolve(
                     let pinned = manifest.for_machine(machine).filter(|a| a.component == "cpython");
                     let known: Vec<&str> = pinned.map(|a| a.version.as_str()).collect();
                     anyhow::anyhow!(
-                        "the manifest pins no CPython {version} (it pins {}); add one with --overlay FILE",
+                        "the manifest pins no CPython {version} (it pins {}); pin it with `cargo xtask pin cpython {version}`, or add one with --overlay FILE",
                         known.join(", ")
                     )
                 })?;
-            release(fetcher, artifact, *line, work)
+            (artifact, *line)
         }
-    }
+    }))
 }
 
 /// Extracts a pinned release into `WORK/src/` (once) and returns the tree.

@@ -26,12 +26,52 @@ pub struct LibraryPin {
     pub sha256: String,
 }
 
+const WASI_CONFIG: &str = "Platforms/WASI/config.toml";
+const EMSCRIPTEN_CONFIG: &str = "Platforms/emscripten/config.toml";
+
 pub fn read(root: &Path) -> anyhow::Result<TreePins> {
+    let text = |relative: &str| fs::read_to_string(root.join(relative)).ok();
+    from_texts(text(WASI_CONFIG), text(EMSCRIPTEN_CONFIG), root)
+}
+
+/// What a release tarball's tree pins, read from the (verified) archive without extracting it.
+pub fn read_archive(archive: &Path, format: crate::manifest::ArchiveFormat, top: &str) -> anyhow::Result<TreePins> {
+    use crate::manifest::ArchiveFormat;
+    use std::io::Read;
+    let file = fs::File::open(archive)?;
+    let reader: Box<dyn Read> = match format {
+        ArchiveFormat::TarXz => Box::new(xz2::read::XzDecoder::new(file)),
+        ArchiveFormat::TarGz => Box::new(flate2::read::GzDecoder::new(file)),
+        ArchiveFormat::TarBz2 => Box::new(bzip2::read::BzDecoder::new(file)),
+        other => anyhow::bail!("{}: a CPython release is a tarball, not {}", archive.display(), other.name()),
+    };
+    let (mut wasi, mut em) = (None, None);
+    let mut tar = tar::Archive::new(reader);
+    for entry in tar.entries().with_context(|| format!("read {}", archive.display()))? {
+        let entry = entry.with_context(|| format!("read {}", archive.display()))?;
+        let path = entry.path()?.to_string_lossy().into_owned();
+        let Some(relative) = path.strip_prefix(top).and_then(|p| p.strip_prefix('/')) else { continue };
+        let slot = match relative {
+            WASI_CONFIG => &mut wasi,
+            EMSCRIPTEN_CONFIG => &mut em,
+            _ => continue,
+        };
+        let mut text = String::new();
+        entry.take(1 << 20).read_to_string(&mut text).with_context(|| format!("read {relative} in {}", archive.display()))?;
+        *slot = Some(text);
+    }
+    from_texts(wasi, em, archive)
+}
+
+fn from_texts(wasi: Option<String>, em: Option<String>, whence: &Path) -> anyhow::Result<TreePins> {
+    let parse = |text: Option<String>, relative: &str| -> anyhow::Result<Option<toml::Value>> {
+        text.map(|t| toml::from_str(&t).with_context(|| format!("parse {relative} in {}", whence.display()))).transpose()
+    };
     let mut pins = TreePins::default();
-    if let Some(wasi) = table(&root.join("Platforms/WASI/config.toml"))? {
+    if let Some(wasi) = parse(wasi, WASI_CONFIG)? {
         pins.wasi_sdk = wasi.get("targets").and_then(|t| t.get("wasi-sdk")).and_then(as_text);
     }
-    if let Some(em) = table(&root.join("Platforms/emscripten/config.toml"))? {
+    if let Some(em) = parse(em, EMSCRIPTEN_CONFIG)? {
         pins.emscripten = em.get("emscripten-version").and_then(as_text);
         pins.node_major = em.get("node-version").and_then(as_text);
         let deps = em.get("dependencies").and_then(toml::Value::as_table);
@@ -48,13 +88,6 @@ pub fn read(root: &Path) -> anyhow::Result<TreePins> {
         }
     }
     Ok(pins)
-}
-
-fn table(path: &Path) -> anyhow::Result<Option<toml::Value>> {
-    match fs::read_to_string(path) {
-        Ok(text) => Ok(Some(toml::from_str(&text).with_context(|| format!("parse {}", path.display()))?)),
-        Err(_) => Ok(None),
-    }
 }
 
 /// A string or an integer (`wasi-sdk = 33`, `node-version = "24"`) as text.
