@@ -50,6 +50,14 @@ grep -q '^test: smoke ok 3.13.5 wasi' "$scratch/bootstrap1.log" || fail "the smo
 grep -qE '^test: checked: zlib, bz2, decimal \(libmpdec 4\.0\.1\), sqlite3 3\.' "$scratch/bootstrap1.log" ||
   fail "the WASI smoke test did not check decimal on the pinned libmpdec and sqlite3"
 
+step "what the WASI build used, and only that: bootstrap --dry-run and mirror export --target (offline, from the cache)"
+needs=$(xtask bootstrap --target wasi --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" --dry-run --message-format json)
+[ "$(grep -c '"event":"need"' <<<"$needs")" = 7 ] || fail "dry-run: expected 7 artifacts (release, SDK, wasmtime, 4 libraries): $needs"
+grep -q '"cached":false' <<<"$needs" && fail "dry-run: the build just fetched all of them: $needs"
+xtask mirror export "$scratch/export-wasi" --target wasi --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" >/dev/null
+[ "$(find "$scratch/export-wasi" -mindepth 2 -type f | wc -l)" = 7 ] || fail "mirror export --target wasi: expected 7 files"
+echo "dry-run and mirror export --target wasi: the same 7 artifacts, all from the cache"
+
 step "run: zlib and bz2 inside python.wasm"
 out=$(xtask run --target wasi -- -c "import zlib, bz2; print(zlib.crc32(b'x'))")
 [ "$out" = "2363233923" ] || fail "run printed '$out', expected 2363233923"

@@ -32,12 +32,13 @@ pub fn needs(
 ) -> anyhow::Result<Vec<Need>> {
     let (tree, release) = describe(choice, manifest, machine, fetcher)?;
     let mut needs: Vec<Need> = Vec::new();
-    let mut add = |artifact: Artifact, role: &'static str, target: &'static str| {
-        match needs.iter_mut().find(|n| n.artifact.name == artifact.name && n.artifact.host == artifact.host) {
-            Some(need) if !need.targets.contains(&target) => need.targets.push(target),
-            Some(_) => {}
-            None => needs.push(Need { artifact, role, targets: vec![target] }),
-        }
+    let mut add = |artifact: Artifact, role: &'static str, target: &'static str| match needs
+        .iter_mut()
+        .find(|n| n.artifact.name == artifact.name && n.artifact.host == artifact.host)
+    {
+        Some(need) if !need.targets.contains(&target) => need.targets.push(target),
+        Some(_) => {}
+        None => needs.push(Need { artifact, role, targets: vec![target] }),
     };
     for target in targets {
         if let Some(release) = &release {

@@ -184,7 +184,11 @@ impl flags::Bootstrap {
                 ),
             }
         }
-        eprintln!("bootstrap --dry-run: {} artifacts, {:.1} MB where sizes are pinned; nothing built", needs.len(), total as f64 / 1e6);
+        eprintln!(
+            "bootstrap --dry-run: {} artifacts, {:.1} MB where sizes are pinned; nothing built",
+            needs.len(),
+            total as f64 / 1e6
+        );
         Ok(())
     }
 

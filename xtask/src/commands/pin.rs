@@ -26,7 +26,11 @@ impl flags::Pin {
                 let node = |major: &str| pin::newest_node(&how, major);
                 let requests = pin::missing_from_tree(&pins, line, &context.manifest, &hosts, &node)?;
                 if requests.is_empty() {
-                    eprintln!("pin: the manifest already pins what {} names for CPython {line} on {}", dir.display(), hosts.join(", "));
+                    eprintln!(
+                        "pin: the manifest already pins what {} names for CPython {line} on {}",
+                        dir.display(),
+                        hosts.join(", ")
+                    );
                 }
                 requests
             }

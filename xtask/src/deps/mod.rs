@@ -78,7 +78,12 @@ pub fn build_all(
 
 /// The manifest entry matching the source's pin, else the manifest's own (with a warning that
 /// says what to add to build the source's).
-pub fn artifact_for(manifest: &Manifest, machine: &str, name: &str, pin: Option<&LibraryPin>) -> anyhow::Result<Artifact> {
+pub fn artifact_for(
+    manifest: &Manifest,
+    machine: &str,
+    name: &str,
+    pin: Option<&LibraryPin>,
+) -> anyhow::Result<Artifact> {
     let Some(pin) = pin else {
         return manifest.any_component(name, machine);
     };

@@ -123,7 +123,9 @@ mod tests {
     #[test]
     fn an_entry_is_replaced_in_place_and_the_rest_kept_byte_for_byte() {
         let out = upsert(BASE, &one("zlib", "1.3.1")).unwrap();
-        assert!(out.starts_with("# head\nschema = 1\n\n# zlib's page.\n[[artifact]]\nname = \"zlib\"\nversion = \"1.3.1\""));
+        assert!(
+            out.starts_with("# head\nschema = 1\n\n# zlib's page.\n[[artifact]]\nname = \"zlib\"\nversion = \"1.3.1\"")
+        );
         assert!(out.contains("record = \"zlib.net\"\n\n# the next one\n[[artifact]]\nname = \"bzip2\""), "{out}");
         let parsed = Manifest::parse(&out, Path::new("m.toml")).unwrap();
         assert_eq!(parsed.artifacts.len(), 2);

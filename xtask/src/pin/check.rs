@@ -15,11 +15,20 @@ use crate::text::printable;
 /// What a record says a file must be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expected {
-    Sha256 { sha256: String, size: Option<u64> },
+    Sha256 {
+        sha256: String,
+        size: Option<u64>,
+    },
     /// sqlite.org publishes SHA3-256.
-    Sha3 { sha3: String, size: Option<u64> },
+    Sha3 {
+        sha3: String,
+        size: Option<u64>,
+    },
     /// The publisher gives no checksum for this file.
-    Unrecorded { why: String, size: Option<u64> },
+    Unrecorded {
+        why: String,
+        size: Option<u64>,
+    },
 }
 
 /// The most a record may be: records are small text files and pages.
@@ -43,7 +52,12 @@ pub fn read_record(client: &Client, url: &str, what: &str) -> anyhow::Result<Str
 
 /// Downloads the file once and checks it against its record. Returns its sha256, its size and the
 /// record's description for the entry.
-pub fn verified(located: &Located, name: &str, version: &str, how: &Publishers) -> anyhow::Result<(String, u64, String)> {
+pub fn verified(
+    located: &Located,
+    name: &str,
+    version: &str,
+    how: &Publishers,
+) -> anyhow::Result<(String, u64, String)> {
     let url = &located.file_url;
     match &located.expected {
         Expected::Sha256 { sha256, size } => {

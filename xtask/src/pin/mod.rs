@@ -17,7 +17,7 @@ use anyhow::{anyhow, bail, Context};
 use reqwest::blocking::Client;
 
 use crate::fetch::Fetcher;
-use crate::manifest::{Artifact, ArchiveFormat, Manifest};
+use crate::manifest::{ArchiveFormat, Artifact, Manifest};
 use crate::source::{PythonLine, TreePins};
 use crate::toolchains::major;
 pub use check::Expected;
@@ -72,11 +72,15 @@ pub fn entries(request: &Request, manifest: &Manifest, how: &Publishers) -> anyh
     let mut out = Vec::new();
     for host_name in hosts {
         let host = host_name.as_deref().map(|h| publishers::host(h).expect("hosts are checked at the edge"));
-        let what = format!("{} {version}{}", component.name(), host_name.as_deref().map(|h| format!(" for {h}")).unwrap_or_default());
+        let what = format!(
+            "{} {version}{}",
+            component.name(),
+            host_name.as_deref().map(|h| format!(" for {h}")).unwrap_or_default()
+        );
         let located = locate(component, &version, host, request.emsdk_ref.as_deref(), how)
             .with_context(|| format!("pin {what}: nothing written"))?;
-        let (sha256, size, record) = check::verified(&located, &name, &version, how)
-            .with_context(|| format!("pin {what}: nothing written"))?;
+        let (sha256, size, record) =
+            check::verified(&located, &name, &version, how).with_context(|| format!("pin {what}: nothing written"))?;
         let url = located.file_url.clone();
         out.push(Artifact {
             name: name.clone(),
@@ -113,7 +117,7 @@ fn lines_for(request: &Request, name: &str, manifest: &Manifest) -> anyhow::Resu
         return Ok(existing.python.clone());
     }
     match request.component {
-        Component::Cpython => Ok(vec![PythonLine::parse(&request.version)?.to_string()]),
+        Component::Cpython => Ok(vec![PythonLine::parse_version(&request.version)?.0.to_string()]),
         c if c.needs_lines() => Err(anyhow!(
             "pin {} {}: say which CPython lines it serves with --python X.Y (repeatable); an entry for every line would be chosen for lines it was never tested with",
             c.name(),
@@ -153,20 +157,37 @@ fn locate(
             let at = emsdk_ref.unwrap_or(version);
             let tags_url = format!("{}/{at}/emscripten-releases-tags.json", base("emsdk"));
             let bzl_url = format!("{}/{at}/bazel/revisions.bzl", base("emsdk"));
-            let hash = records::emsdk_release_hash(&read(&tags_url, "emsdk's release tags")?, version)
-                .map_err(|why| anyhow!("emsdk's {tags_url}: {why}; name an emsdk tag or commit that has it with --emsdk-ref"))?;
-            let fields = records::emsdk_revision(&read(&bzl_url, "emsdk's bazel/revisions.bzl")?, version)
-                .map_err(|why| anyhow!("emsdk's {bzl_url}: {why}; name an emsdk tag or commit that has it with --emsdk-ref"))?;
+            let hash =
+                records::emsdk_release_hash(&read(&tags_url, "emsdk's release tags")?, version).map_err(|why| {
+                    anyhow!("emsdk's {tags_url}: {why}; name an emsdk tag or commit that has it with --emsdk-ref")
+                })?;
+            let fields =
+                records::emsdk_revision(&read(&bzl_url, "emsdk's bazel/revisions.bzl")?, version).map_err(|why| {
+                    anyhow!("emsdk's {bzl_url}: {why}; name an emsdk tag or commit that has it with --emsdk-ref")
+                })?;
             let field = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
             if field("hash").as_deref() != Some(hash.as_str()) {
                 bail!("emsdk at {at}: emscripten-releases-tags.json names release {hash} for {version} but bazel/revisions.bzl names {}; the records disagree", field("hash").unwrap_or_default());
             }
-            let sha256 = field(host.emsdk_key)
-                .ok_or_else(|| anyhow!("emsdk's {bzl_url}: emscripten {version} has no {} (no release for {})", host.emsdk_key, host.name))?;
+            let sha256 = field(host.emsdk_key).ok_or_else(|| {
+                anyhow!(
+                    "emsdk's {bzl_url}: emscripten {version} has no {} (no release for {})",
+                    host.emsdk_key,
+                    host.name
+                )
+            })?;
             Located {
-                file_url: format!("{}/{}/{hash}/wasm-binaries{}.tar.xz", base("emscripten-builds"), host.emsdk_dir, host.emsdk_suffix),
+                file_url: format!(
+                    "{}/{}/{hash}/wasm-binaries{}.tar.xz",
+                    base("emscripten-builds"),
+                    host.emsdk_dir,
+                    host.emsdk_suffix
+                ),
                 expected: Expected::Sha256 { sha256, size: None },
-                record: format!("emsdk {at}: emscripten-releases-tags.json and bazel/revisions.bzl ({})", host.emsdk_key),
+                record: format!(
+                    "emsdk {at}: emscripten-releases-tags.json and bazel/revisions.bzl ({})",
+                    host.emsdk_key
+                ),
                 strip: "install".into(),
             }
         }
@@ -186,7 +207,13 @@ fn locate(
         }
         Component::WasiSdk => {
             let stem = format!("wasi-sdk-{version}-{}", host().wasi_sdk);
-            github(how, "WebAssembly/wasi-sdk", &format!("wasi-sdk-{}", major(version)), &format!("{stem}.tar.gz"), stem)?
+            github(
+                how,
+                "WebAssembly/wasi-sdk",
+                &format!("wasi-sdk-{}", major(version)),
+                &format!("{stem}.tar.gz"),
+                stem,
+            )?
         }
         Component::Wasmtime => {
             let stem = format!("wasmtime-v{version}-{}", host().wasmtime);
@@ -198,17 +225,35 @@ fn locate(
         }
         Component::Zlib => {
             let file = format!("zlib-{version}.tar.gz");
-            page(how, &format!("{}/", base("zlib")), &file, format!("{}/fossils/{file}", base("zlib")), "zlib.net's home page")?
+            page(
+                how,
+                &format!("{}/", base("zlib")),
+                &file,
+                format!("{}/fossils/{file}", base("zlib")),
+                "zlib.net's home page",
+            )?
         }
         Component::Bzip2 => {
             let file = format!("bzip2-{version}.tar.gz");
             let url = format!("{}/pub/bzip2/{file}", base("sourceware"));
-            page(how, &format!("{}/bzip2/downloads.html", base("sourceware")), &file, url, "sourceware's bzip2 downloads page")?
+            page(
+                how,
+                &format!("{}/bzip2/downloads.html", base("sourceware")),
+                &file,
+                url,
+                "sourceware's bzip2 downloads page",
+            )?
         }
         Component::Mpdecimal => {
             let file = format!("mpdecimal-{version}.tar.gz");
             let url = format!("{}/software/mpdecimal/releases/{file}", base("bytereef"));
-            page(how, &format!("{}/mpdecimal/download.html", base("bytereef")), &file, url, "bytereef's mpdecimal download page")?
+            page(
+                how,
+                &format!("{}/mpdecimal/download.html", base("bytereef")),
+                &file,
+                url,
+                "bytereef's mpdecimal download page",
+            )?
         }
         Component::Sqlite => {
             let page_url = format!("{}/download.html", base("sqlite"));
@@ -218,7 +263,9 @@ fn locate(
             Located {
                 file_url: format!("{}/{path}", base("sqlite")),
                 expected: Expected::Sha3 { sha3, size: Some(size) },
-                record: "sqlite.org download.html (SHA3-256 and size of the zip; sha256 measured on the bytes that matched)".into(),
+                record:
+                    "sqlite.org download.html (SHA3-256 and size of the zip; sha256 measured on the bytes that matched)"
+                        .into(),
                 strip: stem,
             }
         }
@@ -319,7 +366,12 @@ pub fn newest_node(how: &Publishers, node_major: &str) -> anyhow::Result<String>
 }
 
 /// Makes the entries of every request, then writes them all into `file` (none if any fails).
-pub fn pin_all(requests: &[Request], manifest: &Manifest, how: &Publishers, file: &Path) -> anyhow::Result<Vec<Artifact>> {
+pub fn pin_all(
+    requests: &[Request],
+    manifest: &Manifest,
+    how: &Publishers,
+    file: &Path,
+) -> anyhow::Result<Vec<Artifact>> {
     let mut made = Vec::new();
     for request in requests {
         made.extend(entries(request, manifest, how)?);

@@ -149,7 +149,11 @@ impl Bases {
             })?;
             if !map.contains_key(name) {
                 let known: Vec<&str> = DEFAULT_BASES.iter().map(|(k, _)| *k).collect();
-                anyhow::bail!("--record-base: unknown publisher `{}`; known: {}", crate::text::printable(name), known.join(", "));
+                anyhow::bail!(
+                    "--record-base: unknown publisher `{}`; known: {}",
+                    crate::text::printable(name),
+                    known.join(", ")
+                );
             }
             crate::manifest::check_url(url).map_err(|problem| anyhow::anyhow!("--record-base {name}: {problem}"))?;
             map.insert(name.to_owned(), url.trim_end_matches('/').to_owned());

@@ -171,7 +171,10 @@ mod tests {
         assert_eq!(emsdk_release_hash(TAGS, "6.0.8").unwrap(), "9d70dbe8860ccdd3595f6e6065d94bfb543ae955");
         assert!(emsdk_release_hash(TAGS, "6.0.10").unwrap_err().contains("no emscripten 6.0.10"));
         let fields = emsdk_revision(BZL, "6.0.8").unwrap();
-        assert!(fields.contains(&("sha_linux_arm64".into(), "02c44b96288770ad9622fd7f237ea3d2579ed6be4cfd29ceb1adcbd24239f3b3".into())));
+        assert!(fields.contains(&(
+            "sha_linux_arm64".into(),
+            "02c44b96288770ad9622fd7f237ea3d2579ed6be4cfd29ceb1adcbd24239f3b3".into()
+        )));
         assert!(emsdk_revision(BZL, "6.0.7").is_err());
     }
 
@@ -186,7 +189,10 @@ mod tests {
         assert!(release_asset(api, "c.tar.xz").unwrap_err().contains("no asset c.tar.xz"));
         // The digest of an empty file, base64 as Sigstore writes it.
         let bundle = r#"{"messageSignature": {"messageDigest": {"algorithm": "SHA2_256", "digest": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}}}"#;
-        assert_eq!(sigstore_digest(bundle).unwrap(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(
+            sigstore_digest(bundle).unwrap(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
     }
 
     #[test]
@@ -198,7 +204,14 @@ mod tests {
         // A malformed line is an error, not skipped.
         assert!(sqlite_product(sqlite, "3.50.4").unwrap_err().contains("not 64 hex digits"));
         let good = sqlite.replace("PRODUCT,3.50.4,2025/sqlite-amalgamation-3500400.zip,2874431,aa\n", "");
-        assert_eq!(sqlite_product(&good, "3.50.4").unwrap(), ("2025/sqlite-amalgamation-3500400.zip".into(), 2874431, "1d3049dd0f830a025a53105fc79fd2ab9431aea99e137809d064d8ee8356b032".into()));
+        assert_eq!(
+            sqlite_product(&good, "3.50.4").unwrap(),
+            (
+                "2025/sqlite-amalgamation-3500400.zip".into(),
+                2874431,
+                "1d3049dd0f830a025a53105fc79fd2ab9431aea99e137809d064d8ee8356b032".into()
+            )
+        );
         assert!(sqlite_product(&good, "3.51.0").is_err());
     }
 }

@@ -57,7 +57,10 @@ pub fn read_archive(archive: &Path, format: crate::manifest::ArchiveFormat, top:
             _ => continue,
         };
         let mut text = String::new();
-        entry.take(1 << 20).read_to_string(&mut text).with_context(|| format!("read {relative} in {}", archive.display()))?;
+        entry
+            .take(1 << 20)
+            .read_to_string(&mut text)
+            .with_context(|| format!("read {relative} in {}", archive.display()))?;
         *slot = Some(text);
     }
     from_texts(wasi, em, archive)
@@ -65,7 +68,8 @@ pub fn read_archive(archive: &Path, format: crate::manifest::ArchiveFormat, top:
 
 fn from_texts(wasi: Option<String>, em: Option<String>, whence: &Path) -> anyhow::Result<TreePins> {
     let parse = |text: Option<String>, relative: &str| -> anyhow::Result<Option<toml::Value>> {
-        text.map(|t| toml::from_str(&t).with_context(|| format!("parse {relative} in {}", whence.display()))).transpose()
+        text.map(|t| toml::from_str(&t).with_context(|| format!("parse {relative} in {}", whence.display())))
+            .transpose()
     };
     let mut pins = TreePins::default();
     if let Some(wasi) = parse(wasi, WASI_CONFIG)? {

@@ -157,7 +157,10 @@ fn warn_if_not_pinned(what: &str, found: &str, pin: Option<&Artifact>, binary: &
             eprintln!("warning: {what} {found} at {} is not the pinned {}", binary.display(), pin.version)
         }
         Some(_) => {}
-        None => eprintln!("warning: {what} {found} at {} is not pinned for this host: the build records it by path only", binary.display()),
+        None => eprintln!(
+            "warning: {what} {found} at {} is not pinned for this host: the build records it by path only",
+            binary.display()
+        ),
     }
 }
 
@@ -204,15 +207,22 @@ mod tests {
         let (compiler, runner) = (chosen.compiler.unwrap(), chosen.runner.unwrap());
         assert_eq!((compiler.version.as_str(), runner.version.as_str()), ("4.0.19", "20.11.1"));
         // Without tree pins, the line decides.
-        let chosen = super::pins(&manifest, "x86_64-linux", em, &source(14, TreePins::default()), &Overrides::default());
+        let chosen =
+            super::pins(&manifest, "x86_64-linux", em, &source(14, TreePins::default()), &Overrides::default());
         assert!(chosen.is_err(), "no node serves 3.14 in this manifest");
         let pins = TreePins { emscripten: Some("6.0.6".into()), ..Default::default() };
-        let err = super::pins(&manifest, "x86_64-linux", em, &source(15, pins.clone()), &Overrides::default()).err().unwrap().to_string();
+        let err = super::pins(&manifest, "x86_64-linux", em, &source(15, pins.clone()), &Overrides::default())
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains("pins emscripten 6.0.6") && err.contains("`cargo xtask pin --from-tree /src`"), "{err}");
         // The user's own emscripten and node need no pin on a host the manifest does not cover.
         let given = Overrides { emscripten: Some("/em".into()), node: Some("/node".into()), ..Default::default() };
         let chosen = super::pins(&manifest, "aarch64-macos", em, &source(15, pins), &given).unwrap();
-        assert!(chosen.compiler.is_none() && chosen.runner.is_some(), "no 6.0.6 pinned; node-24 serves every host here");
+        assert!(
+            chosen.compiler.is_none() && chosen.runner.is_some(),
+            "no 6.0.6 pinned; node-24 serves every host here"
+        );
         assert_eq!(chosen.tree_compiler.as_deref(), Some("6.0.6"));
     }
 
@@ -255,6 +265,31 @@ mod tests {
             }
             if minor <= 15 {
                 manifest.component("cpython", &format!("3.{minor}"), machine).unwrap();
+            }
+        }
+        // The other hosts: main's emscripten 6.0.8 and Node 24 everywhere; the WASI SDK 34 and
+        // wasmtime on macOS; on aarch64 Linux wasmtime is unpinned, and says how to pin it.
+        let none = Overrides::default();
+        for host in ["aarch64-linux", "x86_64-macos", "aarch64-macos"] {
+            let em = super::pins(
+                &manifest,
+                host,
+                ToolchainKind::Emscripten,
+                &source(16, tree(Some("34"), Some("6.0.8"))),
+                &none,
+            )
+            .unwrap();
+            assert_eq!(em.compiler.unwrap().version, "6.0.8", "{host}");
+            let wasi = super::pins(&manifest, host, ToolchainKind::WasiSdk, &source(16, tree(Some("34"), None)), &none);
+            match host {
+                "aarch64-linux" => {
+                    let err = wasi.err().unwrap().to_string();
+                    assert!(
+                        err.contains("`cargo xtask pin wasmtime VERSION --host aarch64-linux --python 3.16`"),
+                        "{err}"
+                    );
+                }
+                _ => assert_eq!(wasi.unwrap().compiler.unwrap().version, "34.0", "{host}"),
             }
         }
         // The libffi and mpdecimal sources 3.14, 3.15 and main pin, by sha256.

@@ -49,7 +49,11 @@ impl WasiSdk {
         }
         let clang = Cmd::new(root.join("bin/clang"), root, probe_env).arg("--version").read()?;
         let clang = clang.lines().next().unwrap_or_default().trim().to_owned();
-        Ok(WasiSdk { root: root.to_owned(), version: version.or(pinned.map(str::to_owned)).unwrap_or_else(|| "unknown".into()), clang })
+        Ok(WasiSdk {
+            root: root.to_owned(),
+            version: version.or(pinned.map(str::to_owned)).unwrap_or_else(|| "unknown".into()),
+            clang,
+        })
     }
 
     pub fn sysroot(&self) -> PathBuf {
