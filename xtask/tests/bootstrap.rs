@@ -182,6 +182,28 @@ fn a_checkout_is_never_written_and_its_patched_build_changes_nothing_the_second_
     assert_eq!(snapshot(&checkout), before, "patch --revert wrote into the checkout");
 }
 
+#[test]
+fn a_runner_given_by_path_needs_no_pin_on_a_host_the_manifest_does_not_cover() {
+    let mini = Mini::new();
+    // The manifest without its wasmtime: as on a host the manifest pins no wasmtime for.
+    let text = fs::read_to_string(&mini.manifest).unwrap();
+    let blocks: Vec<&str> = text.split("[[artifact]]").collect();
+    let kept: Vec<&str> = blocks.iter().copied().filter(|b| !b.contains("name = \"wasmtime\"")).collect();
+    assert_eq!(kept.len() + 1, blocks.len());
+    fs::write(&mini.manifest, kept.join("[[artifact]]")).unwrap();
+    let out = mini.xtask("bootstrap", &["--no-test"]);
+    let err = stderr(&out);
+    assert!(!out.status.success() && err.contains("`cargo xtask pin wasmtime VERSION --host"), "{err}");
+
+    let wasmtime = mini.path("own-wasmtime");
+    fs::write(&wasmtime, mini::WASMTIME).unwrap();
+    fs::set_permissions(&wasmtime, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let given = wasmtime.display().to_string();
+    let (_, err) = mini.bootstrap(&["--wasmtime", &given]);
+    assert!(err.contains("is not pinned for this host"), "{err}");
+    assert_eq!(stdout(&mini.xtask("run", &["--", "a"])), "mini python: a\n");
+}
+
 /// Every file under `root` with its bytes and mtime.
 fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> {
     let mut files = vec![];

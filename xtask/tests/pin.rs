@@ -341,7 +341,10 @@ fn from_tree_pins_only_what_a_main_shaped_tree_names_and_the_manifest_lacks() {
     assert!(out.status.success(), "{}", stderr(&out));
     let pinned = events(&out);
     assert_eq!(pinned.len(), 1, "{pinned:?}");
-    assert_eq!((pinned[0]["name"].as_str(), pinned[0]["python"].as_array()), (Some("emscripten-6.0.10"), None));
+    assert_eq!(
+        (pinned[0]["name"].as_str(), pinned[0]["python"].clone()),
+        (Some("emscripten-6.0.10"), serde_json::json!(["3.16"]))
+    );
     assert_eq!(p.manifest_text(), before);
     let written = fs::read_to_string(&overlay).unwrap();
     assert!(written.starts_with("schema = 1\n") && written.contains("python = [\"3.16\"]"), "{written}");
@@ -349,6 +352,28 @@ fn from_tree_pins_only_what_a_main_shaped_tree_names_and_the_manifest_lacks() {
     // With the overlay in place, the tree needs nothing more.
     let out = p.pin(&["--from-tree", &tree_flag, "--host", "x86_64-linux", "--overlay", &overlay_flag]);
     assert!(out.status.success() && events(&out).is_empty(), "{}", stderr(&out));
+
+    // A host the manifest has nothing for: emscripten from emsdk, Node 24's newest release from
+    // Node's index, the WASI SDK 34 from its release digest.
+    let mac = p.file(&format!("/builds/mac/{release}/wasm-binaries-arm64.tar.xz"), 2600);
+    p.emsdk("6.0.10", "6.0.10", release, &[("sha_linux", &sha256(&body)), ("sha_mac_arm64", &sha256(&mac))]);
+    p.serve(
+        "/node/index.json",
+        r#"[{"version": "v25.1.0"}, {"version": "v24.20.1"}, {"version": "v24.9.0"}, {"version": "v22.21.0"}]"#,
+    );
+    let node = p.file("/node/v24.20.1/node-v24.20.1-darwin-arm64.tar.gz", 1900);
+    p.serve("/node/v24.20.1/SHASUMS256.txt", format!("{}  node-v24.20.1-darwin-arm64.tar.gz\n", sha256(&node)));
+    p.github("WebAssembly/wasi-sdk", "wasi-sdk-34", "wasi-sdk-34.0-arm64-macos.tar.gz", &tar_gz("w", 1500), true);
+    let out = p.pin(&["--from-tree", &tree_flag, "--host", "aarch64-macos", "--overlay", &overlay_flag]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let names: Vec<(String, String)> = events(&out)
+        .iter()
+        .map(|e| (e["name"].as_str().unwrap().to_owned(), e["version"].as_str().unwrap().to_owned()))
+        .collect();
+    let expected = [("emscripten-6.0.10", "6.0.10"), ("node-24", "24.20.1"), ("wasi-sdk-34", "34.0")];
+    assert_eq!(names, expected.map(|(n, v)| (n.to_owned(), v.to_owned())));
+    let written = fs::read_to_string(&overlay).unwrap();
+    assert_eq!(written.matches("[[artifact]]").count(), 4, "{written}");
 }
 
 #[test]

@@ -85,6 +85,7 @@ pub fn print_pinned(context: &Context, artifact: &Artifact, file: &std::path::Pa
                 "component": artifact.component,
                 "version": artifact.version,
                 "host": artifact.host,
+                "python": artifact.python,
                 "url": artifact.url,
                 "sha256": artifact.sha256,
                 "size": artifact.size,

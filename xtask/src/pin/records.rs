@@ -69,6 +69,17 @@ pub fn release_asset(json: &str, file: &str) -> Result<Asset, String> {
     }
     let release: Release = serde_json::from_str(json).map_err(|e| format!("not a GitHub release: {e}"))?;
     let asset = release.assets.into_iter().find(|a| a.name == file).ok_or_else(|| format!("it has no asset {file}"))?;
+    // The download URL comes from the server: https (or loopback http) only, and the asset's own
+    // file name, so a response cannot point the download at a local file or another name.
+    crate::manifest::check_url(&asset.browser_download_url)
+        .and_then(|()| match asset.browser_download_url.starts_with("file:") {
+            true => Err("a file:// URL".into()),
+            false => Ok(()),
+        })
+        .map_err(|why| format!("its download URL for {file} is refused: {why}"))?;
+    if crate::manifest::url_file_name(&asset.browser_download_url) != file {
+        return Err(format!("its download URL for {file} names another file"));
+    }
     let sha256 = match asset.digest {
         Some(digest) => {
             let sha = digest.strip_prefix("sha256:").ok_or_else(|| format!("its digest `{digest}` is not sha256"))?;
@@ -120,6 +131,14 @@ pub fn sqlite_product(html: &str, version: &str) -> Result<(String, u64, String)
         let fields: Vec<&str> = line.trim().split(',').collect();
         if let ["PRODUCT", v, path, size, sha3] = fields[..] {
             if v == version && path.contains("sqlite-amalgamation-") && path.ends_with(".zip") {
+                let (year, file) = path.split_once('/').unwrap_or(("", path));
+                let plain = |s: &str, extra: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(c));
+                if year.len() != 4 || !plain(year, "") || !plain(file, "-.") || file.starts_with('.') {
+                    return Err(format!(
+                        "its path `{}` is not YEAR/sqlite-amalgamation-N.zip",
+                        crate::text::printable(path)
+                    ));
+                }
                 let size = size.parse().map_err(|_| format!("its size `{size}` is not a number"))?;
                 check_hex(sha3, 64)?;
                 return Ok((path.to_owned(), size, sha3.to_ascii_lowercase()));
@@ -183,10 +202,19 @@ mod tests {
         let sums = "01443c1e1a29e531ccad5a46fefa6df490d2189c49f7955904aecdbb0fe86fdc  node-v24.19.0-linux-arm64.tar.xz\n14b342e71204f811bde6153be8e04b62aef63c236fef92b55f9c83154b409647  node-v24.19.0-linux-x64.tar.xz\n";
         assert_eq!(&shasums(sums, "node-v24.19.0-linux-x64.tar.xz").unwrap()[..8], "14b342e7");
         assert!(shasums(sums, "node-v24.19.0-linux-x64.tar.gz").is_err());
-        let api = r#"{"tag_name": "v49.0.1", "assets": [{"name": "a.tar.xz", "size": 10, "browser_download_url": "https://e.org/a.tar.xz", "digest": "sha256:c71f7e0d30a92e418f0d17db7c6d8f6664c1ad764340a1278678f4209deab534"}, {"name": "b.tar.xz", "size": 5, "browser_download_url": "https://e.org/b", "digest": null}]}"#;
+        let api = r#"{"tag_name": "v49.0.1", "assets": [{"name": "a.tar.xz", "size": 10, "browser_download_url": "https://e.org/a.tar.xz", "digest": "sha256:c71f7e0d30a92e418f0d17db7c6d8f6664c1ad764340a1278678f4209deab534"}, {"name": "b.tar.xz", "size": 5, "browser_download_url": "https://e.org/b.tar.xz", "digest": null}]}"#;
         assert_eq!(release_asset(api, "a.tar.xz").unwrap().sha256.unwrap()[..8], *"c71f7e0d");
         assert_eq!(release_asset(api, "b.tar.xz").unwrap().sha256, None);
         assert!(release_asset(api, "c.tar.xz").unwrap_err().contains("no asset c.tar.xz"));
+        // A response may not send the download elsewhere.
+        for (url, why) in [
+            ("file:///etc/shadow", "refused"),
+            ("http://example.org/a.tar.xz", "refused"),
+            ("https://e.org/other", "another file"),
+        ] {
+            let hostile = api.replace("https://e.org/a.tar.xz", url);
+            assert!(release_asset(&hostile, "a.tar.xz").unwrap_err().contains(why), "{url}");
+        }
         // The digest of an empty file, base64 as Sigstore writes it.
         let bundle = r#"{"messageSignature": {"messageDigest": {"algorithm": "SHA2_256", "digest": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}}}"#;
         assert_eq!(
@@ -213,5 +241,7 @@ mod tests {
             )
         );
         assert!(sqlite_product(&good, "3.51.0").is_err());
+        let hostile = good.replace("2025/sqlite-amalgamation", "../../sqlite-amalgamation");
+        assert!(sqlite_product(&hostile, "3.50.4").unwrap_err().contains("is not YEAR/"));
     }
 }

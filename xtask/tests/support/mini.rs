@@ -38,7 +38,7 @@ const CLANG: &str = "#!/bin/sh\nobject=\nfor a in \"$@\"; do shift; case $a in -
 const MPDEC_CONFIGURE: &str = "#!/bin/sh\nprintf 'libmpdec.a: mpdecimal.c\\n\\t$(CC) $(CFLAGS) -c mpdecimal.c -o mpdecimal.o\\n\\t$(AR) rcs libmpdec.a mpdecimal.o\\n' > libmpdec/Makefile\n";
 
 /// `wasmtime --version`, and `wasmtime run [FLAGS…] MODULE ARGS…` runs MODULE natively.
-const WASMTIME: &str = "#!/bin/sh\n[ \"$1\" = --version ] && { echo 'wasmtime 49.0.3 (miniature)'; exit 0; }\nshift\nwhile [ $# -gt 0 ]; do case $1 in -*) shift ;; *) break ;; esac; done\nexec \"$@\"\n";
+pub const WASMTIME: &str = "#!/bin/sh\n[ \"$1\" = --version ] && { echo 'wasmtime 49.0.3 (miniature)'; exit 0; }\nshift\nwhile [ $# -gt 0 ]; do case $1 in -*) shift ;; *) break ;; esac; done\nexec \"$@\"\n";
 
 /// One file of an archive: its path, mode and text.
 pub struct File(pub String, pub u32, pub String);
