@@ -58,6 +58,38 @@ xtask mirror export "$scratch/export-wasi" --target wasi --python 3.13.5 --offli
 [ "$(find "$scratch/export-wasi" -mindepth 2 -type f | wc -l)" = 7 ] || fail "mirror export --target wasi: expected 7 files"
 echo "dry-run and mirror export --target wasi: the same 7 artifacts, all from the cache"
 
+step "pin over real files: publisher-shaped records with the published digests give the shipped pins again"
+# python.org's Sigstore bundle, sourceware's bzip2 page and bytereef's mpdecimal page, each in its
+# publisher's shape with the digest that publisher gives, beside the real files (Debian's
+# byte-identical tarballs from the fixtures). pin reads the record, fetches the file, checks it.
+pub=$scratch/publishers
+rm -rf "$pub" "$scratch/pin-cache" "$scratch/pinned.jsonl"
+mkdir -p "$pub/python/3.13.5" "$pub/sw/bzip2" "$pub/sw/pub/bzip2" "$pub/br/mpdecimal" "$pub/br/software/mpdecimal/releases"
+cp "$fixtures/mirror/cpython-3.13.5/Python-3.13.5.tar.xz" "$pub/python/3.13.5/"
+cp "$fixtures/mirror/bzip2/bzip2-1.0.8.tar.gz" "$pub/sw/pub/bzip2/"
+cp "$fixtures/mirror/mpdecimal/mpdecimal-4.0.1.tar.gz" "$pub/br/software/mpdecimal/releases/"
+py_sha=93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640
+bz_sha=ab5a03176ee106d3f0fa90e381da478ddae405918153cca248e682cd0c4a2269
+mpd_sha=96d33abb4bb0070c7be0fed4246cd38416188325f820468214471938545b1ac8
+digest=$(python3 -c 'import base64, sys; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())' "$py_sha")
+printf '{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json", "verificationMaterial": {}, "messageSignature": {"messageDigest": {"algorithm": "SHA2_256", "digest": "%s"}, "signature": ""}}\n' \
+  "$digest" >"$pub/python/3.13.5/Python-3.13.5.tar.xz.sigstore"
+printf '<p><a href="/pub/bzip2/bzip2-1.0.8.tar.gz">bzip2-1.0.8.tar.gz</a>: SHA256 checksum %s</p>\n' "$bz_sha" >"$pub/sw/bzip2/downloads.html"
+printf '<tr><td><a href="releases/mpdecimal-4.0.1.tar.gz">mpdecimal-4.0.1.tar.gz</a></td><td>%s</td></tr>\n' "$mpd_sha" >"$pub/br/mpdecimal/download.html"
+serve "$pub" "$scratch/publishers.log"
+base=http://127.0.0.1:$port
+printf 'schema = 1\n' >"$scratch/pinned.toml"
+for what in "cpython 3.13.5" "bzip2 1.0.8" "mpdecimal 4.0.1"; do
+  # shellcheck disable=SC2086
+  XTASK_RECORD_BASES="python=$base/python,sourceware=$base/sw,bytereef=$base/br" target/debug/xtask pin $what \
+    --manifest "$scratch/pinned.toml" --cache-dir "$scratch/pin-cache" --message-format json >>"$scratch/pinned.jsonl"
+done
+for sha in "$py_sha" "$bz_sha" "$mpd_sha"; do
+  grep -q "\"sha256\":\"$sha\"" "$scratch/pinned.jsonl" || fail "pin did not give $sha: $(cat "$scratch/pinned.jsonl")"
+  grep -q "sha256 = \"$sha\"" sdk-manifest.toml || fail "$sha is not the shipped pin"
+done
+echo "pinned CPython 3.13.5, bzip2 1.0.8 and mpdecimal 4.0.1 from their records over the real files: the shipped sha256s"
+
 step "run: zlib and bz2 inside python.wasm"
 out=$(xtask run --target wasi -- -c "import zlib, bz2; print(zlib.crc32(b'x'))")
 [ "$out" = "2363233923" ] || fail "run printed '$out', expected 2363233923"

@@ -36,14 +36,16 @@ const RECORD_LIMIT: u64 = 16 << 20;
 
 /// The text of a record; errors name it and its URL.
 pub fn read_record(client: &Client, url: &str, what: &str) -> anyhow::Result<String> {
-    let fail = |why: String| anyhow!("cannot read {what} at {}: {why}", printable(url));
-    let response = client.get(url).send().map_err(|e| fail(e.to_string()))?;
+    let fail = |why: String| {
+        anyhow!("cannot read {what} at {}: {why}; check the network and proxy (HTTPS_PROXY), or point --record-base at a copy of the publisher's records", printable(url))
+    };
+    let response = client.get(url).send().map_err(|e| fail(chain(&e)))?;
     let status = response.status();
     if !status.is_success() {
         return Err(fail(format!("HTTP {status}")));
     }
     let mut body = Vec::new();
-    response.take(RECORD_LIMIT + 1).read_to_end(&mut body).map_err(|e| fail(e.to_string()))?;
+    response.take(RECORD_LIMIT + 1).read_to_end(&mut body).map_err(|e| fail(chain(&e)))?;
     if body.len() as u64 > RECORD_LIMIT {
         return Err(fail(format!("more than {RECORD_LIMIT} bytes; not a checksum record")));
     }
@@ -76,10 +78,9 @@ pub fn verified(
                 record: None,
                 origin: Default::default(),
             };
-            let fetched = how
-                .fetcher
-                .fetch(&artifact)
-                .with_context(|| format!("the file does not match its record ({})", located.record))?;
+            let fetched = how.fetcher.fetch(&artifact).with_context(|| {
+                format!("fetching the file and checking it against its record ({})", located.record)
+            })?;
             let size = std::fs::metadata(&fetched.path)?.len();
             Ok((sha256.clone(), size, located.record.clone()))
         }
@@ -111,7 +112,7 @@ pub fn verified(
 /// Streams a file: its sha256, SHA3-256 and size.
 fn measure(client: &Client, url: &str) -> anyhow::Result<(String, String, u64)> {
     let fail = |why: String| anyhow!("download {}: {why}", printable(url));
-    let mut response = client.get(url).send().map_err(|e| fail(e.to_string()))?;
+    let mut response = client.get(url).send().map_err(|e| fail(chain(&e)))?;
     if !response.status().is_success() {
         return Err(fail(format!("HTTP {}", response.status())));
     }
@@ -127,6 +128,17 @@ fn measure(client: &Client, url: &str) -> anyhow::Result<(String, String, u64)> 
         size += n as u64;
     }
     Ok((hex(&sha256.finalize()), hex(&sha3.finalize()), size))
+}
+
+/// An error and its causes, as one line (reqwest's own message omits the cause).
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text += &format!(": {cause}");
+        source = cause.source();
+    }
+    text
 }
 
 fn hex(bytes: &[u8]) -> String {
