@@ -204,6 +204,60 @@ fn a_runner_given_by_path_needs_no_pin_on_a_host_the_manifest_does_not_cover() {
     assert_eq!(stdout(&mini.xtask("run", &["--", "a"])), "mini python: a\n");
 }
 
+#[test]
+fn dry_run_and_mirror_export_by_target_take_exactly_what_the_build_uses() {
+    let mini = Mini::new();
+    // Another line's release and another host's SDK, whose files do not exist: a plain export
+    // would stop at them; an export by target never looks at them.
+    let mut text = fs::read_to_string(&mini.manifest).unwrap();
+    for (name, host) in [("cpython-3.12", ""), ("wasi-sdk-24", "host = \"aarch64-macos\"\n")] {
+        text += &format!(
+            "\n[[artifact]]\nname = \"{name}\"\ncomponent = \"{}\"\nversion = \"1\"\nurl = \"file:///nonexistent/{name}.tar.gz\"\nsha256 = \"{}\"\n{host}python = [\"3.12\"]\n",
+            name.rsplit_once('-').unwrap().0,
+            "c".repeat(64)
+        );
+    }
+    fs::write(&mini.manifest, text).unwrap();
+    let out = mini.xtask("bootstrap", &["--dry-run", "--message-format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let needs: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let names: Vec<&str> = needs.iter().map(|n| n["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["cpython-3.13", "wasi-sdk-24", "wasmtime", "zlib", "bzip2", "mpdecimal", "sqlite"]);
+    assert!(
+        needs.iter().all(|n| n["cached"] == (n["role"] == "source")),
+        "only the release was fetched (its pins read): {needs:?}"
+    );
+    assert!(!mini.path("work").join("wasi").exists(), "a dry run builds nothing");
+
+    let (manifest, cache) = (mini.manifest.display().to_string(), mini.path("cache").display().to_string());
+    let export = mini.path("export");
+    let export_flag = export.display().to_string();
+    let plain = xtask(&["mirror", "export", &export_flag, "--manifest", &manifest, "--cache-dir", &cache], &[]);
+    assert!(!plain.status.success(), "the other line's release does not exist");
+    let args = [
+        "mirror",
+        "export",
+        &export_flag,
+        "--manifest",
+        &manifest,
+        "--cache-dir",
+        &cache,
+        "--target",
+        "wasi",
+        "--python",
+        "3.13",
+    ];
+    let out = xtask(&args, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut exported: Vec<String> =
+        fs::read_dir(&export).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    exported.sort();
+    assert_eq!(
+        exported,
+        ["bzip2", "cpython-3.13", "manifest.toml", "mpdecimal", "sqlite", "wasi-sdk-24", "wasmtime", "zlib"]
+    );
+}
+
 /// Every file under `root` with its bytes and mtime.
 fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> {
     let mut files = vec![];
