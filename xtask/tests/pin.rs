@@ -415,4 +415,17 @@ fn bootstrap_of_a_main_shaped_tree_names_the_pin_command() {
     pin_missing.push("--pin-missing");
     let err = stderr(&xtask(&pin_missing, &[]));
     assert!(err.contains("--pin-missing reads each publisher's checksum record"), "{err}");
+
+    // Connected (to the loopback publishers): the missing emscripten is pinned into the manifest
+    // before the toolchain stage, which then takes it (the stand-in is no emscripten release, so
+    // the build stops there).
+    let release = "6f0a1e0a4c8b1f5d2e3c4b5a69788796a5b4c3d2";
+    let body = p.file(&format!("/builds/linux/{release}/wasm-binaries.tar.xz"), 2500);
+    p.emsdk("6.0.10", "6.0.10", release, &[("sha_linux", &sha256(&body))]);
+    let online: Vec<&str> = pin_missing.iter().copied().filter(|a| *a != "--offline").collect();
+    let out = xtask(&online, &[("XTASK_RECORD_BASES", &p.bases())]);
+    assert!(stdout(&out).contains("pinned emscripten-6.0.10 6.0.10 for x86_64-linux"), "{}", stderr(&out));
+    let text = p.manifest_text();
+    assert!(text.contains("name = \"emscripten-6.0.10\"") && text.contains(&sha256(&body)), "{text}");
+    assert!(stderr(&out).contains("emscripten-6.0.10"), "{}", stderr(&out));
 }
