@@ -209,6 +209,9 @@ fn every_component_is_pinned_from_its_publishers_record_and_then_fetches() {
     assert_eq!(by("sqlite", None)["sha256"], sha256(&sqlite));
     assert_eq!(by("sqlite", None)["size"], sqlite.len());
     assert_eq!(pinned.len(), 12);
+    // Two hosts, one reading of each record.
+    assert_eq!(p.server.requests_for("/emsdk/6.0.8/bazel/revisions.bzl").len(), 1);
+    assert_eq!(p.server.requests_for("/node/v24.19.0/SHASUMS256.txt").len(), 1);
 
     // Written once each, after the comment; the manifest parses, and every entry fetches and
     // verifies from scratch (a fresh cache) through the ordinary fetch layer.

@@ -199,7 +199,13 @@ impl flags::Bootstrap {
         let bases = crate::pin::Bases::new(&self.record_bases)?;
         let client = crate::fetch::build_client(&context.fetch.network)?;
         let fetcher = context.fetcher()?;
-        let how = crate::pin::Publishers { bases: &bases, client: &client, fetcher: &fetcher, trust_download: false };
+        let how = crate::pin::Publishers {
+            bases: &bases,
+            client: &client,
+            fetcher: &fetcher,
+            trust_download: false,
+            read: Default::default(),
+        };
         let hosts = [context.machine.clone()];
         let node = |major: &str| crate::pin::newest_node(&how, major);
         let requests = crate::pin::missing_from_tree(&source.pins, source.line, &context.manifest, &hosts, &node)?;

@@ -12,7 +12,13 @@ impl flags::Pin {
         let bases = Bases::new(&self.record_bases)?;
         let client = crate::fetch::build_client(&context.fetch.network)?;
         let fetcher = context.fetcher()?;
-        let how = Publishers { bases: &bases, client: &client, fetcher: &fetcher, trust_download: self.trust_download };
+        let how = Publishers {
+            bases: &bases,
+            client: &client,
+            fetcher: &fetcher,
+            trust_download: self.trust_download,
+            read: Default::default(),
+        };
         let hosts = hosts(&self.hosts, &context.machine)?;
         for line in &self.python {
             PythonLine::parse(line)?;

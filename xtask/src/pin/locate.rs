@@ -2,7 +2,7 @@
 
 use anyhow::{anyhow, bail};
 
-use super::check::{read_record, Expected};
+use super::check::Expected;
 use super::publishers::{Component, Host};
 use super::{records, Located, Publishers};
 use crate::toolchains::major;
@@ -16,7 +16,7 @@ pub fn locate(
     how: &Publishers,
 ) -> anyhow::Result<Located> {
     let base = |name: &str| how.bases.get(name).to_owned();
-    let read = |url: &str, what: &str| read_record(how.client, url, what);
+    let read = |url: &str, what: &str| how.record(url, what);
     let host = || host.expect("per-host components have a host");
     Ok(match component {
         Component::Cpython => {
@@ -155,7 +155,7 @@ pub fn locate(
 /// A GitHub release asset and the digest the release API reports for it.
 fn github(how: &Publishers, repo: &str, tag: &str, file: &str, strip: String) -> anyhow::Result<Located> {
     let api = format!("{}/repos/{repo}/releases/tags/{tag}", how.bases.get("github-api"));
-    let asset = records::release_asset(&read_record(how.client, &api, "the GitHub release")?, file)
+    let asset = records::release_asset(&how.record(&api, "the GitHub release")?, file)
         .map_err(|why| anyhow!("GitHub release {repo} {tag} ({api}): {why}"))?;
     let (expected, record) = match asset.sha256 {
         Some(sha256) => (
@@ -175,8 +175,8 @@ fn github(how: &Publishers, repo: &str, tag: &str, file: &str, strip: String) ->
 
 /// A file whose SHA-256 a download page gives beside its name.
 fn page(how: &Publishers, page_url: &str, file: &str, file_url: String, what: &str) -> anyhow::Result<Located> {
-    let sha256 = records::page_sha256(&read_record(how.client, page_url, what)?, file)
-        .map_err(|why| anyhow!("{what} {page_url}: {why}"))?;
+    let sha256 =
+        records::page_sha256(&how.record(page_url, what)?, file).map_err(|why| anyhow!("{what} {page_url}: {why}"))?;
     Ok(Located {
         file_url,
         expected: Expected::Sha256 { sha256, size: None },

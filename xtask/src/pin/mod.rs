@@ -50,6 +50,20 @@ pub struct Publishers<'a> {
     pub client: &'a Client,
     pub fetcher: &'a Fetcher,
     pub trust_download: bool,
+    /// Records already read in this run, by URL (`--host all` reads each once).
+    pub read: std::cell::RefCell<std::collections::BTreeMap<String, String>>,
+}
+
+impl Publishers<'_> {
+    /// The text of a record, read once per run.
+    pub fn record(&self, url: &str, what: &str) -> anyhow::Result<String> {
+        if let Some(text) = self.read.borrow().get(url) {
+            return Ok(text.clone());
+        }
+        let text = check::read_record(self.client, url, what)?;
+        self.read.borrow_mut().insert(url.to_owned(), text.clone());
+        Ok(text)
+    }
 }
 
 /// Where one file and its record are: what `check` needs.

@@ -2,7 +2,6 @@
 
 use anyhow::anyhow;
 
-use super::check::read_record;
 use super::publishers::Component;
 use super::{Publishers, Request};
 use crate::manifest::{Artifact, Manifest};
@@ -54,7 +53,7 @@ pub fn missing_from_tree(
 /// The newest release of a Node major in Node's own index (`index.json`).
 pub fn newest_node(how: &Publishers, node_major: &str) -> anyhow::Result<String> {
     let url = format!("{}/index.json", how.bases.get("nodejs"));
-    let text = read_record(how.client, &url, "Node's release index")?;
+    let text = how.record(&url, "Node's release index")?;
     let index: Vec<serde_json::Value> = serde_json::from_str(&text).map_err(|e| anyhow!("Node's index {url}: {e}"))?;
     let prefix = format!("v{node_major}.");
     let newest = index
