@@ -109,14 +109,17 @@ pub enum Command {
     /// Add or update manifest entries from each publisher's own checksum record (emsdk's
     /// revisions.bzl, Node's SHASUMS256.txt, GitHub's release digests, python.org's Sigstore
     /// bundles, the libraries' download pages); each file is downloaded once and checked against
-    /// its record before anything is written
+    /// its record before anything is written, into the manifest or the last --overlay (created if
+    /// missing)
+    #[command(
+        after_help = "Examples:\n  cargo xtask pin emscripten 6.0.10 --host all --python 3.16\n  cargo xtask pin node 24.19.0 --host aarch64-macos\n  cargo xtask pin cpython 3.12.14\n  cargo xtask pin --from-tree ~/cpython --host all\n  cargo xtask --overlay pins.toml pin --from-tree ~/cpython"
+    )]
     Pin(Pin),
 }
 
 #[derive(Debug, Args)]
 pub struct Pin {
-    /// The component: cpython, emscripten, node, wasi-sdk, wasmtime, zlib, bzip2, libffi,
-    /// mpdecimal or sqlite
+    /// The component
     #[arg(value_enum, required_unless_present = "from_tree")]
     pub component: Option<crate::pin::Component>,
 

@@ -288,6 +288,11 @@ fn a_missing_record_is_refused_with_the_reason_and_trust_download_says_what_it_d
     // A toolchain needs its lines said; offline is refused before anything is read.
     let out = p.pin(&["wasmtime", "49.0.1", "--host", "x86_64-macos"]);
     assert!(stderr(&out).contains("--python X.Y"), "{}", stderr(&out));
+    for hostile in ["../1.3", "1.3/../../x", "1.3\u{1b}[2J", ".hidden"] {
+        let out = p.pin(&["zlib", hostile]);
+        assert!(stderr(&out).contains("is not a plain version"), "{}", stderr(&out));
+        assert!(!stderr(&out).contains('\u{1b}'));
+    }
     let out = p.pin(&["zlib", "1.3.1", "--offline"]);
     assert!(stderr(&out).contains("needs the network"), "{}", stderr(&out));
 }
