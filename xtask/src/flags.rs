@@ -137,8 +137,8 @@ pub struct Pin {
     #[arg(long = "host", value_name = "HOST")]
     pub hosts: Vec<String>,
 
-    /// A CPython line (X.Y) the entry serves; repeatable [default: those of the entry of the same
-    /// name, or the tree's line]
+    /// A CPython line (X.Y) the entry serves, added to those an entry of the same name (another
+    /// host's) already serves; repeatable [default: those lines, or the tree's line]
     #[arg(long, value_name = "X.Y")]
     pub python: Vec<String>,
 

@@ -230,6 +230,10 @@ fn every_component_is_pinned_from_its_publishers_record_and_then_fetches() {
     let out = p.pin(&["zlib", "1.3.1"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(p.manifest_text(), text);
+    // A line asked for is added to those the name already serves.
+    let out = p.pin(&["node", "24.19.0", "--host", "aarch64-linux", "--python", "3.15"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(events(&out)[0]["python"], serde_json::json!(["3.14", "3.15"]));
 }
 
 fn hex_bytes(hex: &str) -> Vec<u8> {

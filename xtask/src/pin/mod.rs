@@ -148,11 +148,21 @@ fn normalized_version(component: Component, version: &str) -> String {
 }
 
 fn lines_for(request: &Request, name: &str, manifest: &Manifest) -> anyhow::Result<Vec<String>> {
-    if !request.python.is_empty() {
-        return Ok(request.python.clone());
+    // An entry of the same name (another host's) says which lines this name serves; the lines
+    // asked for are added to those, so the hosts of one name do not drift apart.
+    let existing = manifest.artifacts.iter().find(|a| a.name == name).map(|a| a.python.clone());
+    let mut lines = existing.clone().unwrap_or_default();
+    if existing.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(lines);
     }
-    if let Some(existing) = manifest.artifacts.iter().find(|a| a.name == name) {
-        return Ok(existing.python.clone());
+    for line in &request.python {
+        if !lines.contains(line) {
+            lines.push(line.clone());
+        }
+    }
+    if !lines.is_empty() {
+        lines.sort_by_key(|l| PythonLine::parse(l).map(|p| (p.major, p.minor)).unwrap_or_default());
+        return Ok(lines);
     }
     match request.component {
         Component::Cpython => Ok(vec![PythonLine::parse_version(&request.version)?.0.to_string()]),
