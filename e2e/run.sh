@@ -54,6 +54,7 @@ step "what the WASI build used, and only that: bootstrap --dry-run and mirror ex
 needs=$(xtask bootstrap --target wasi --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" --dry-run --message-format json)
 [ "$(grep -c '"event":"need"' <<<"$needs")" = 7 ] || fail "dry-run: expected 7 artifacts (release, SDK, wasmtime, 4 libraries): $needs"
 grep -q '"cached":false' <<<"$needs" && fail "dry-run: the build just fetched all of them: $needs"
+rm -rf "$scratch/export-wasi"
 target/debug/xtask mirror export "$scratch/export-wasi" --target wasi --python 3.13.5 --offline \
   --overlay "$fixtures/overlay.toml" --cache-dir "$scratch/cache" >/dev/null
 [ "$(find "$scratch/export-wasi" -mindepth 2 -type f | wc -l)" = 7 ] || fail "mirror export --target wasi: expected 7 files"
