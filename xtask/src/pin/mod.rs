@@ -35,8 +35,8 @@ pub struct Request {
     pub version: String,
     /// Manifest host names; empty for a component that is not per host.
     pub hosts: Vec<String>,
-    /// CPython lines the entry serves; empty: taken from an entry of the same name, or the
-    /// version (cpython).
+    /// CPython lines the entry serves, added to those an entry of the same name serves; with
+    /// neither, the version's line (cpython) or an error (a toolchain).
     pub python: Vec<String>,
     /// The emsdk tag or commit whose records name the emscripten release (default: the version,
     /// which emsdk tags).
