@@ -74,9 +74,7 @@ fn describe(
         }
         None => {
             let SourceChoice::Checkout(dir) = choice else { unreachable!("release_artifact is None for a checkout") };
-            let version = source::version_of(dir)?;
-            let line = source::PythonLine::parse(&version.split('.').take(2).collect::<Vec<_>>().join("."))?;
-            (dir.clone(), line, source::pins::read(dir)?, None)
+            (dir.clone(), source::line_of(dir)?, source::pins::read(dir)?, None)
         }
     };
     let tree = SourceTree {

@@ -26,8 +26,7 @@ impl flags::Pin {
         let requests = match (&self.from_tree, self.component, &self.version) {
             (Some(dir), _, _) => {
                 let dir = context.absolute(dir);
-                let version = source::version_of(&dir)?;
-                let line = PythonLine::parse(&version.split('.').take(2).collect::<Vec<_>>().join("."))?;
+                let line = source::line_of(&dir)?;
                 let pins = source::pins::read(&dir)?;
                 let node = |major: &str| pin::newest_node(&how, major);
                 let requests = pin::missing_from_tree(&pins, line, &context.manifest, &hosts, &node)?;

@@ -245,7 +245,7 @@ pub fn looks_like_html(first: &[u8]) -> bool {
 }
 
 /// reqwest nests the useful cause (connection reset, timed out) a few levels down.
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut message = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

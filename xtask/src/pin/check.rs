@@ -9,6 +9,8 @@ use sha2::{Digest, Sha256};
 use sha3::Sha3_256;
 
 use super::{Located, Publishers};
+use crate::fetch::download::error_chain;
+use crate::files::hex;
 use crate::manifest::{ArchiveFormat, Artifact};
 use crate::text::printable;
 
@@ -39,13 +41,13 @@ pub fn read_record(client: &Client, url: &str, what: &str) -> anyhow::Result<Str
     let fail = |why: String| {
         anyhow!("cannot read {what} at {}: {why}; check the network and proxy (HTTPS_PROXY), or point --record-base at a copy of the publisher's records", printable(url))
     };
-    let response = client.get(url).send().map_err(|e| fail(chain(&e)))?;
+    let response = client.get(url).send().map_err(|e| fail(error_chain(&e)))?;
     let status = response.status();
     if !status.is_success() {
         return Err(fail(format!("HTTP {status}")));
     }
     let mut body = Vec::new();
-    response.take(RECORD_LIMIT + 1).read_to_end(&mut body).map_err(|e| fail(chain(&e)))?;
+    response.take(RECORD_LIMIT + 1).read_to_end(&mut body).map_err(|e| fail(error_chain(&e)))?;
     if body.len() as u64 > RECORD_LIMIT {
         return Err(fail(format!("more than {RECORD_LIMIT} bytes; not a checksum record")));
     }
@@ -112,7 +114,7 @@ pub fn verified(
 /// Streams a file: its sha256, SHA3-256 and size.
 fn measure(client: &Client, url: &str) -> anyhow::Result<(String, String, u64)> {
     let fail = |why: String| anyhow!("download {}: {why}", printable(url));
-    let mut response = client.get(url).send().map_err(|e| fail(chain(&e)))?;
+    let mut response = client.get(url).send().map_err(|e| fail(error_chain(&e)))?;
     if !response.status().is_success() {
         return Err(fail(format!("HTTP {}", response.status())));
     }
@@ -128,19 +130,4 @@ fn measure(client: &Client, url: &str) -> anyhow::Result<(String, String, u64)> 
         size += n as u64;
     }
     Ok((hex(&sha256.finalize()), hex(&sha3.finalize()), size))
-}
-
-/// An error and its causes, as one line (reqwest's own message omits the cause).
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text += &format!(": {cause}");
-        source = cause.source();
-    }
-    text
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -14,11 +14,7 @@ pub const IDENTITY: &str = "checkout";
 
 /// A CPython checkout given with --python-source.
 pub fn open(dir: &Path, env: &Env) -> anyhow::Result<SourceTree> {
-    let patchlevel = dir.join("Include/patchlevel.h");
-    let text = fs::read_to_string(&patchlevel).with_context(|| {
-        format!("{} is not a CPython checkout: cannot read {}", dir.display(), patchlevel.display())
-    })?;
-    let line = PythonLine { major: define(&text, "PY_MAJOR_VERSION")?, minor: define(&text, "PY_MINOR_VERSION")? };
+    let (text, line) = patchlevel(dir)?;
     let epoch = match Cmd::new("git", dir, env).args(["log", "-1", "--pretty=%ct"]).read() {
         Ok(out) if !out.trim().is_empty() => out.trim().parse().context("git log printed no timestamp")?,
         _ => mtime_seconds(&dir.join("configure"))?,
@@ -31,6 +27,21 @@ pub fn open(dir: &Path, env: &Env) -> anyhow::Result<SourceTree> {
     let (root, origin) = (dir.to_owned(), dir.to_owned());
     let version = full_version(&text)?;
     Ok(SourceTree { root, origin, line, identity: IDENTITY.into(), source_date_epoch: epoch, pins, version, revision })
+}
+
+/// The CPython line of the tree at `dir`, from its Include/patchlevel.h.
+pub fn line_of(dir: &Path) -> anyhow::Result<PythonLine> {
+    Ok(patchlevel(dir)?.1)
+}
+
+/// Include/patchlevel.h's text, and the line it defines.
+fn patchlevel(dir: &Path) -> anyhow::Result<(String, PythonLine)> {
+    let patchlevel = dir.join("Include/patchlevel.h");
+    let text = fs::read_to_string(&patchlevel).with_context(|| {
+        format!("{} is not a CPython checkout: cannot read {}", dir.display(), patchlevel.display())
+    })?;
+    let line = PythonLine { major: define(&text, "PY_MAJOR_VERSION")?, minor: define(&text, "PY_MINOR_VERSION")? };
+    Ok((text, line))
 }
 
 /// The full version Include/patchlevel.h defines, as CPython's WASI package names its archive:

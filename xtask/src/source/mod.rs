@@ -16,7 +16,7 @@ use crate::manifest::{Artifact, Manifest};
 use crate::once::Slot;
 use crate::process::Env;
 use crate::workdir::WorkDir;
-pub use checkout::{version_of, IDENTITY as CHECKOUT};
+pub use checkout::{line_of, IDENTITY as CHECKOUT};
 pub use fingerprint::{fingerprint, not_source};
 pub use pins::{LibraryPin, TreePins};
 
