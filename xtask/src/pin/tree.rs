@@ -1,12 +1,12 @@
 //! `--from-tree`: what a CPython tree's own pins name and the manifest lacks, as requests.
 
 use anyhow::anyhow;
+use clap::ValueEnum;
 
 use super::publishers::Component;
 use super::{Publishers, Request};
-use crate::manifest::{Artifact, Manifest};
+use crate::manifest::Manifest;
 use crate::source::{PythonLine, TreePins};
-use crate::toolchains::major;
 
 /// What a tree's `Platforms/*/config.toml` names that the manifest lacks on these hosts, as
 /// requests (emscripten by version, Node and the WASI SDK by major: the newest release of that
@@ -20,30 +20,20 @@ pub fn missing_from_tree(
 ) -> anyhow::Result<Vec<Request>> {
     let line = line.to_string();
     let mut requests = Vec::new();
-    let wanted = [
-        (Component::Emscripten, pins.emscripten.as_deref(), false),
-        (Component::Node, pins.node_major.as_deref(), true),
-        (Component::WasiSdk, pins.wasi_sdk.as_deref(), true),
-    ];
-    for (component, version, by_major) in wanted {
-        let Some(version) = version else { continue };
-        let lacking: Vec<String> = hosts
-            .iter()
-            .filter(|h| {
-                let matches = |a: &Artifact| match by_major {
-                    true => major(&a.version) == version,
-                    false => a.version == version,
-                };
-                manifest.last_matching(h, component.name(), matches).is_none()
-            })
-            .cloned()
-            .collect();
+    // The same rule that chooses the entry for a build says whether one is there.
+    for pin in crate::toolchains::tree_pins(pins) {
+        let lacking: Vec<String> = hosts.iter().filter(|h| pin.entry(manifest, h).is_none()).cloned().collect();
         if lacking.is_empty() {
             continue;
         }
+        let component = Component::value_variants()
+            .iter()
+            .copied()
+            .find(|c| c.name() == pin.component)
+            .expect("every toolchain a tree pins is a component pin knows");
         let version = match component {
-            Component::Node => node_version(version)?,
-            _ => version.to_owned(),
+            Component::Node => node_version(pin.wanted)?,
+            _ => pin.wanted.to_owned(),
         };
         requests.push(Request { component, version, hosts: lacking, python: vec![line.clone()], emsdk_ref: None });
     }

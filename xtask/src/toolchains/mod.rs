@@ -16,7 +16,7 @@ use crate::fetch::Fetcher;
 use crate::manifest::Artifact;
 use crate::once::Slot;
 use crate::process::Env;
-pub use open::{open, pins, Overrides};
+pub use open::{open, pins, tree_pins, Overrides};
 
 /// The toolchain of one target, opened and checked: a compiler and a runner.
 pub enum Toolchain {

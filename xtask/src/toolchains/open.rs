@@ -12,7 +12,7 @@ use super::wasmtime::Wasmtime;
 use super::{install, major, Toolchain};
 use crate::fetch::Fetcher;
 use crate::manifest::{Artifact, Manifest};
-use crate::source::SourceTree;
+use crate::source::{SourceTree, TreePins};
 use crate::target::ToolchainKind;
 use crate::workdir::WorkDir;
 
@@ -47,10 +47,36 @@ impl Overrides {
     }
 }
 
+/// A toolchain pin a CPython tree carries (Platforms/*/config.toml), and how it chooses a
+/// manifest entry: emscripten by exact version, the WASI SDK and Node by major.
+pub struct TreePin<'a> {
+    pub component: &'static str,
+    pub wanted: &'a str,
+    by_major: bool,
+}
+
+impl TreePin<'_> {
+    /// The last manifest entry for `machine` this pin chooses.
+    pub fn entry<'m>(&self, manifest: &'m Manifest, machine: &'m str) -> Option<&'m Artifact> {
+        manifest.last_matching(machine, self.component, |a| match self.by_major {
+            true => major(&a.version) == self.wanted,
+            false => a.version == self.wanted,
+        })
+    }
+}
+
+/// The toolchain pins a tree carries, in the order `pin --from-tree` takes them.
+pub fn tree_pins(tree: &TreePins) -> Vec<TreePin<'_>> {
+    [("emscripten", &tree.emscripten, false), ("node", &tree.node_major, true), ("wasi-sdk", &tree.wasi_sdk, true)]
+        .into_iter()
+        .filter_map(|(component, wanted, by_major)| Some(TreePin { component, wanted: wanted.as_deref()?, by_major }))
+        .collect()
+}
+
 /// The manifest's pins for this kind of toolchain and this source. What the tree pins itself
-/// (Platforms/*/config.toml: the WASI SDK major, the emscripten version, the Node major) picks
-/// the manifest entry; a pin the manifest lacks is an error naming the `pin` command that adds
-/// it, unless the user gave that tool (`--wasmtime PATH`…), which then needs no pin.
+/// ([`tree_pins`]) picks the manifest entry; a pin the manifest lacks is an error naming the
+/// `pin` command that adds it, unless the user gave that tool (`--wasmtime PATH`…), which then
+/// needs no pin.
 pub fn pins(
     manifest: &Manifest,
     machine: &str,
@@ -60,10 +86,17 @@ pub fn pins(
 ) -> anyhow::Result<Pins> {
     let line = source.line.to_string();
     let tree = &source.pins;
-    let pick = |component: &str, wanted: &Option<String>, matches: &dyn Fn(&Artifact, &str) -> bool| match wanted {
-        Some(wanted) => {
+    let from_tree = tree_pins(tree);
+    let pick = |component: &str| match from_tree.iter().find(|p| p.component == component) {
+        Some(pin) => {
+            let wanted = pin.wanted;
             eprintln!("toolchains: the CPython source pins {component} {wanted} (Platforms/*/config.toml)");
-            pinned(manifest, machine, component, wanted, matches, source)
+            pin.entry(manifest, machine).cloned().ok_or_else(|| {
+                anyhow!(
+                    "the CPython source pins {component} {wanted} (Platforms/*/config.toml), but the manifest has no {component} {wanted} for {machine}; pin it from its publisher's record with `cargo xtask pin --from-tree {}`, or run bootstrap again with --pin-missing, or give your own with --{component} PATH",
+                    source.origin.display()
+                )
+            })
         }
         None => manifest.component(component, &line, machine),
     };
@@ -72,36 +105,17 @@ pub fn pins(
         Some(_) => Ok(found.ok()),
         None => found.map(Some),
     };
-    let by_major = |a: &Artifact, wanted: &str| major(&a.version) == wanted;
-    let by_version = |a: &Artifact, wanted: &str| a.version == wanted;
     Ok(match kind {
         ToolchainKind::WasiSdk => Pins {
-            compiler: optional(&overrides.wasi_sdk, pick("wasi-sdk", &tree.wasi_sdk, &by_major))?,
-            runner: optional(&overrides.wasmtime, manifest.component("wasmtime", &line, machine))?,
+            compiler: optional(&overrides.wasi_sdk, pick("wasi-sdk"))?,
+            runner: optional(&overrides.wasmtime, pick("wasmtime"))?,
             tree_compiler: tree.wasi_sdk.clone(),
         },
         ToolchainKind::Emscripten => Pins {
-            compiler: optional(&overrides.emscripten, pick("emscripten", &tree.emscripten, &by_version))?,
-            runner: optional(&overrides.node, pick("node", &tree.node_major, &by_major))?,
+            compiler: optional(&overrides.emscripten, pick("emscripten"))?,
+            runner: optional(&overrides.node, pick("node"))?,
             tree_compiler: tree.emscripten.clone(),
         },
-    })
-}
-
-/// The last manifest entry of `component` for this machine that matches what the source pins.
-fn pinned(
-    manifest: &Manifest,
-    machine: &str,
-    component: &str,
-    wanted: &str,
-    matches: &dyn Fn(&Artifact, &str) -> bool,
-    source: &SourceTree,
-) -> anyhow::Result<Artifact> {
-    manifest.last_matching(machine, component, |a| matches(a, wanted)).cloned().ok_or_else(|| {
-        anyhow!(
-            "the CPython source pins {component} {wanted} (Platforms/*/config.toml), but the manifest has no {component} {wanted} for {machine}; pin it from its publisher's record with `cargo xtask pin --from-tree {}`, or run bootstrap again with --pin-missing, or give your own with --{component} PATH",
-            source.origin.display()
-        )
     })
 }
 
