@@ -37,6 +37,10 @@ serve "$fixtures/mirror" "$server_log"
 mirror=http://127.0.0.1:$port
 
 cargo build --quiet -p xtask
+# The tool's own lines only in the logs below (cargo's "Finished"/"Running" go).
+export CARGO_TERM_QUIET=true
+# Debian's python3, which has python3-jsonschema, for the event checks.
+events() { /usr/bin/python3 e2e/events.py "$@"; }
 # The subcommand's own flags go right after its name, before any `--`.
 xtask() {
   local sub=$1
@@ -116,19 +120,23 @@ step "CPython's test suite on WASI (--fast-ci, every test file)"
 # A fixed order: in one process, an earlier test that imports email's modules afresh can make
 # test_email fail (94 "X is not an instance of X" failures seen with seed 1597900707, and the
 # re-run in the same process too); this seed's order passed (3.13.5, 476 files, 30,489 tests).
-xtask test --target wasi --suite full -- --randseed 20261206 | tee "$scratch/wasi-suite.txt"
-grep -q '^suite: CPython 3.13 on wasi: SUCCESS' "$scratch/wasi-suite.txt" || fail "the WASI test suite did not pass"
+xtask test --target wasi --suite full --message-format json -- --randseed 20261206 >"$scratch/wasi-suite.jsonl"
+events suite "$scratch/wasi-suite.jsonl" SUCCESS || fail "the WASI test suite did not pass"
+events chart "$scratch/wasi-suite.jsonl"
+
+step "a buildbot-style driver: bootstrap, test and failing runs charted from events, told apart by exit code"
+/usr/bin/python3 e2e/buildbot.py target/debug/xtask "$scratch/cache" "$scratch/work" "$fixtures/overlay.toml" ||
+  fail "the buildbot driver"
 
 step "second bootstrap --offline, with a polluted environment: no download, no rebuild"
 requests_before=$(grep -c '"GET ' "$server_log" || true)
 # The built binary is called directly: through cargo, CC=false would break cargo's own build.
 env CC=false CFLAGS=-bogus PYTHONPATH=/nonexistent PKG_CONFIG_PATH=/nonexistent \
   target/debug/xtask bootstrap --target wasi --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" \
-  --cache-dir "$scratch/cache" --work-dir "$scratch/work" --progress lines 2>&1 | tee "$scratch/bootstrap2.log"
+  --cache-dir "$scratch/cache" --work-dir "$scratch/work" --progress lines --message-format json >"$scratch/bootstrap2.jsonl"
 requests_after=$(grep -c '"GET ' "$server_log" || true)
 [ "$requests_before" = "$requests_after" ] || fail "the offline bootstrap made $((requests_after - requests_before)) requests"
-grep -q '^build: nothing changed' "$scratch/bootstrap2.log" || fail "the second bootstrap rebuilt something"
-if grep -qE '^(fetch|deps|install): ' "$scratch/bootstrap2.log"; then fail "the second bootstrap fetched, installed or built deps"; fi
+events noop "$scratch/bootstrap2.jsonl" || fail "the second bootstrap fetched, installed or built something"
 
 step "patches: the 3.13 series on the real 3.13.5 source: check, apply, apply again, refresh, revert, configure"
 px() { target/debug/xtask patch "$@" --python 3.13.5 --work-dir "$scratch/patch-work" --cache-dir "$scratch/cache" --offline --overlay "$fixtures/overlay.toml"; }
@@ -187,20 +195,18 @@ xtask test --target emscripten-node --suite interrupt
 
 step "CPython's test suite on emscripten-node: the subset in e2e/emscripten-node-tests.txt"
 mapfile -t em_tests < <(grep -vE '^\s*(#|$)' e2e/emscripten-node-tests.txt)
-xtask test --target emscripten-node --suite full -- "${em_tests[@]}" 2>&1 | tee "$scratch/em-suite.txt"
-grep -q '^suite: CPython 3.13 on emscripten-node: SUCCESS' "$scratch/em-suite.txt" || fail "the emscripten test subset did not pass"
+xtask test --target emscripten-node --suite full --message-format json -- "${em_tests[@]}" >"$scratch/em-suite.jsonl"
 # The tool itself leaves out 3.13's known ctypes failures on emscripten (known-failures.toml).
-grep -q '^test: leaving out 3 known failure(s) of CPython 3.13 on emscripten-node' "$scratch/em-suite.txt" ||
-  fail "the emscripten suite did not leave out 3.13's known ctypes failures"
+events suite "$scratch/em-suite.jsonl" SUCCESS 3 ||
+  fail "the emscripten test subset did not pass, or did not leave out 3.13's 3 known ctypes failures"
 
 step "the side module: import xtask_ext under node (a C extension built with the interpreter's own flags)"
 xtask test --target emscripten-node --suite extension 2>&1 | tee "$scratch/em-extension.txt"
 grep -q '^test: extension ok: side module says hello to emscripten' "$scratch/em-extension.txt" || fail "the extension did not load on emscripten-node"
 
 step "second emscripten bootstrap --offline: nothing changed"
-xtask bootstrap --target emscripten-node --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/em-bootstrap2.log"
-grep -q '^build: nothing changed' "$scratch/em-bootstrap2.log" || fail "the second emscripten bootstrap rebuilt something"
-if grep -qE '^(fetch|deps|install|patch): ' "$scratch/em-bootstrap2.log"; then fail "the second emscripten bootstrap fetched, installed, patched or built deps"; fi
+xtask bootstrap --target emscripten-node --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" --message-format json >"$scratch/em-bootstrap2.jsonl"
+events noop "$scratch/em-bootstrap2.jsonl" || fail "the second emscripten bootstrap fetched, installed or built something"
 step "bootstrap --target emscripten-browser in the same work dir (the build Python and the deps are reused)"
 xtask bootstrap --target emscripten-browser --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/web-bootstrap1.log"
 if grep -qE '^(fetch|deps|install): |^build: (configure|make) build python' "$scratch/web-bootstrap1.log"; then
@@ -282,9 +288,8 @@ xtask test --target emscripten-node --threads --suite extension
 step "--target all in the emscripten work dir: wasi joins (its own series tree); a second run changes nothing"
 xtask bootstrap --target all --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" --no-test 2>&1 | tee "$scratch/all-1.log"
 started=$SECONDS
-xtask bootstrap --target all --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" --no-test 2>&1 | tee "$scratch/all-2.log"
-[ "$(grep -c '^build: nothing changed' "$scratch/all-2.log")" = 3 ] || fail "the second --target all rebuilt something"
-if grep -qE '^(fetch|deps|install|patch): ' "$scratch/all-2.log"; then fail "the second --target all fetched, installed, patched or built deps"; fi
+xtask bootstrap --target all --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" --no-test --message-format json >"$scratch/all-2.jsonl"
+events noop "$scratch/all-2.jsonl" 3 || fail "the second --target all fetched, installed or built something"
 echo "the second --target all changed nothing ($((SECONDS - started)) s, through cargo)"
 
 unset work_dir

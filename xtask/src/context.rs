@@ -25,6 +25,8 @@ pub struct Context {
     pub overlays: Vec<PathBuf>,
     pub fetch: FetchSettings,
     pub message_format: MessageFormat,
+    /// `-v`: lines that repeat on every run too.
+    pub verbose: bool,
     /// The machine this runs on, as the manifest's `host` field names it (`x86_64-linux`).
     pub machine: String,
     /// The environment of the interpreter under `run` and `test`: a minimal PATH and the
@@ -53,15 +55,35 @@ impl Context {
             if missing_overlay_ok && !overlay.exists() {
                 continue;
             }
-            manifest.apply_overlay(Manifest::load(overlay)?);
+            for (name, host, lost) in manifest.apply_overlay(Manifest::load(overlay)?) {
+                eprintln!(
+                    "warning: the overlay {} replaces `{}` ({}) with an entry that no longer serves CPython {}; add those lines to its `python` list to keep them",
+                    crate::text::printable_path(overlay),
+                    crate::text::printable(&name),
+                    crate::text::printable(&host),
+                    lost.join(", ")
+                );
+            }
         }
         let cache_root = match &global.cache_dir {
             Some(dir) => dir.clone(),
             None => default_cache_dir(&env)?,
         };
+        let mirror = global.mirror.as_deref().filter(|m| !m.is_empty()).map(Mirror::parse);
+        if let Some(Mirror::Dir(dir)) = &mirror {
+            if !dir.is_dir() {
+                return Err(crate::exit::fail(
+                    crate::exit::Failure::Usage,
+                    format!(
+                        "--mirror {}: no such directory; give the directory `cargo xtask mirror export` wrote, or an http(s):// URL (docs/mirror.md)",
+                        crate::text::printable_path(dir)
+                    ),
+                ));
+            }
+        }
         let fetch = FetchSettings {
             cache: Cache::new(absolute(&cache_root)),
-            mirror: global.mirror.as_deref().filter(|m| !m.is_empty()).map(Mirror::parse),
+            mirror,
             offline: global.offline,
             verify: global.verify,
             network: network_settings(&env, Duration::from_secs(global.timeout.max(1))),
@@ -74,6 +96,7 @@ impl Context {
             overlays: global.overlay.iter().map(|o| absolute(o)).collect(),
             fetch,
             message_format: global.message_format,
+            verbose: global.verbose,
             machine: machine_triple(),
             runner_env: runner_env(&env),
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -92,10 +115,10 @@ impl Context {
         absolute(&self.current_dir.join(path))
     }
 
-    /// Prints one fetched artifact on stdout, as `--message-format` asks.
+    /// Prints one fetched artifact on stdout, as `--message-format` asks (an event `fetched`).
     pub fn print_fetched(&self, fetched: &Fetched) {
         match self.message_format {
-            MessageFormat::Json => println!("{}", serde_json::to_string(fetched).expect("fetched serializes")),
+            MessageFormat::Json => crate::events::emit_record("fetched", fetched),
             MessageFormat::Human => {
                 let how = if fetched.cached { "cached" } else { "fetched" };
                 println!("{} {} {how} {}", fetched.name, fetched.version, fetched.path.display());

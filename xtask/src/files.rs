@@ -85,6 +85,34 @@ pub fn parent(path: &Path) -> anyhow::Result<&Path> {
     path.parent().filter(|p| !p.as_os_str().is_empty()).with_context(|| format!("{} has no parent", path.display()))
 }
 
+/// Bytes free for an unprivileged writer on the file system that holds `path` (or, if it does not
+/// exist yet, its nearest existing ancestor).
+pub fn free_bytes(path: &Path) -> anyhow::Result<u64> {
+    let existing = path.ancestors().find(|p| p.exists()).unwrap_or(Path::new("/"));
+    let text = std::ffi::CString::new(existing.as_os_str().as_encoded_bytes())
+        .with_context(|| format!("{} holds a NUL byte", existing.display()))?;
+    // SAFETY: statvfs writes into the zeroed struct we own; the path is a valid C string.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(text.as_ptr(), &mut stat) } != 0 {
+        return Err(io::Error::last_os_error()).with_context(|| format!("statvfs {}", existing.display()));
+    }
+    Ok(stat.f_bavail as u64 * stat.f_frsize as u64)
+}
+
+/// The bytes of the regular files under `path` (links not followed); 0 if it is absent.
+pub fn tree_bytes(path: &Path) -> u64 {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return 0;
+    };
+    if !meta.is_dir() {
+        return if meta.is_file() { meta.len() } else { 0 };
+    }
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return 0;
+    };
+    entries.flatten().map(|entry| tree_bytes(&entry.path())).sum()
+}
+
 /// Lowercase hex of a byte string (a digest).
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

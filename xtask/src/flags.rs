@@ -17,50 +17,90 @@ pub struct Xtask {
     pub command: Command,
 }
 
+/// The heading of the flags every command takes, shown after a command's own.
+const SHARED: &str = "Shared options (any command, before or after its name)";
+
 /// Flags accepted by every subcommand, before or after its name.
 #[derive(Debug, Args)]
 pub struct Global {
     /// The manifest of pinned artifacts [default: sdk-manifest.toml at the workspace root]
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, help_heading = SHARED, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
 
     /// A manifest whose entries replace those with the same (name, host) or add new ones;
     /// repeatable, applied in order
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, help_heading = SHARED, value_name = "FILE")]
     pub overlay: Vec<PathBuf>,
 
     /// Take every artifact from this mirror instead of upstream: an http(s):// URL, a file:// URL
     /// or a directory, laid out as `mirror export` writes it. A miss is an error
-    #[arg(long, global = true, value_name = "URL", env = "BOOTSTRAP_MIRROR")]
+    #[arg(long, global = true, help_heading = SHARED, value_name = "URL", env = "BOOTSTRAP_MIRROR")]
     pub mirror: Option<String>,
 
     /// Use no network at all: only the cache and file:// mirrors
-    #[arg(long, global = true, env = "BOOTSTRAP_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
+    #[arg(long, global = true, help_heading = SHARED, env = "BOOTSTRAP_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
     pub offline: bool,
 
     /// Where verified downloads and installed toolchains are kept [default: the user's cache dir,
     /// e.g. ~/.cache/cpython-wasm-xtask]
-    #[arg(long, global = true, value_name = "DIR", env = "BOOTSTRAP_CACHE_DIR")]
+    #[arg(long, global = true, help_heading = SHARED, value_name = "DIR", env = "BOOTSTRAP_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
 
     /// Hash cached files again instead of trusting their stamps (size, mtime and sha256 recorded
     /// when they were verified)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = SHARED)]
     pub verify: bool,
 
     /// Seconds to wait for a connection, for the response headers, and then for each read of the
     /// body; a server silent that long counts as failed (and is retried). A large download may
     /// take as long as it needs while data keeps coming
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 30)]
+    #[arg(long, global = true, help_heading = SHARED, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
 
     /// How results are printed on stdout: `human`, or `json` (one object per line)
-    #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human)]
+    #[arg(long, global = true, help_heading = SHARED, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
 
     /// Progress display on stderr [default: a bar on a terminal, plain lines otherwise]
-    #[arg(long, global = true, value_enum)]
+    #[arg(long, global = true, help_heading = SHARED, value_enum)]
     pub progress: Option<ProgressFlag>,
+
+    /// Stop any one build or test step (configure, make, a library build, the test suite) that
+    /// runs longer than this, with its whole process group, and exit 124: `90m`, `2h`, `600s` or
+    /// seconds [default: no limit]
+    #[arg(long, global = true, help_heading = SHARED, value_name = "DURATION", value_parser = parse_duration, env = "BOOTSTRAP_STEP_TIMEOUT")]
+    pub step_timeout: Option<std::time::Duration>,
+
+    /// Say more: lines that repeat on every run (such as what configure left out)
+    #[arg(short, long, global = true, help_heading = SHARED)]
+    pub verbose: bool,
+}
+
+/// `3.13` or `3.13.5`, of a line this tool builds: checked when the flags are read, so a typo is a
+/// usage error naming the flag.
+pub fn python_version(text: &str) -> Result<String, String> {
+    let (line, _) = crate::line::PythonLine::parse_version(text)
+        .map_err(|_| format!("`{text}` is not a CPython line or version: give X.Y (3.13) or X.Y.Z (3.13.5)"))?;
+    crate::line::profile(line).map_err(|e| e.to_string())?;
+    Ok(text.to_owned())
+}
+
+/// `90m`, `2h`, `600s`, `600`: a duration for --step-timeout.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => return Err(format!("`{text}` is not a duration: give seconds, or a number with s, m or h (`90m`)")),
+    };
+    match number.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(std::time::Duration::from_secs(n.saturating_mul(scale))),
+        _ => Err(format!("`{text}` is not a duration: give a positive number of seconds, or with s, m or h (`90m`)")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -78,6 +118,14 @@ pub enum ProgressFlag {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check this machine for a build before anything is downloaded: host programs per target,
+    /// free space, the cache (size, leftovers, entries nothing pins), a checkout's pins against
+    /// the manifest. One line per problem with what to do; exits 7 when something blocks a build
+    Doctor(Doctor),
+    /// Remove cache entries the manifest (with its overlays) no longer pins: downloads, installed
+    /// toolchains, library builds, leftovers of interrupted runs; with --work-dirs also the build
+    /// trees of a work dir. Never what a running bootstrap holds; says what it freed
+    Prune(Prune),
     /// Download and verify artifacts into the cache (default: every artifact for this host)
     Fetch(Fetch),
     /// Work with offline mirrors
@@ -115,6 +163,59 @@ pub enum Command {
         after_help = "Examples:\n  cargo xtask pin emscripten 6.0.10 --host all --python 3.16\n  cargo xtask pin node 24.19.0 --host aarch64-macos\n  cargo xtask pin cpython 3.12.14\n  cargo xtask pin --from-tree ~/cpython --host all\n  cargo xtask --overlay pins.toml pin --from-tree ~/cpython"
     )]
     Pin(Pin),
+}
+
+impl Command {
+    /// The command's name, as events and the run record give it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Doctor(_) => "doctor",
+            Command::Prune(_) => "prune",
+            Command::Fetch(_) => "fetch",
+            Command::Mirror(_) => "mirror export",
+            Command::Bootstrap(_) => "bootstrap",
+            Command::Run(_) => "run",
+            Command::Test(_) => "test",
+            Command::Patch(_) => "patch",
+            Command::Serve(_) => "serve",
+            Command::Dist(_) => "dist",
+            Command::Verify(_) => "verify",
+            Command::Pin(_) => "pin",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct Doctor {
+    /// The targets to check for (wasi, emscripten-node, emscripten-browser, all); repeatable
+    /// [default: wasi]
+    #[arg(long = "target", value_enum, value_name = "TARGET")]
+    pub targets: Vec<TargetFlag>,
+
+    /// A CPython checkout whose Platforms/*/config.toml pins are checked against the manifest
+    #[arg(long, value_name = "DIR")]
+    pub python_source: Option<PathBuf>,
+
+    /// The work dir whose free space is checked [default: target/bootstrap in the workspace]
+    #[arg(long, value_name = "DIR", env = "BOOTSTRAP_WORK_DIR")]
+    pub work_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct Prune {
+    /// Say what would be removed and how much it would free; remove nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Keep the entries of this manifest name (e.g. `emscripten-6.0.8`) even if nothing pins it;
+    /// repeatable
+    #[arg(long, value_name = "NAME")]
+    pub keep: Vec<String>,
+
+    /// Also remove the build trees (build/, trees/, src/) of this work dir; the next bootstrap
+    /// there starts cold. Skipped while a bootstrap holds the work dir; repeatable
+    #[arg(long = "work-dir", value_name = "DIR")]
+    pub work_dirs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -202,9 +303,9 @@ pub struct Verify {
 
 #[derive(Debug, Args)]
 pub struct Serve {
-    /// The target whose bundle to serve
-    #[arg(long, value_enum, default_value_t = TargetFlag::EmscriptenBrowser)]
-    pub target: TargetFlag,
+    /// The target whose bundle to serve (only the browser target has one)
+    #[arg(long, value_enum, default_value_t = ServeTarget::EmscriptenBrowser)]
+    pub target: ServeTarget,
 
     /// All build trees live here [default: target/bootstrap in the workspace]
     #[arg(long, value_name = "DIR", env = "BOOTSTRAP_WORK_DIR")]
@@ -267,7 +368,7 @@ pub struct ForBuild {
 
     /// With --target: the CPython release, X.Y or X.Y.Z [default: the newest line the manifest
     /// pins]
-    #[arg(long, value_name = "X.Y[.Z]", requires = "targets", conflicts_with = "python_source")]
+    #[arg(long, value_name = "X.Y[.Z]", requires = "targets", conflicts_with = "python_source", value_parser = python_version)]
     pub python: Option<String>,
 
     /// With --target: a CPython checkout, whose Platforms/*/config.toml choose the toolchains
@@ -293,7 +394,7 @@ pub struct SourceSelection {
     /// The CPython line to build from its pinned release tarball (X.Y: the release the manifest
     /// names `cpython-X.Y`; X.Y.Z: that pinned release) [default: the newest line the manifest
     /// pins]
-    #[arg(long, value_name = "X.Y[.Z]", conflicts_with = "python_source")]
+    #[arg(long, value_name = "X.Y[.Z]", conflicts_with = "python_source", value_parser = python_version)]
     pub python: Option<String>,
 
     /// Build from this CPython checkout instead of a release tarball
@@ -327,6 +428,13 @@ pub struct BuildSelection {
     /// Use this node binary instead of the pinned one (Node 18 or newer)
     #[arg(long, value_name = "PATH")]
     pub node: Option<PathBuf>,
+}
+
+/// The targets `serve` can serve: those with a web bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ServeTarget {
+    /// The web bundle of wasm32-emscripten for the browser
+    EmscriptenBrowser,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

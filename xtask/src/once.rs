@@ -38,6 +38,33 @@ pub fn lock(path: &Path, what: &str) -> anyhow::Result<Lock> {
     Ok(Lock { _file: file })
 }
 
+/// A shared lock on `path`, waiting while a process holds it exclusively (prune holds the cache's
+/// in-use lock so, while bootstraps and fetches hold it shared).
+pub fn lock_shared(path: &Path, what: &str) -> anyhow::Result<Lock> {
+    let file = open_lock(path)?;
+    if file.try_lock_shared().is_err() {
+        eprintln!("waiting: another process holds the lock on {what} ({})", path.display());
+        file.lock_shared().with_context(|| format!("lock {}", path.display()))?;
+    }
+    Ok(Lock { _file: file })
+}
+
+/// The exclusive lock on `path` if no one holds it now; None if someone does.
+pub fn try_lock(path: &Path) -> anyhow::Result<Option<Lock>> {
+    let file = open_lock(path)?;
+    Ok(file.try_lock().is_ok().then_some(Lock { _file: file }))
+}
+
+fn open_lock(path: &Path) -> anyhow::Result<std::fs::File> {
+    fs::create_dir_all(files::parent(path)?)?;
+    files::no_follow()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("open the lock file {}", path.display()))
+}
+
 /// What [`ensure`] found or made, and whether it made it.
 pub struct Ensured<T> {
     pub value: T,

@@ -31,14 +31,7 @@ impl ForBuild {
         if self.targets.is_empty() {
             return Ok(None);
         }
-        let mut targets: Vec<&'static Target> = Vec::new();
-        for flag in &self.targets {
-            let more = match flag {
-                TargetFlag::All => target::BUILT.to_vec(),
-                one => vec![one.target()?],
-            };
-            targets.extend(more.into_iter().filter(|t| !targets.iter().any(|k| k.name == t.name)).collect::<Vec<_>>());
-        }
+        let targets = targets_of(&self.targets)?;
         let selection = SourceSelection {
             target: TargetFlag::Wasi,
             threads: false,
@@ -53,8 +46,21 @@ impl ForBuild {
     }
 }
 
+/// The targets of repeated `--target` flags, `all` as every built one, each once.
+pub fn targets_of(flags: &[TargetFlag]) -> anyhow::Result<Vec<&'static Target>> {
+    let mut targets: Vec<&'static Target> = Vec::new();
+    for flag in flags {
+        let more = match flag {
+            TargetFlag::All => target::BUILT.to_vec(),
+            one => vec![one.target()?],
+        };
+        targets.extend(more.into_iter().filter(|t| !targets.iter().any(|k| k.name == t.name)).collect::<Vec<_>>());
+    }
+    Ok(targets)
+}
+
 /// `--work-dir`, else `target/bootstrap` in the workspace.
-fn work_root(flag: &Option<PathBuf>, context: &Context) -> PathBuf {
+pub fn work_root(flag: &Option<PathBuf>, context: &Context) -> PathBuf {
     match flag {
         Some(dir) => context.absolute(dir),
         None => context.workspace.join("target/bootstrap"),
@@ -67,10 +73,9 @@ impl crate::flags::Serve {
         if let Some(dir) = &self.dir {
             return Ok(context.absolute(dir));
         }
-        let target = self.target.target()?;
-        if target.runner != target::Runner::Browser {
-            anyhow::bail!("`{}` has no web bundle: serve the browser target (--target emscripten-browser) or a directory with --dir DIR", target.name);
-        }
+        let target = match self.target {
+            crate::flags::ServeTarget::EmscriptenBrowser => &target::EMSCRIPTEN_BROWSER,
+        };
         let bundle = WorkDir::new(&work_root(&self.work_dir, context), target).web_bundle();
         if !bundle.is_dir() {
             anyhow::bail!(

@@ -80,6 +80,48 @@ const WASI_OFFERS: Offers = Offers {
 const NODE_OFFERS: Offers =
     Offers { platform: "emscripten", ctypes: true, side_modules: true, interrupt_host: true, ..WASI_OFFERS };
 
+/// A program the machine must have for a target: any one of `programs`, looked up on the PATH
+/// every build step gets (process::SYSTEM_PATH).
+#[derive(Debug)]
+pub struct HostProgram {
+    pub programs: &'static [&'static str],
+    pub why: &'static str,
+    /// The Debian package that provides it.
+    pub package: &'static str,
+    /// Whether a build cannot go on without it (else only a test needs it).
+    pub blocking: bool,
+}
+
+/// Free space a target's first build needs, in MB, with the real toolchains: the work dir
+/// (sources, trees, the build Python, the target build) and the cache (downloads, the installed
+/// toolchain, the library builds). Estimates from measured builds (README, docs/bootstrap.md).
+#[derive(Debug, Clone, Copy)]
+pub struct Disk {
+    pub work_mb: u64,
+    pub cache_mb: u64,
+}
+
+const MAKE: HostProgram = HostProgram {
+    programs: &["make"],
+    why: "runs CPython's and the libraries' builds",
+    package: "make",
+    blocking: true,
+};
+const NATIVE_CC: HostProgram = HostProgram {
+    programs: &["cc", "gcc", "clang"],
+    why: "compiles the build Python, which the cross build runs",
+    package: "gcc",
+    blocking: true,
+};
+const PYTHON3: HostProgram =
+    HostProgram { programs: &["python3"], why: "runs emcc and emscripten's tools", package: "python3", blocking: true };
+const CHROMIUM: HostProgram = HostProgram {
+    programs: &["chromium", "chromium-browser", "google-chrome"],
+    why: "drives the web REPL in a real browser (e2e/browser.mjs); the build and `serve` do not need it",
+    package: "chromium",
+    blocking: false,
+};
+
 #[derive(Debug)]
 pub struct Target {
     /// The name used for the build directory and in messages.
@@ -112,6 +154,9 @@ pub struct Target {
     pub package: Package,
     /// What the dist archive's name says after the version (`python-3.13.5-wasm32-wasip1`).
     pub dist_name: &'static str,
+    /// What the machine must have (doctor, and bootstrap before it downloads anything).
+    pub host: &'static [HostProgram],
+    pub disk: Disk,
 }
 
 pub const WASI: Target = Target {
@@ -136,6 +181,8 @@ pub const WASI: Target = Target {
     threads_variant: None,
     package: Package::Wasmtime,
     dist_name: "wasm32-wasip1",
+    host: &[MAKE, NATIVE_CC],
+    disk: Disk { work_mb: 1000, cache_mb: 900 },
 };
 
 /// What CPython's own emscripten build passes (Tools/wasm/emscripten, 3.14+).
@@ -171,6 +218,8 @@ pub const EMSCRIPTEN_NODE: Target = Target {
     threads_variant: Some("emscripten-node-threads"),
     package: Package::Node,
     dist_name: "wasm32-emscripten-node",
+    host: &[MAKE, NATIVE_CC, PYTHON3],
+    disk: Disk { work_mb: 1500, cache_mb: 2500 },
 };
 
 pub const EMSCRIPTEN_BROWSER: Target = Target {
@@ -181,6 +230,7 @@ pub const EMSCRIPTEN_BROWSER: Target = Target {
     flavour_args: &["--with-emscripten-target=browser"],
     package: Package::WebBundle,
     dist_name: "wasm32-emscripten-browser",
+    host: &[MAKE, NATIVE_CC, PYTHON3, CHROMIUM],
     ..EMSCRIPTEN_NODE
 };
 

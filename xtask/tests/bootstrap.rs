@@ -7,61 +7,9 @@ mod support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use support::{mini, stderr, stdout, xtask};
-
-struct Mini {
-    dir: tempfile::TempDir,
-    manifest: PathBuf,
-}
-
-impl Mini {
-    fn new() -> Mini {
-        let dir = tempfile::tempdir().unwrap();
-        let manifest = mini::write_release(dir.path());
-        Mini { dir, manifest }
-    }
-
-    fn path(&self, relative: &str) -> PathBuf {
-        self.dir.path().join(relative)
-    }
-
-    fn xtask(&self, command: &str, extra: &[&str]) -> Output {
-        let work = self.path("work").display().to_string();
-        self.xtask_from(command, &["--work-dir", &work, "--python", "3.13"], extra)
-    }
-
-    /// `xtask COMMAND` with the given work dir and source flags.
-    fn xtask_from(&self, command: &str, source: &[&str], extra: &[&str]) -> Output {
-        let (manifest, cache) = (self.manifest.display().to_string(), self.path("cache").display().to_string());
-        let mut args = vec![command, "--manifest", &manifest, "--progress", "lines", "--offline"];
-        args.extend(["--cache-dir", &cache, "--target", "wasi"]);
-        args.extend_from_slice(source);
-        args.extend_from_slice(extra);
-        xtask(&args, &[])
-    }
-
-    /// A bootstrap that must succeed; returns the build steps it ran, in order.
-    fn bootstrap(&self, extra: &[&str]) -> (Vec<String>, String) {
-        let mut args = vec!["--no-test"];
-        args.extend_from_slice(extra);
-        let out = self.xtask("bootstrap", &args);
-        let err = stderr(&out);
-        assert!(out.status.success(), "{err}");
-        let ran = err
-            .lines()
-            .filter_map(|l| l.strip_prefix("build: ").and_then(|rest| rest.split(" (log:").next()))
-            .filter(|step| !step.contains(" done in ") && !step.starts_with("nothing changed"))
-            .map(str::to_owned)
-            .collect();
-        (ran, err)
-    }
-
-    fn source_file(&self) -> PathBuf {
-        self.path("work/src/Python-3.13.99/Programs/python.c")
-    }
-}
+use support::mini::{self, Mini};
+use support::{stderr, stdout, xtask};
 
 const ALL_STEPS: [&str; 4] = ["configure build python", "make build python", "configure host", "make host"];
 
@@ -220,7 +168,8 @@ fn dry_run_and_mirror_export_by_target_take_exactly_what_the_build_uses() {
     fs::write(&mini.manifest, text).unwrap();
     let out = mini.xtask("bootstrap", &["--dry-run", "--message-format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let needs: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let events = support::schema::parse_events(&support::schema::events(), &stdout(&out));
+    let needs: Vec<&serde_json::Value> = events.iter().filter(|e| e["event"] == "need").collect();
     let names: Vec<&str> = needs.iter().map(|n| n["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["cpython-3.13", "wasi-sdk-24", "wasmtime", "zlib", "bzip2", "mpdecimal", "sqlite"]);
     assert!(

@@ -51,7 +51,8 @@ impl Case {
         files_under(&self.dir.path().join("cache"))
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-            .filter(|n| n != ".lock")
+            // Lock files: an entry's, and the cache's in-use lock every fetch holds (locks/).
+            .filter(|n| n != ".lock" && n != "in-use.lock")
             .collect()
     }
 }
@@ -65,7 +66,10 @@ fn fetch_verifies_caches_and_reports_json() {
     let case = Case::new(plain);
     let out = case.fetch(&["--message-format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let events = support::schema::parse_events(&support::schema::events(), &stdout(&out));
+    let fetched: Vec<&serde_json::Value> = events.iter().filter(|e| e["event"] == "fetched").collect();
+    assert_eq!(fetched.len(), 1, "{events:?}");
+    let json = fetched[0];
     assert_eq!(json["name"], "pkg");
     assert_eq!(json["version"], "1.0");
     assert_eq!(json["sha256"], sha256(&case.body));

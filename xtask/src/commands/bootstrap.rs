@@ -3,12 +3,15 @@ use std::time::Instant;
 use crate::context::Context;
 use crate::cpython::{self, BuildPlan};
 use crate::deps::{self, LibraryBuild};
+use crate::events::{self, Stage};
+use crate::exit::{Failure, TagResult};
 use crate::flags;
 use crate::patches;
 use crate::patches::Patch;
 use crate::selection::patches_dir;
 use crate::source::SourceTree;
 use crate::target::Target;
+use crate::upkeep::doctor::{self, Places};
 use crate::workdir::{BuildInputs, EpochFrom, PatchPin, PathMap, Pin, SourceInput, WorkDir, NATIVE_SERIES};
 use crate::{run, source, toolchains};
 
@@ -22,7 +25,18 @@ impl flags::Bootstrap {
             return self.dry_run(context, &targets);
         }
         let held = self.selection.source.work_dir_for(context, targets[0]);
+        // What would stop the build half way is found before anything is downloaded.
+        let cache = &context.fetch.cache.root;
+        let places = Places { work: &held.root, cache, path: crate::process::SYSTEM_PATH };
+        let problems = events::step(Stage::Check, "check the machine", None, || {
+            let problems: Vec<_> = doctor::host(&targets, &places).into_iter().filter(|p| p.blocking).collect();
+            problems.iter().for_each(super::doctor::report);
+            super::doctor::blocking(&problems)
+        });
+        problems?;
         let _held = held.lock()?;
+        // prune leaves the cache alone while this is held.
+        let _in_use = crate::once::lock_shared(&crate::upkeep::prune::in_use_lock(cache), "the cache")?;
         let started = Instant::now();
         for target in &targets {
             self.build(context, target)?;
@@ -59,6 +73,7 @@ impl flags::Bootstrap {
 
     fn build(&self, context: &Context, target: &'static Target) -> anyhow::Result<()> {
         let started = Instant::now();
+        events::for_target(target.name);
         let selection = &self.selection.source;
         let work = selection.work_dir_for(context, target);
         let fetcher = context.fetcher()?;
@@ -66,7 +81,8 @@ impl flags::Bootstrap {
         let tool_env = work.tool_env();
 
         let choice = selection.source_choice(context)?;
-        let mut source = source::resolve(&choice, &fetcher, manifest, machine, &work, &tool_env)?;
+        let mut source =
+            source::resolve(&choice, &fetcher, manifest, machine, &work, &tool_env).tagged(Failure::Input)?;
         let epoch_from = match (self.source_date_epoch, source.is_checkout()) {
             (Some(epoch), _) => {
                 source.source_date_epoch = epoch;
@@ -86,10 +102,12 @@ impl flags::Bootstrap {
         let line = source.line.to_string();
         let profile = crate::line::profile(source.line)?;
 
-        let (native, tree, series) = self.trees(context, target, &source, &work)?;
+        let (native, tree, series) =
+            events::step(Stage::Patch, "prepare the trees", None, || self.trees(context, target, &source, &work))
+                .tagged(Failure::Input)?;
 
         let overrides = self.selection.overrides(context);
-        let pins = toolchains::pins(manifest, machine, target.toolchain, &source, &overrides)?;
+        let pins = toolchains::pins(manifest, machine, target.toolchain, &source, &overrides).tagged(Failure::Input)?;
         let toolchain = toolchains::open(target.toolchain, &pins, &overrides, &fetcher, &work, &line)?;
 
         let compiler = toolchain.compiler(&tool_env);
@@ -140,7 +158,10 @@ impl flags::Bootstrap {
         })?;
 
         if !self.no_test {
-            run::smoke::run(&work.read_run_record()?, &work, &context.runner_env)?;
+            let record = work.read_run_record()?;
+            events::step(Stage::Test, "smoke test", None, || {
+                run::smoke::run(&record, &work, &context.runner_env, context.verbose).tagged(Failure::Test)
+            })?;
         }
         eprintln!(
             "bootstrap: {} for CPython {line} ready in {:.1}s: {}",
@@ -215,7 +236,7 @@ impl flags::Bootstrap {
             super::pin::print_pinned(context, artifact, file);
         }
         let mut manifest = context.manifest.clone();
-        manifest.apply_overlay(crate::manifest::Manifest { artifacts: made });
+        let _ = manifest.apply_overlay(crate::manifest::Manifest { artifacts: made });
         Ok(manifest)
     }
 }

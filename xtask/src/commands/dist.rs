@@ -1,5 +1,6 @@
 use crate::context::Context;
 use crate::dist;
+use crate::events::{self, Stage};
 use crate::flags::{self, MessageFormat};
 
 impl flags::Dist {
@@ -19,9 +20,10 @@ impl flags::Dist {
                 inputs.version,
                 work.root.display()
             );
-            let packaged = dist::package(&work, &record, &inputs, &out)?;
+            let step = format!("package {}", target.name);
+            let packaged = events::step(Stage::Dist, &step, None, || dist::package(&work, &record, &inputs, &out))?;
             match context.message_format {
-                MessageFormat::Json => println!("{}", serde_json::to_string(&packaged)?),
+                MessageFormat::Json => crate::events::emit_record("dist", &packaged),
                 MessageFormat::Human => println!(
                     "{} ({} files, {} bytes, sha256 {})",
                     packaged.archive.display(),

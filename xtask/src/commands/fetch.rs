@@ -11,6 +11,8 @@ impl flags::Fetch {
             None => context.manifest.select(&self.names, &context.machine)?,
         };
         let fetcher = context.fetcher()?;
+        let cache = &context.fetch.cache.root;
+        let _in_use = crate::once::lock_shared(&crate::upkeep::prune::in_use_lock(cache), "the cache")?;
         let mut failures = Vec::new();
         for artifact in &artifacts {
             match fetch_one(&fetcher, artifact, self.install) {

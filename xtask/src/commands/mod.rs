@@ -3,9 +3,11 @@
 
 mod bootstrap;
 mod dist;
+mod doctor;
 mod fetch;
 mod mirror;
 mod patch;
+mod prune;
 pub(crate) mod pin;
 mod run;
 mod serve;

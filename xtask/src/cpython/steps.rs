@@ -8,6 +8,8 @@ use std::time::Instant;
 use fs_err as fs;
 
 use super::stamp::{self, Stamps};
+use crate::events::{self, Stage};
+use crate::exit::{fail, Failure};
 use crate::files::remove_file_if_exists;
 use crate::process::{Cmd, Env};
 use crate::source::fingerprint;
@@ -41,6 +43,7 @@ impl Steps {
         run: impl FnOnce(&Path) -> anyhow::Result<()>,
     ) -> anyhow::Result<bool> {
         if self.place.stamps.is_current(name, key) {
+            events::skipped(Stage::Build, name, "up to date");
             self.report.skipped.push(name.to_owned());
             return Ok(false);
         }
@@ -48,9 +51,10 @@ impl Steps {
         let log = crate::workdir::log_in(&self.place.logs, name);
         fs::create_dir_all(&self.place.logs)?;
         remove_file_if_exists(&log)?;
+        enough_space(&self.place.logs)?;
         eprintln!("build: {name} (log: {})", log.display());
         let started = Instant::now();
-        run(&log)?;
+        events::step(Stage::Build, name, Some(&log), || run(&log))?;
         eprintln!("build: {name} done in {:.1}s", started.elapsed().as_secs_f64());
         self.place.stamps.record(name, key)?;
         self.report.ran.push(name.to_owned());
@@ -94,6 +98,26 @@ impl Steps {
         }
         Ok(())
     }
+}
+
+/// Free space a build step must find in the work dir before it starts: a make that fills the disk
+/// half way leaves a tree worse than one that never started.
+const STEP_SPACE: u64 = 500_000_000;
+
+fn enough_space(dir: &Path) -> anyhow::Result<()> {
+    let free = crate::files::free_bytes(dir)?;
+    if free >= STEP_SPACE {
+        return Ok(());
+    }
+    Err(fail(
+        Failure::Host,
+        format!(
+            "only {} MB free in {}; a build step needs at least {} MB: free space, or use --work-dir on a larger disk",
+            free / 1_000_000,
+            crate::text::printable_path(dir),
+            STEP_SPACE / 1_000_000
+        ),
+    ))
 }
 
 /// The environment of make and of what runs after it: configure's, less what configure wrote into

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
+use crate::events::{self, Stage};
 use crate::fetch::Fetcher;
 use crate::files::hex;
 use crate::manifest::{Artifact, Manifest};
@@ -108,14 +109,20 @@ fn build(recipe: &Recipe, fetcher: &Fetcher, artifact: &Artifact, how: &LibraryB
     let prefix = root.join(format!("{}-{}-{}", recipe.component, artifact.version, &key[..16]));
     let stamp = prefix.join(".built");
     let slot = Slot { dest: &prefix, stamp: &stamp, key: &key };
-    slot.fill(&format!("the {} build of {artifact}", how.triple), |staging| {
+    let step = format!("build {artifact} for {}", how.triple);
+    let made = slot.fill(&format!("the {} build of {artifact}", how.triple), |staging| {
         eprintln!("deps: building {artifact} for {}", how.triple);
         let scratch = crate::files::parent(staging)?.join("src");
         fetcher.extract_to(artifact, artifact.strip.as_deref(), &scratch)?;
-        build::run(recipe, how, &scratch, staging)?;
-        pic::check(&staging.join("lib").join(recipe.library))
-            .with_context(|| format!("the {} build of {artifact}", how.triple))
+        events::step(Stage::Deps, &step, None, || {
+            build::run(recipe, how, &scratch, staging)?;
+            pic::check(&staging.join("lib").join(recipe.library))
+                .with_context(|| format!("the {} build of {artifact}", how.triple))
+        })
     })?;
+    if !made {
+        events::skipped(Stage::Deps, &step, "built already (in the cache)");
+    }
     Ok(Library { artifact: artifact.clone(), prefix, key, cpython: recipe.cpython })
 }
 

@@ -64,7 +64,9 @@ impl FetchError {
                 "the file differs from the pin; check the mirror's copy or the pin in the manifest (nothing was cached)"
             }
             FetchError::Html { .. } => "the URL serves a web page, not the release file; fix the url or the mirror",
-            FetchError::Io { .. } => "check free disk space and permissions of the cache directory",
+            FetchError::Io { .. } => {
+                "check free disk space and permissions of the cache directory, or point --cache-dir (BOOTSTRAP_CACHE_DIR) at another"
+            }
         }
     }
 }

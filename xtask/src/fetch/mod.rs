@@ -9,7 +9,7 @@
 
 pub mod cache;
 pub mod download;
-mod error;
+pub(crate) mod error;
 pub mod export;
 pub mod extract;
 pub mod mirror;
@@ -129,30 +129,36 @@ impl Fetcher {
     fn transfer(&self, artifact: &Artifact, source: &Source) -> anyhow::Result<PathBuf> {
         let cache = &self.settings.cache;
         if self.settings.offline && source.needs_network() {
-            return Err(anyhow!(
-                "{artifact}: not in the cache {} and --offline forbids downloading {}; fetch it on a connected machine or use a file:// mirror",
-                cache.root.display(),
-                source.location()
+            return Err(crate::exit::fail(
+                crate::exit::Failure::Network,
+                format!(
+                    "{artifact}: not in the cache {} and --offline forbids downloading {}; fetch it on a connected machine or use a file:// mirror",
+                    cache.root.display(),
+                    source.location()
+                ),
             ));
         }
         let partial = cache.partial_path(artifact);
         let expected = Expected { sha256: artifact.sha256.clone(), size: artifact.size };
-        let bar = Bar::start(self.settings.progress, &artifact.name, artifact.size, &source.location());
-        let result = match source {
-            Source::Url(url) => {
-                let client = self.client.as_ref().expect("a client exists when not offline");
-                download::download(client, url, &partial, &expected, &self.retry, &bar)
+        let step = format!("download {artifact}");
+        crate::events::step(crate::events::Stage::Fetch, &step, None, || {
+            let bar = Bar::start(self.settings.progress, &artifact.name, artifact.size, &source.location());
+            let result = match source {
+                Source::Url(url) => {
+                    let client = self.client.as_ref().expect("a client exists when not offline");
+                    download::download(client, url, &partial, &expected, &self.retry, &bar)
+                }
+                Source::File(path) => copy_local(path, &partial, &expected, &bar),
+            };
+            if let Err(error) = result {
+                bar.abandon();
+                let partial_kept = std::fs::metadata(&partial).is_ok_and(|m| m.len() > 0);
+                return Err(failure_message(artifact, source, self.settings.mirror.is_some(), &error, partial_kept));
             }
-            Source::File(path) => copy_local(path, &partial, &expected, &bar),
-        };
-        if let Err(error) = result {
-            bar.abandon();
-            let partial_kept = std::fs::metadata(&partial).is_ok_and(|m| m.len() > 0);
-            return Err(failure_message(artifact, source, self.settings.mirror.is_some(), &error, partial_kept));
-        }
-        let path = cache.commit(artifact, &partial)?;
-        bar.finish("verified");
-        Ok(path)
+            let path = cache.commit(artifact, &partial)?;
+            bar.finish("verified");
+            Ok(path)
+        })
     }
 
     /// Fetches the artifact and extracts it into `dest` (which must not exist). The archive's
@@ -188,14 +194,26 @@ fn failure_message(
     error: &FetchError,
     partial_kept: bool,
 ) -> anyhow::Error {
+    use crate::exit::{fail, Failure};
     let missing = matches!(error, FetchError::Status { status: 404, .. } | FetchError::Missing { .. });
     if from_mirror && missing {
-        return anyhow!(
-            "{artifact}: not in the mirror: expected {}; add it with `cargo xtask mirror export` on a connected machine",
-            source.location()
+        return fail(
+            Failure::Network,
+            format!(
+                "{artifact}: not in the mirror: expected {}; add it with `cargo xtask mirror export` on a connected machine",
+                source.location()
+            ),
         );
     }
-    anyhow!("{artifact}: {error}; {}", error.hint(partial_kept))
+    // No answer at all, and no mirror given: an air-gapped machine needs one.
+    let mirror_hint = match (error, from_mirror) {
+        (FetchError::Network { .. }, false) => {
+            "; without network access, build from a mirror with --mirror DIR|URL (docs/mirror.md)"
+        }
+        _ => "",
+    };
+    let failure = if matches!(error, FetchError::Io { .. }) { Failure::Host } else { Failure::Network };
+    fail(failure, format!("{artifact}: {error}; {}{mirror_hint}", error.hint(partial_kept)))
 }
 
 /// Reads a file from a local mirror through the same verifying stream as a download.

@@ -172,13 +172,30 @@ impl Manifest {
 
     /// Applies an overlay: each of its entries replaces the entry with the same (name, machine), or is
     /// added.
-    pub fn apply_overlay(&mut self, overlay: Manifest) {
+    /// Returns the entries the overlay replaced with one serving fewer CPython lines, each as
+    /// (name, host, the lines it no longer serves): an overlay meant to add a pin can otherwise
+    /// take a line away without a word.
+    pub fn apply_overlay(&mut self, overlay: Manifest) -> Vec<(String, String, Vec<String>)> {
+        let mut narrowed = vec![];
         for entry in overlay.artifacts {
             match self.artifacts.iter_mut().find(|a| a.name == entry.name && a.host == entry.host) {
-                Some(existing) => *existing = entry,
+                Some(existing) => {
+                    let lost: Vec<String> = match (existing.python.is_empty(), entry.python.is_empty()) {
+                        (_, true) => vec![],
+                        (true, false) => vec!["every line".into()],
+                        (false, false) => {
+                            existing.python.iter().filter(|l| !entry.python.contains(l)).cloned().collect()
+                        }
+                    };
+                    if !lost.is_empty() {
+                        narrowed.push((entry.name.clone(), entry.host.clone().unwrap_or("any host".into()), lost));
+                    }
+                    *existing = entry
+                }
                 None => self.artifacts.push(entry),
             }
         }
+        narrowed
     }
 
     /// Artifacts for this machine, in manifest order.
@@ -219,9 +236,9 @@ impl Manifest {
     /// The artifact of a component (`wasi-sdk`) that serves a CPython line on this machine.
     pub fn component(&self, component: &str, python: &str, machine: &str) -> anyhow::Result<Artifact> {
         self.last_matching(machine, component, |a| a.serves_python(python)).cloned().ok_or_else(|| {
-            anyhow::anyhow!(
+            crate::exit::fail(crate::exit::Failure::Input, format!(
                 "the manifest pins no `{component}` for CPython {python} on {machine}; pin one from its publisher's record with `cargo xtask pin {component} VERSION --host {machine} --python {python}`, or give your own with --{component} PATH where bootstrap takes one"
-            )
+            ))
         })
     }
 }
@@ -230,7 +247,10 @@ impl Manifest {
     /// The artifact of a component that does not depend on the CPython line (zlib, bzip2).
     pub fn any_component(&self, component: &str, machine: &str) -> anyhow::Result<Artifact> {
         self.last_matching(machine, component, |_| true).cloned().ok_or_else(|| {
-            anyhow::anyhow!("the manifest pins no `{component}` for {machine}; add one with --overlay FILE")
+            crate::exit::fail(
+                crate::exit::Failure::Input,
+                format!("the manifest pins no `{component}` for {machine}; add one with --overlay FILE"),
+            )
         })
     }
 }

@@ -72,11 +72,20 @@ fn overlay_replaces_by_name_and_host_and_adds_new_entries() {
         entry("w", "host = \"b\"")
     ))
     .unwrap();
-    base.apply_overlay(overlay);
+    assert_eq!(base.apply_overlay(overlay), []);
     assert_eq!(base.artifacts.len(), 3);
     assert_eq!(base.artifacts[0].version, "1.1");
     assert_eq!(base.artifacts[0].size, Some(5));
     assert_eq!(base.for_machine("b").map(|a| a.name.as_str()).collect::<Vec<_>>(), ["zlib", "w"]);
+}
+
+#[test]
+fn an_overlay_that_takes_lines_away_says_which() {
+    let mut base = parse(&format!("schema = 1\n{}", entry("w", "python = [\"3.13\", \"3.15\"]"))).unwrap();
+    let overlay = parse(&format!("schema = 1\n{}", entry("w", "python = [\"3.13\"]"))).unwrap();
+    assert_eq!(base.apply_overlay(overlay), [("w".to_owned(), "any host".to_owned(), vec!["3.15".to_owned()])]);
+    let wider = parse(&format!("schema = 1\n{}", entry("w", "python = [\"3.13\", \"3.14\"]"))).unwrap();
+    assert_eq!(base.apply_overlay(wider), []);
 }
 
 #[test]

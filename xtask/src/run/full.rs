@@ -46,21 +46,58 @@ pub fn run(
     let result = super::interpreter(record, &work.root, env, &args).run_logged("test suite", &log);
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     let seconds = started.elapsed().as_secs();
-    println!("{}", summary(&record.python, record.target.name, &text, seconds));
-    result
+    let line = summary(&record.python, record.target.name, &text, seconds);
+    let totals = Totals::of(&text);
+    crate::events::emit(&crate::events::Event::Suite {
+        target: record.target.name,
+        python: &record.python,
+        suite: "full",
+        result: totals.result.unwrap_or("no result"),
+        passed: result.is_ok(),
+        test_files: totals.files,
+        tests: totals.tests,
+        left_out: known.iter().map(|f| f.tests.len()).sum(),
+        seconds: crate::events::round(started.elapsed().as_secs_f64()),
+    });
+    match crate::events::json() {
+        true => eprintln!("{line}"),
+        false => println!("{line}"),
+    }
+    // The suite ran and failed: a test failure, not a build's (a timeout or a signal stays what
+    // it is).
+    result.map_err(|error| match error.downcast_ref::<crate::process::StepFailed>() {
+        Some(step) if step.ended == crate::process::Ended::Failed => {
+            crate::exit::fail(crate::exit::Failure::Test, format!("{error:#}"))
+        }
+        _ => error,
+    })
+}
+
+/// What regrtest's last lines say.
+struct Totals<'a> {
+    result: Option<&'a str>,
+    files: Option<&'a str>,
+    tests: Option<&'a str>,
+}
+
+impl<'a> Totals<'a> {
+    fn of(log: &'a str) -> Totals<'a> {
+        let value = |prefix: &str| log.lines().rev().find_map(|l| l.strip_prefix(prefix)).map(str::trim);
+        Totals { result: value("Result:"), files: value("Total test files:"), tests: value("Total tests:") }
+    }
 }
 
 /// One line from regrtest's totals: `suite: CPython 3.13 on wasi: SUCCESS; test files run=…;
 /// tests run=…; 8m03s`. Parts regrtest did not print are left out; a run that never reached its
 /// totals says so.
 pub fn summary(python: &str, target: &str, log: &str, seconds: u64) -> String {
-    let value = |prefix: &str| log.lines().rev().find_map(|l| l.strip_prefix(prefix)).map(str::trim);
-    let result = value("Result:").unwrap_or("no result (the run ended early; see the log)");
+    let totals = Totals::of(log);
+    let result = totals.result.unwrap_or("no result (the run ended early; see the log)");
     let mut parts = vec![format!("suite: CPython {python} on {target}: {result}")];
-    if let Some(files) = value("Total test files:") {
+    if let Some(files) = totals.files {
         parts.push(format!("test files {files}"));
     }
-    if let Some(tests) = value("Total tests:") {
+    if let Some(tests) = totals.tests {
         parts.push(format!("tests {tests}"));
     }
     parts.push(format!("{}m{:02}s", seconds / 60, seconds % 60));

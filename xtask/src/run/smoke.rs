@@ -67,6 +67,9 @@ if want["threads"]:
     print("threads: 4 started and joined, %d alive after join" % sum(t.is_alive() for t in threads))
 "#;
 
+/// How the script's line of the modules configure left out starts.
+const LEFT_OUT: &str = "left out by configure:";
+
 /// What the script checks, passed to it as one JSON argument.
 #[derive(serde::Serialize)]
 struct Checks {
@@ -79,7 +82,9 @@ struct Checks {
     threads: bool,
 }
 
-pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> {
+/// Runs the smoke test. The line of what configure left out is printed when it changed since the
+/// last run (kept in the target's build dir) or with `verbose`.
+pub fn run(record: &RunRecord, work: &WorkDir, env: &Env, verbose: bool) -> anyhow::Result<()> {
     let host_dir = work.target_build.join("smoke");
     remove_tree_if_exists(&host_dir)?;
     fs::create_dir_all(&host_dir)?;
@@ -103,8 +108,16 @@ pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> 
     if !output.starts_with("smoke ok") || written != "written by the interpreter" {
         bail!("smoke test: unexpected result: printed `{}`, file in the mapped dir holds `{written}`", output.trim());
     }
-    for line in output.lines() {
-        eprintln!("test: {}", printable(line.trim()));
+    let said = work.target_build.join("left-out.txt");
+    let before = std::fs::read_to_string(&said).unwrap_or_default();
+    for line in output.lines().map(str::trim) {
+        if line.starts_with(LEFT_OUT) {
+            if !verbose && line == before.trim() {
+                continue;
+            }
+            crate::files::write_atomic(&said, format!("{line}\n"))?;
+        }
+        eprintln!("test: {}", printable(line));
     }
     Ok(())
 }

@@ -56,6 +56,26 @@ pub fn newest_line(manifest: &Manifest, machine: &str) -> anyhow::Result<PythonL
         .context("the manifest pins no `cpython` release; pass --python-source DIR or add one with --overlay")
 }
 
+/// The pinned release of a line, or an error that says which way to go: a line too old, a line
+/// newer than every release pinned (one in development has none: a checkout), or a missing pin.
+fn no_release_of(manifest: &Manifest, machine: &str, line: PythonLine) -> anyhow::Result<Artifact> {
+    use crate::exit::{fail, Failure};
+    crate::line::profile(line).map_err(|e| fail(Failure::Usage, e.to_string()))?;
+    if let Some(found) = manifest.last_matching(machine, "cpython", |a| a.serves_python(&line.to_string())) {
+        return Ok(found.clone());
+    }
+    let newest = newest_line(manifest, machine).ok();
+    let message = match newest {
+        Some(newest) if line > newest => format!(
+            "the manifest pins no CPython {line} release (the newest it pins is {newest}); a line still in development has none: build a checkout of it with --python-source DIR, or pin a release with `cargo xtask pin cpython {line}.N`"
+        ),
+        _ => format!(
+            "the manifest pins no CPython {line} release for {machine}; pin one with `cargo xtask pin cpython {line}.N`, or add one with --overlay FILE"
+        ),
+    };
+    Err(fail(Failure::Input, message))
+}
+
 /// Which source the user asked for.
 #[derive(Debug, Clone)]
 pub enum SourceChoice {
@@ -99,7 +119,7 @@ pub fn release_artifact(
                 Some(line) => *line,
                 None => newest_line(manifest, machine)?,
             };
-            (manifest.component("cpython", &line.to_string(), machine)?, line)
+            (no_release_of(manifest, machine, line)?, line)
         }
         SourceChoice::Version(line, version) => {
             let artifact =
@@ -122,10 +142,16 @@ fn release(fetcher: &Fetcher, artifact: Artifact, line: PythonLine, work: &WorkD
     let root = work.sources().join(&top);
     let stamp = work.sources().join(format!("{top}.extracted"));
     let slot = Slot { dest: &root, stamp: &stamp, key: &artifact.sha256 };
-    slot.fill(&format!("the source of {artifact}"), |staging| {
+    let step = format!("extract {artifact}");
+    let made = slot.fill(&format!("the source of {artifact}"), |staging| {
         eprintln!("source: extracting {artifact} into {}", root.display());
-        fetcher.extract_to(&artifact, Some(&top), staging)
+        crate::events::step(crate::events::Stage::Source, &step, None, || {
+            fetcher.extract_to(&artifact, Some(&top), staging)
+        })
     })?;
+    if !made {
+        crate::events::skipped(crate::events::Stage::Source, &step, "extracted already");
+    }
     let epoch = mtime_seconds(&root.join("configure"))?;
     let pins = pins::read(&root)?;
     let version = checkout::version_of(&root)?;

@@ -10,6 +10,7 @@ mod open;
 pub mod wasi_sdk;
 pub mod wasmtime;
 
+use crate::events::{self, Stage};
 use std::path::{Path, PathBuf};
 
 use crate::fetch::Fetcher;
@@ -97,10 +98,14 @@ pub fn install(fetcher: &Fetcher, artifact: &Artifact) -> anyhow::Result<PathBuf
     }
     let stamp = dir.join(".installed");
     let slot = Slot { dest: &dir, stamp: &stamp, key: &artifact.sha256 };
-    slot.fill(&artifact.to_string(), |staging| {
+    let step = format!("install {artifact}");
+    let made = slot.fill(&artifact.to_string(), |staging| {
         eprintln!("install: {artifact} into {}", dir.display());
-        fetcher.extract_to(artifact, artifact.strip.as_deref(), staging)
+        events::step(Stage::Toolchain, &step, None, || fetcher.extract_to(artifact, artifact.strip.as_deref(), staging))
     })?;
+    if !made {
+        events::skipped(Stage::Toolchain, &step, "installed already (in the cache)");
+    }
     Ok(dir)
 }
 

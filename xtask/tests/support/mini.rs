@@ -7,7 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::sha256;
+use std::process::Output;
+
+use super::{sha256, stderr, xtask};
 
 pub const CONFIGURE: &str = r##"#!/bin/sh
 # A miniature configure: records its arguments and writes the Makefile from Makefile.in.
@@ -179,4 +181,57 @@ fn more_libraries() -> (Vec<u8>, Vec<u8>) {
     sqlite_files.push(File("sqlite3ext.h".into(), 0o644, "/* sqlite3ext */\n".into()));
     let sqlite = tar_gz("sqlite-amalgamation-3500400", &sqlite_files);
     (mpdecimal, sqlite)
+}
+
+/// A miniature release in a scratch dir, and the xtask command lines that build it.
+pub struct Mini {
+    pub dir: tempfile::TempDir,
+    pub manifest: PathBuf,
+}
+
+impl Mini {
+    pub fn new() -> Mini {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = write_release(dir.path());
+        Mini { dir, manifest }
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    pub fn xtask(&self, command: &str, extra: &[&str]) -> Output {
+        let work = self.path("work").display().to_string();
+        self.xtask_from(command, &["--work-dir", &work, "--python", "3.13"], extra)
+    }
+
+    /// `xtask COMMAND` with the given work dir and source flags.
+    pub fn xtask_from(&self, command: &str, source: &[&str], extra: &[&str]) -> Output {
+        let (manifest, cache) = (self.manifest.display().to_string(), self.path("cache").display().to_string());
+        let mut args = vec![command, "--manifest", &manifest, "--progress", "lines", "--offline"];
+        args.extend(["--cache-dir", &cache, "--target", "wasi"]);
+        args.extend_from_slice(source);
+        args.extend_from_slice(extra);
+        xtask(&args, &[])
+    }
+
+    /// A bootstrap that must succeed; returns the build steps it ran, in order.
+    pub fn bootstrap(&self, extra: &[&str]) -> (Vec<String>, String) {
+        let mut args = vec!["--no-test"];
+        args.extend_from_slice(extra);
+        let out = self.xtask("bootstrap", &args);
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        let ran = err
+            .lines()
+            .filter_map(|l| l.strip_prefix("build: ").and_then(|rest| rest.split(" (log:").next()))
+            .filter(|step| !step.contains(" done in ") && !step.starts_with("nothing changed"))
+            .map(str::to_owned)
+            .collect();
+        (ran, err)
+    }
+
+    pub fn source_file(&self) -> PathBuf {
+        self.path("work/src/Python-3.13.99/Programs/python.c")
+    }
 }

@@ -1,6 +1,7 @@
 #![allow(dead_code)]
 
 pub mod mini;
+pub mod schema;
 pub mod server;
 pub mod tls;
 
