@@ -346,3 +346,53 @@ fn doctor_names_what_a_checkout_pins_and_the_manifest_lacks() {
     assert!(problem["problem"].as_str().unwrap().contains("wasi-sdk 99"), "{problem}");
     assert!(problem["fix"].as_str().unwrap().contains("cargo xtask pin --from-tree"), "{problem}");
 }
+
+#[test]
+fn errors_lead_the_right_way() {
+    let mini = Mini::new();
+    let work = mini.path("work").display().to_string();
+    let run = |source: &[&str], extra: &[&str]| {
+        let out = mini.xtask_from("bootstrap", &[&["--work-dir", &work][..], source].concat(), extra);
+        (out.status.code(), stderr(&out))
+    };
+    // Too old a line is a usage error that says which lines are built.
+    let (code, err) = run(&["--python", "3.9"], &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("3.11 and later") && err.contains("--python"), "{err}");
+    // A mistyped mirror directory is named as such, not as an artifact missing from it.
+    let (code, err) = run(&["--python", "3.13"], &["--mirror", "/nonexistent/mirror"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--mirror /nonexistent/mirror: no such directory"), "{err}");
+    // An overlay that replaces an entry with a narrower one says so, once.
+    let overlay = mini.path("narrow.toml");
+    let text = fs::read_to_string(&mini.manifest).unwrap();
+    let wasmtime = text.split("[[artifact]]").find(|b| b.contains("name = \"wasmtime\"")).unwrap();
+    let narrowed = wasmtime.replace("python = [\"3.13\"]", "python = [\"3.12\"]");
+    fs::write(&overlay, format!("schema = 1\n[[artifact]]{narrowed}")).unwrap();
+    let overlay_flag = overlay.display().to_string();
+    let (code, err) = run(&["--python", "3.13"], &["--overlay", &overlay_flag, "--no-test"]);
+    assert_ne!(code, Some(0));
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("no longer serves CPython 3.13")).collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(warnings[0].contains("`wasmtime`") && warnings[0].contains("narrow.toml"), "{err}");
+}
+
+#[test]
+fn a_server_that_never_answers_fails_after_two_waits_not_five() {
+    let mini = Mini::new();
+    // Takes connections (the kernel's backlog) and never reads or answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let cache = mini.path("cache").display().to_string();
+    let manifest = mini.manifest.display().to_string();
+    let mirror = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    let args = ["fetch", "zlib", "--manifest", &manifest, "--cache-dir", &cache, "--mirror", &mirror, "--timeout", "2"];
+    let out = support::xtask(&[&JSON[..], &args].concat(), &[]);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(took < Duration::from_secs(8), "two waits of 2 s, not five: {took:?}");
+    let err = stderr(&out);
+    assert!(err.contains("no answer from") && err.contains("--timeout"), "{err}");
+    drop(listener);
+}

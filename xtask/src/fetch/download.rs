@@ -55,6 +55,8 @@ pub fn download(
     let mut delay = retry.first_delay;
     let mut attempt = 1;
     let mut restarted = false;
+    // A server that sent nothing twice running is down, not slow: two waits, not five.
+    let mut silent = 0;
     loop {
         let resuming = fs::metadata(partial).is_ok_and(|m| m.len() > 0);
         match download_once(client, url, partial, expected, bar) {
@@ -66,7 +68,9 @@ pub fn download(
                 remove_file_if_exists(partial).ok();
                 restarted = true;
             }
+            Err(e @ FetchError::Silent { .. }) if silent > 0 => return Err(e),
             Err(e) if e.is_transient() && attempt < retry.attempts => {
+                silent = if matches!(e, FetchError::Silent { .. }) { silent + 1 } else { 0 };
                 bar.note(&format!(
                     "{}; retrying in {:.1}s (attempt {}/{})",
                     printable(&e.to_string()),
@@ -103,7 +107,10 @@ fn download_once(client: &Client, url: &str, partial: &Path, expected: &Expected
     if resume_from > 0 {
         request = request.header(RANGE, format!("bytes={resume_from}-"));
     }
-    let response = request.send().map_err(network)?;
+    let response = request.send().map_err(|e| match e.is_timeout() || e.is_connect() && error_chain(&e).contains("timed out") {
+        true => FetchError::Silent { url: url.to_owned(), message: printable(&error_chain(&e)) },
+        false => network(e),
+    })?;
     let status = response.status().as_u16();
     let resumed = resume_from > 0 && status == 206 && content_range_starts_at(&response, resume_from);
     if status == 416 || (status == 206 && !resumed) {

@@ -12,6 +12,9 @@ pub enum FetchError {
     Status { url: String, status: u16 },
     #[error("network error on {url}: {message}")]
     Network { url: String, message: String },
+    /// The server took the connection (or never took it) and sent no response within --timeout.
+    #[error("no answer from {url} within --timeout: {message}")]
+    Silent { url: String, message: String },
     /// A redirect the tool will not follow (see `redirect_policy`).
     #[error("{url}: {message}")]
     Redirect { url: String, message: String },
@@ -34,7 +37,7 @@ pub enum FetchError {
 impl FetchError {
     pub fn is_transient(&self) -> bool {
         match self {
-            FetchError::Network { .. } => true,
+            FetchError::Network { .. } | FetchError::Silent { .. } => true,
             FetchError::Status { status, .. } => *status >= 500 || *status == 408 || *status == 429,
             _ => false,
         }
@@ -49,6 +52,9 @@ impl FetchError {
             }
             FetchError::Status { .. } if !self.is_transient() => {
                 "the server refused the request; check the url in the manifest or the mirror"
+            }
+            FetchError::Silent { .. } => {
+                "the server does not answer: check that it runs and the URL (or --mirror) names it; --timeout sets how long to wait"
             }
             FetchError::Status { .. } | FetchError::Network { .. } if partial_kept => {
                 "check the network, proxy (HTTPS_PROXY) and CA (SSL_CERT_FILE), then run again; the partial download is kept"

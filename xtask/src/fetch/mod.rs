@@ -207,7 +207,7 @@ fn failure_message(
     }
     // No answer at all, and no mirror given: an air-gapped machine needs one.
     let mirror_hint = match (error, from_mirror) {
-        (FetchError::Network { .. }, false) => {
+        (FetchError::Network { .. } | FetchError::Silent { .. }, false) => {
             "; without network access, build from a mirror with --mirror DIR|URL (docs/mirror.md)"
         }
         _ => "",
