@@ -52,12 +52,13 @@ pub struct Global {
     pub verify: bool,
 
     /// Seconds to wait for a connection, for the response headers, and then for each read of the
-    /// body; a server silent that long counts as failed (and is retried). A large download may
-    /// take as long as it needs while data keeps coming
+    /// body; a wait that runs out is retried, but a server that sent nothing twice running is
+    /// given up on. A large download may take as long as it needs while data keeps coming
     #[arg(long, global = true, help_heading = SHARED, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
 
-    /// How results are printed on stdout: `human`, or `json` (one object per line)
+    /// How results are printed on stdout: `human`, or `json`: one event per line for every step,
+    /// download, suite and the result (docs/events.md); the human text goes to stderr either way
     #[arg(long, global = true, help_heading = SHARED, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
 
