@@ -107,9 +107,11 @@ fn download_once(client: &Client, url: &str, partial: &Path, expected: &Expected
     if resume_from > 0 {
         request = request.header(RANGE, format!("bytes={resume_from}-"));
     }
-    let response = request.send().map_err(|e| match e.is_timeout() || e.is_connect() && error_chain(&e).contains("timed out") {
-        true => FetchError::Silent { url: url.to_owned(), message: printable(&error_chain(&e)) },
-        false => network(e),
+    let response = request.send().map_err(|e| {
+        match e.is_timeout() || e.is_connect() && error_chain(&e).contains("timed out") {
+            true => FetchError::Silent { url: url.to_owned(), message: printable(&error_chain(&e)) },
+            false => network(e),
+        }
     })?;
     let status = response.status().as_u16();
     let resumed = resume_from > 0 && status == 206 && content_range_starts_at(&response, resume_from);
