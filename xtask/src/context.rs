@@ -57,11 +57,11 @@ impl Context {
             }
             for (name, host, lost) in manifest.apply_overlay(Manifest::load(overlay)?) {
                 eprintln!(
-                    "warning: the overlay {} replaces `{}` ({}) with an entry that no longer serves CPython {}; add those lines to its `python` list to keep them",
+                    "warning: the overlay {} replaces `{}` ({}) with an entry that no longer serves {}; add those lines to its `python` list to keep them",
                     crate::text::printable_path(overlay),
                     crate::text::printable(&name),
                     crate::text::printable(&host),
-                    lost.join(", ")
+                    crate::text::printable(&lost)
                 );
             }
         }

@@ -123,10 +123,6 @@ pub enum Command {
     /// free space, the cache (size, leftovers, entries nothing pins), a checkout's pins against
     /// the manifest. One line per problem with what to do; exits 7 when something blocks a build
     Doctor(Doctor),
-    /// Remove cache entries the manifest (with its overlays) no longer pins: downloads, installed
-    /// toolchains, library builds, leftovers of interrupted runs; with --work-dirs also the build
-    /// trees of a work dir. Never what a running bootstrap holds; says what it freed
-    Prune(Prune),
     /// Download and verify artifacts into the cache (default: every artifact for this host)
     Fetch(Fetch),
     /// Work with offline mirrors
@@ -164,6 +160,10 @@ pub enum Command {
         after_help = "Examples:\n  cargo xtask pin emscripten 6.0.10 --host all --python 3.16\n  cargo xtask pin node 24.19.0 --host aarch64-macos\n  cargo xtask pin cpython 3.12.14\n  cargo xtask pin --from-tree ~/cpython --host all\n  cargo xtask --overlay pins.toml pin --from-tree ~/cpython"
     )]
     Pin(Pin),
+    /// Remove cache entries the manifest (with its overlays) no longer pins: downloads, installed
+    /// toolchains, library builds, leftovers of interrupted runs; with --work-dir also the build
+    /// trees of a work dir. Never what a running bootstrap holds; says what it freed
+    Prune(Prune),
 }
 
 impl Command {

@@ -142,6 +142,14 @@ fn exit_codes_tell_a_usage_an_input_a_network_a_build_a_test_and_a_host_failure_
     assert_eq!((&problem[0]["check"], &problem[0]["blocking"]), (&"cache".into(), &true.into()));
     assert!(problem[0]["fix"].as_str().unwrap().contains("--cache-dir"));
     assert!(of_kind(&problems, "step-started").iter().all(|e| e["stage"] == "check"), "nothing ran after the check");
+    // fetch names the flag too.
+    let fetch = support::xtask(
+        &[&JSON[..], &["fetch", "zlib", "--cache-dir", &blocked, "--manifest", &mini.manifest.display().to_string()]]
+            .concat(),
+        &[],
+    );
+    assert_eq!(code(&fetch), (Some(7), "host".into()), "{}", stderr(&fetch));
+    assert!(stderr(&fetch).contains("point --cache-dir"), "{}", stderr(&fetch));
 }
 
 /// A checkout of the miniature release whose configure runs `sleep SECONDS` as a grandchild.

@@ -36,7 +36,7 @@ impl flags::Bootstrap {
         problems?;
         let _held = held.lock()?;
         // prune leaves the cache alone while this is held.
-        let _in_use = crate::once::lock_shared(&crate::upkeep::prune::in_use_lock(cache), "the cache")?;
+        let _in_use = crate::upkeep::prune::hold_cache(cache)?;
         let started = Instant::now();
         for target in &targets {
             self.build(context, target)?;

@@ -12,7 +12,7 @@ impl flags::Fetch {
         };
         let fetcher = context.fetcher()?;
         let cache = &context.fetch.cache.root;
-        let _in_use = crate::once::lock_shared(&crate::upkeep::prune::in_use_lock(cache), "the cache")?;
+        let _in_use = crate::upkeep::prune::hold_cache(cache)?;
         let mut failures = Vec::new();
         for artifact in &artifacts {
             match fetch_one(&fetcher, artifact, self.install) {

@@ -173,18 +173,28 @@ impl Manifest {
     /// Applies an overlay: each of its entries replaces the entry with the same (name, machine), or is
     /// added.
     /// Returns the entries the overlay replaced with one serving fewer CPython lines, each as
-    /// (name, host, the lines it no longer serves): an overlay meant to add a pin can otherwise
-    /// take a line away without a word.
-    pub fn apply_overlay(&mut self, overlay: Manifest) -> Vec<(String, String, Vec<String>)> {
+    /// (name, host, what it no longer serves: `CPython 3.14, 3.15` or `every CPython line but
+    /// 3.13`): an overlay meant to add a pin can otherwise take a line away without a word.
+    pub fn apply_overlay(&mut self, overlay: Manifest) -> Vec<(String, String, String)> {
         let mut narrowed = vec![];
         for entry in overlay.artifacts {
             match self.artifacts.iter_mut().find(|a| a.name == entry.name && a.host == entry.host) {
                 Some(existing) => {
-                    let lost: Vec<String> = match (existing.python.is_empty(), entry.python.is_empty()) {
-                        (_, true) => vec![],
-                        (true, false) => vec!["every line".into()],
+                    let lost = match (existing.python.is_empty(), entry.python.is_empty()) {
+                        (_, true) => String::new(),
+                        (true, false) => format!("every CPython line but {}", entry.python.join(", ")),
                         (false, false) => {
-                            existing.python.iter().filter(|l| !entry.python.contains(l)).cloned().collect()
+                            let gone: Vec<&str> = existing
+                                .python
+                                .iter()
+                                .filter(|l| !entry.python.contains(l))
+                                .map(String::as_str)
+                                .collect();
+                            if gone.is_empty() {
+                                String::new()
+                            } else {
+                                format!("CPython {}", gone.join(", "))
+                            }
                         }
                     };
                     if !lost.is_empty() {

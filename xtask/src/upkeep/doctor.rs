@@ -46,8 +46,20 @@ pub fn host(targets: &[&Target], places: &Places) -> Vec<Problem> {
         }
     }
     problems.extend(writable(places.cache));
-    let work_mb: u64 = targets.iter().map(|t| t.disk.work_mb).max().unwrap_or(0);
-    let cache_mb: u64 = targets.iter().map(|t| t.disk.cache_mb).sum();
+    // Targets of one toolchain share its install, the build Python and the library builds: the
+    // need is the largest of each toolchain's targets, summed over the toolchains.
+    let mut by_toolchain: Vec<(crate::target::ToolchainKind, crate::target::Disk)> = vec![];
+    for target in targets {
+        match by_toolchain.iter_mut().find(|(kind, _)| *kind == target.toolchain) {
+            Some((_, disk)) => {
+                disk.work_mb = disk.work_mb.max(target.disk.work_mb);
+                disk.cache_mb = disk.cache_mb.max(target.disk.cache_mb);
+            }
+            None => by_toolchain.push((target.toolchain, target.disk)),
+        }
+    }
+    let work_mb: u64 = by_toolchain.iter().map(|(_, d)| d.work_mb).sum();
+    let cache_mb: u64 = by_toolchain.iter().map(|(_, d)| d.cache_mb).sum();
     for (dir, need_mb, flag) in [(places.work, work_mb, "--work-dir"), (places.cache, cache_mb, "--cache-dir")] {
         match crate::files::free_bytes(dir) {
             Ok(free) if free / 1_000_000 < need_mb => problems.push(Problem {

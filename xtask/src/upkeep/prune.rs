@@ -18,6 +18,22 @@ pub fn in_use_lock(cache: &Path) -> PathBuf {
     cache.join("locks").join("in-use.lock")
 }
 
+/// Holds the cache for a run that uses it (bootstrap, fetch), shared, until dropped: prune
+/// refuses while it is held. A cache dir that cannot be made or written is named, with the flag
+/// that moves it.
+pub fn hold_cache(cache: &Path) -> anyhow::Result<once::Lock> {
+    once::lock_shared(&in_use_lock(cache), "the cache").map_err(|error| {
+        crate::exit::fail(
+            crate::exit::Failure::Host,
+            format!(
+                "cannot use the cache dir {}: {}; point --cache-dir (or BOOTSTRAP_CACHE_DIR) at a directory you can write",
+                crate::text::printable_path(cache),
+                crate::text::printable(&format!("{error:#}"))
+            ),
+        )
+    })
+}
+
 /// What prune did (or would do) to one thing.
 #[derive(Debug)]
 pub struct Removed {
