@@ -127,8 +127,14 @@ impl SourceSelection {
         self.recorded_build_of(context, self.target()?)
     }
 
-    /// [`Self::recorded_build`] of one of the targets selected.
+    /// [`Self::recorded_build`] of one of the targets selected. No build, or another one, is an
+    /// input error (exit 3): the command line names what is not there.
     pub fn recorded_build_of(&self, context: &Context, target: &Target) -> anyhow::Result<(WorkDir, RunRecord)> {
+        use crate::exit::{Failure, TagResult};
+        self.find_recorded_build(context, target).tagged(Failure::Input)
+    }
+
+    fn find_recorded_build(&self, context: &Context, target: &Target) -> anyhow::Result<(WorkDir, RunRecord)> {
         let work = self.work_dir_for(context, target);
         let record = work.read_run_record()?;
         let built = format!("CPython {} from {}", record.python, record.origin.display());

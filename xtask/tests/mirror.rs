@@ -160,7 +160,7 @@ fn help_explains_every_global_flag() {
 #[test]
 fn the_shipped_manifest_parses() {
     let out = xtask(&["fetch", "no-such-artifact", "--cache-dir", "/tmp/unused"], &[]);
-    assert_eq!(out.status.code(), Some(1), "an unknown artifact is an error");
+    assert_eq!(out.status.code(), Some(3), "an unknown artifact is an input error");
     let err = stderr(&out);
     assert!(err.contains("no artifact `no-such-artifact`") && err.contains("cpython-3.13"), "{err}");
 }

@@ -223,9 +223,12 @@ impl Manifest {
             .map(|name| {
                 self.for_machine(machine).find(|a| &a.name == name).cloned().ok_or_else(|| {
                     let known: Vec<&str> = self.for_machine(machine).map(|a| a.name.as_str()).collect();
-                    anyhow::anyhow!(
-                        "no artifact `{name}` for machine {machine} in the manifest; known: {}",
-                        known.join(", ")
+                    crate::exit::fail(
+                        crate::exit::Failure::Input,
+                        format!(
+                            "no artifact `{name}` for machine {machine} in the manifest; known: {}",
+                            known.join(", ")
+                        ),
                     )
                 })
             })
