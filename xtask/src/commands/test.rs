@@ -26,7 +26,7 @@ impl flags::Test {
                     false => known::for_build(&record.python, record.target.name),
                 };
                 let name = "test suite";
-                events::step(Stage::Test, name, Some(&work.logs.join(format!("test-{}.log", record.target.name))), || {
+                events::step(Stage::Test, name, Some(&full::log_path(&record, &work)), || {
                     full::run(&record, &work, env, self.per_test_timeout, &known, &self.args)
                 })
             }

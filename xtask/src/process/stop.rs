@@ -92,6 +92,23 @@ pub fn interrupted() -> bool {
     SIGNALLED.load(Ordering::SeqCst) != 0
 }
 
+/// The group the signal handler stops, set while a logged step runs; cleared when dropped, on
+/// every way out of the wait.
+struct Running;
+
+impl Running {
+    fn set(group: i32) -> Running {
+        RUNNING_GROUP.store(group, Ordering::SeqCst);
+        Running
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING_GROUP.store(0, Ordering::SeqCst);
+    }
+}
+
 /// Runs an interactive child (`run`): SIGINT is the interpreter's, not the tool's.
 pub(super) fn interactive<T>(run: impl FnOnce() -> T) -> T {
     INTERACTIVE.store(true, Ordering::SeqCst);
@@ -113,20 +130,7 @@ pub(super) fn wait_for(
     log: &Path,
     started: Instant,
 ) -> anyhow::Result<(Option<Ended>, std::process::ExitStatus)> {
-    // The signal handler stops this group while it is set.
-    RUNNING_GROUP.store(group, Ordering::SeqCst);
-    let waited = wait_in(handle, group, step, log, started);
-    RUNNING_GROUP.store(0, Ordering::SeqCst);
-    waited
-}
-
-fn wait_in(
-    handle: &duct::Handle,
-    group: i32,
-    step: &str,
-    log: &Path,
-    started: Instant,
-) -> anyhow::Result<(Option<Ended>, std::process::ExitStatus)> {
+    let _running = Running::set(group);
     let deadline = step_timeout().map(|limit| started + limit);
     let mut last_beat = Instant::now();
     let mut stopping: Option<(Ended, Instant)> = None;

@@ -34,7 +34,7 @@ pub fn run(
     }
     args.extend(ignore_args(known));
     args.extend(extra.iter().cloned());
-    let log = work.logs.join(format!("test-{}.log", record.target.name));
+    let log = log_path(record, work);
     remove_file_if_exists(&log)?;
     eprintln!(
         "test: CPython {} suite under {} (log: {})",
@@ -71,6 +71,11 @@ pub fn run(
         }
         _ => error,
     })
+}
+
+/// Where the suite's output goes.
+pub fn log_path(record: &RunRecord, work: &WorkDir) -> std::path::PathBuf {
+    work.logs.join(format!("test-{}.log", record.target.name))
 }
 
 /// What regrtest's last lines say.
