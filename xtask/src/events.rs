@@ -33,6 +33,16 @@ pub fn set_json(on: bool) {
     let _ = JSON.set(on);
 }
 
+/// A command's own report line: on stdout, unless stdout carries events (then on stderr, with
+/// the rest of the human text).
+pub fn say(line: &str) {
+    if json() {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
+}
+
 pub fn json() -> bool {
     JSON.get().copied().unwrap_or(false)
 }

@@ -63,6 +63,32 @@ pub fn no_follow() -> std::fs::OpenOptions {
     options
 }
 
+/// A regular file's bytes (a link to one is followed), at most `limit` of them; `None` when
+/// nothing is there. A directory, device, FIFO or socket is refused before it is opened, so
+/// nothing can make a read block or run without end.
+pub fn read_regular(path: &Path, limit: u64) -> anyhow::Result<Option<Vec<u8>>> {
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("inspect {}", crate::text::printable_path(path))),
+    };
+    if !meta.is_file() {
+        anyhow::bail!(
+            "{} is not a regular file (a directory, device, FIFO or socket)",
+            crate::text::printable_path(path)
+        );
+    }
+    if meta.len() > limit {
+        anyhow::bail!("{} is larger than {limit} bytes", crate::text::printable_path(path));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    fs::File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        anyhow::bail!("{} is larger than {limit} bytes", crate::text::printable_path(path));
+    }
+    Ok(Some(bytes))
+}
+
 /// Removes a file (or a link) if it exists; absence is not an error.
 pub fn remove_file_if_exists(path: &Path) -> anyhow::Result<()> {
     match std::fs::remove_file(path) {

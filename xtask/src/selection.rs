@@ -136,6 +136,7 @@ impl SourceSelection {
 
     fn find_recorded_build(&self, context: &Context, target: &Target) -> anyhow::Result<(WorkDir, RunRecord)> {
         let work = self.work_dir_for(context, target);
+        work.check_own_dirs()?;
         let record = work.read_run_record()?;
         let built = format!("CPython {} from {}", record.python, record.origin.display());
         let hint = "bootstrap it first, or pass the --work-dir it was built in";

@@ -5,6 +5,7 @@ use crate::flags;
 use crate::patches::{self, Patch, PatchableTree};
 use crate::selection::patches_dir;
 use crate::source;
+use crate::text::{printable, printable_path};
 
 impl flags::Patch {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
@@ -15,7 +16,7 @@ impl flags::Patch {
         let choice = self.selection.source_choice(context)?;
         let source = source::resolve(&choice, &fetcher, &context.manifest, &context.machine, &work, &work.tool_env())?;
         for line in patches::undo_in_place(&source, &work.in_place_patch_stamp())? {
-            println!("{line}");
+            crate::events::say(&line);
         }
         let patches_dir = patches_dir(context, self.patches.as_deref());
         let series_name = target.toolchain.series_name();
@@ -30,14 +31,14 @@ impl flags::Patch {
             tree.refresh(&series)?
         } else if self.check {
             if series.is_empty() {
-                println!("no patches for CPython {} ({})", source.line, target.name);
+                crate::events::say(&format!("no patches for CPython {} ({})", source.line, target.name));
             }
             return check(&tree, &series);
         } else {
             tree.apply_series(&series)?
         };
         for line in lines {
-            println!("{line}");
+            crate::events::say(&line);
         }
         Ok(())
     }
@@ -48,16 +49,16 @@ fn check(tree: &PatchableTree, series: &[Patch]) -> anyhow::Result<()> {
     let mut failed = 0;
     for patch in series {
         match tree.state(patch) {
-            Ok(state) => println!("{}: {}", patch.name, state.label()),
+            Ok(state) => crate::events::say(&format!("{}: {}", printable(&patch.name), state.label())),
             Err(error) => {
-                println!("{}: does not apply", patch.name);
-                eprintln!("error: {error:#}");
+                crate::events::say(&format!("{}: does not apply", printable(&patch.name)));
+                eprintln!("error: {}", crate::text::printable_lines(&format!("{error:#}")));
                 failed += 1;
             }
         }
     }
     if failed > 0 {
-        bail!("{failed} of {} patches do not apply to {}", series.len(), tree.root.display());
+        bail!("{failed} of {} patches do not apply to {}", series.len(), printable_path(tree.root));
     }
     Ok(())
 }

@@ -20,8 +20,11 @@ impl Stamps {
         self.dir.join(format!("{}.stamp", step.replace([' ', '/'], "-")))
     }
 
-    pub fn is_current(&self, step: &str, key: &str) -> bool {
-        std::fs::read_to_string(self.path(step)).is_ok_and(|stored| stored.trim() == key)
+    /// Whether the step's stamp holds `key`; text that is not a key is a stamp out of date, a
+    /// link or directory at its name an error (crate::workdir::read_own_file).
+    pub fn is_current(&self, step: &str, key: &str) -> anyhow::Result<bool> {
+        let stored = crate::workdir::read_own_file(&self.path(step))?.unwrap_or_default();
+        Ok(String::from_utf8_lossy(&stored).trim() == key)
     }
 
     pub fn invalidate(&self, step: &str) -> anyhow::Result<()> {
@@ -52,12 +55,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let stamps = Stamps::new(dir.path());
         let k = key(["configure", "--host=wasm32-wasip1"]);
-        assert!(!stamps.is_current("configure host", &k));
+        assert!(!stamps.is_current("configure host", &k).unwrap());
         stamps.record("configure host", &k).unwrap();
-        assert!(stamps.is_current("configure host", &k));
-        assert!(!stamps.is_current("configure host", &key(["configure"])));
+        assert!(stamps.is_current("configure host", &k).unwrap());
+        assert!(!stamps.is_current("configure host", &key(["configure"])).unwrap());
         stamps.invalidate("configure host").unwrap();
-        assert!(!stamps.is_current("configure host", &k));
+        assert!(!stamps.is_current("configure host", &k).unwrap());
         assert_ne!(key(["ab", "c"]), key(["a", "bc"]));
     }
 }

@@ -42,7 +42,7 @@ impl Steps {
         key: &str,
         run: impl FnOnce(&Path) -> anyhow::Result<()>,
     ) -> anyhow::Result<bool> {
-        if self.place.stamps.is_current(name, key) {
+        if self.place.stamps.is_current(name, key)? {
             events::skipped(Stage::Build, name, "up to date");
             self.report.skipped.push(name.to_owned());
             return Ok(false);

@@ -6,6 +6,8 @@
 
 use anyhow::{bail, Context};
 
+use crate::text::printable;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
     Context(String),
@@ -129,17 +131,18 @@ fn path_of(line: &str, prefix: &str) -> anyhow::Result<String> {
     let rest = line[prefix.len()..].trim_end_matches(['\n', '\r']);
     let path = rest.split('\t').next().unwrap_or(rest).trim();
     if path.is_empty() {
-        bail!("empty path in `{}`", line.trim_end());
+        bail!("empty path in `{}`", printable(line.trim_end()));
     }
     Ok(path.to_owned())
 }
 
 /// `-p1`: drop the first component (`a/`, `b/`).
 fn strip_one(path: &str) -> anyhow::Result<String> {
-    let (_, rest) =
-        path.split_once('/').with_context(|| format!("path `{path}` has no leading directory to strip (-p1)"))?;
+    let (_, rest) = path
+        .split_once('/')
+        .with_context(|| format!("path `{}` has no leading directory to strip (-p1)", printable(path)))?;
     if rest.split('/').any(|c| c == ".." || c.is_empty()) {
-        bail!("unsafe path `{path}` in patch");
+        bail!("unsafe path `{}` in patch", printable(path));
     }
     Ok(rest.to_owned())
 }
@@ -148,10 +151,16 @@ fn parse_hunk(lines: &[&str], start: usize) -> anyhow::Result<(Hunk, usize)> {
     let header = lines[start].trim_end().to_owned();
     let ranges = header.strip_prefix("@@ ").and_then(|r| r.split(" @@").next()).context("bad hunk header")?;
     let mut parts = ranges.split_whitespace();
-    let old = parts.next().and_then(|p| p.strip_prefix('-')).with_context(|| format!("bad hunk header `{header}`"))?;
-    let new = parts.next().and_then(|p| p.strip_prefix('+')).with_context(|| format!("bad hunk header `{header}`"))?;
-    let (old_start, mut old_left) = range(old).with_context(|| format!("bad hunk header `{header}`"))?;
-    let (new_start, mut new_left) = range(new).with_context(|| format!("bad hunk header `{header}`"))?;
+    let old = parts
+        .next()
+        .and_then(|p| p.strip_prefix('-'))
+        .with_context(|| format!("bad hunk header `{}`", printable(&header)))?;
+    let new = parts
+        .next()
+        .and_then(|p| p.strip_prefix('+'))
+        .with_context(|| format!("bad hunk header `{}`", printable(&header)))?;
+    let (old_start, mut old_left) = range(old).with_context(|| format!("bad hunk header `{}`", printable(&header)))?;
+    let (new_start, mut new_left) = range(new).with_context(|| format!("bad hunk header `{}`", printable(&header)))?;
     let mut body = Vec::new();
     let mut i = start + 1;
     while (old_left > 0 || new_left > 0) && i < lines.len() {
@@ -172,7 +181,7 @@ fn parse_hunk(lines: &[&str], start: usize) -> anyhow::Result<(Hunk, usize)> {
                 new_left = new_left.saturating_sub(1);
             }
             Some(b'\\') => {}
-            _ => bail!("unexpected line {} in hunk `{header}`: {}", i + 1, line.trim_end()),
+            _ => bail!("unexpected line {} in hunk `{}`: {}", i + 1, printable(&header), printable(line.trim_end())),
         }
         i += 1;
         // "\ No newline at end of file" refers to the line before it.
@@ -184,15 +193,18 @@ fn parse_hunk(lines: &[&str], start: usize) -> anyhow::Result<(Hunk, usize)> {
         }
     }
     if old_left > 0 || new_left > 0 {
-        bail!("hunk `{header}` is truncated");
+        bail!("hunk `{}` is truncated", printable(&header));
     }
     Ok((Hunk { header, old_start, new_start, lines: body }, i))
 }
 
+/// A hunk's `start,count`; numbers past any real file (2^31) are refused, so that no
+/// arithmetic on them can overflow.
 fn range(text: &str) -> Option<(usize, usize)> {
+    let number = |t: &str| t.parse::<u32>().ok().filter(|&n| n < 1 << 31).map(|n| n as usize);
     match text.split_once(',') {
-        Some((start, count)) => Some((start.parse().ok()?, count.parse().ok()?)),
-        None => Some((text.parse().ok()?, 1)),
+        Some((start, count)) => Some((number(start)?, number(count)?)),
+        None => Some((number(text)?, 1)),
     }
 }
 
@@ -204,7 +216,8 @@ pub fn apply(content: &str, hunks: &[Hunk]) -> Result<String, HunkFailure> {
     for (index, hunk) in hunks.iter().enumerate() {
         let old = hunk.side(false);
         let new: Vec<String> = hunk.side(true).into_iter().map(str::to_owned).collect();
-        let expected = (hunk.old_start.saturating_sub(1) as isize + shift).max(0) as usize;
+        let expected = (hunk.old_start.saturating_sub(1) as isize).saturating_add(shift).max(0) as usize;
+        let expected = expected.min(lines.len());
         let position = find(&lines, &old, expected, floor)
             .ok_or_else(|| HunkFailure { index: index + 1, header: hunk.header.clone() })?;
         let removed = old.len();
@@ -268,6 +281,20 @@ mod tests {
         assert!(apply(shifted, &diff.files[0].hunks).unwrap().contains("THREE"));
         let changed_context = "one\ntwo\nthree\nFOUR\n";
         assert!(apply(changed_context, &diff.files[0].hunks).is_err());
+    }
+
+    /// Line numbers a file cannot have are a parse error, never an overflow.
+    #[test]
+    fn huge_line_numbers_are_refused_not_overflowed() {
+        for header in
+            ["@@ -9223372036854775807,3 +2,4 @@", "@@ -2,3 +18446744073709551615,4 @@", "@@ -2,4294967295 +2,4 @@"]
+        {
+            let text = DIFF.replace("@@ -2,3 +2,4 @@", header);
+            assert!(Diff::parse(&text).is_err(), "{header}");
+        }
+        let near = DIFF.replace("@@ -2,3 +2,4 @@", "@@ -2147483647,3 +2147483647,4 @@");
+        let diff = Diff::parse(&near).unwrap();
+        assert!(apply("one\ntwo\nthree\nfour\n", &diff.files[0].hunks).unwrap().contains("THREE"));
     }
 
     #[test]

@@ -86,7 +86,7 @@ pub fn sync(
             placed.insert(rel);
         }
     }
-    for gone in read_listing(listing).difference(&placed).filter(|rel| !owned.contains(*rel)) {
+    for gone in read_listing(listing)?.difference(&placed).filter(|rel| !owned.contains(*rel)) {
         if safe_relative(gone) && tree.join(gone).symlink_metadata().is_ok_and(|m| !m.is_dir()) {
             fs::remove_file(tree.join(gone))?;
             synced.removed += 1;
@@ -177,8 +177,11 @@ fn state(from: &Path, to: &Path, to_meta: &std::fs::Metadata, placing: Placing) 
     Ok(if fs::read(from)? == fs::read(to)? { State::Current } else { State::Changed })
 }
 
-fn read_listing(path: &Path) -> BTreeSet<String> {
-    std::fs::read(path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default()
+/// The listing of the last sync; one that does not parse lists nothing (the next sync writes
+/// it again), a link or directory at its name is an error (crate::workdir::read_own_file).
+fn read_listing(path: &Path) -> anyhow::Result<BTreeSet<String>> {
+    let bytes = crate::workdir::read_own_file(path)?.unwrap_or_default();
+    Ok(serde_json::from_slice(&bytes).unwrap_or_default())
 }
 
 /// A listing entry names a file inside the tree only: no `..`, no root.

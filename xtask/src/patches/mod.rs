@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::files::{self, hex};
 use crate::source::SourceTree;
+use crate::text::{printable, printable_path};
 use diff::Diff;
 pub use farm::Synced;
 pub use tree::{prepare, sync_tree, undo_in_place};
@@ -77,19 +78,44 @@ pub fn load_series(patches_dir: &Path, line: &str, target: &str) -> anyhow::Resu
     if !series_path.exists() {
         return Ok(Vec::new());
     }
-    let text = fs::read_to_string(&series_path)?;
-    let raw: RawSeries =
-        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", series_path.display(), e.message()))?;
+    let text = read_text(&series_path)?;
+    let raw: RawSeries = toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {}", printable_path(&series_path), printable(e.message())))?;
+    let inside = patches_dir.canonicalize().with_context(|| format!("read {}", printable_path(patches_dir)))?;
     raw.patch
         .into_iter()
         .filter(|entry| entry.targets.is_empty() || entry.targets.iter().any(|t| t == target))
-        .map(|entry| read_patch(&dir.join(&entry.file)))
+        .map(|entry| read_patch(&within(&inside, &series_path, &dir.join(&entry.file))?))
         .collect()
 }
 
+/// A series entry's file, which must be inside the patches dir once links are followed: a
+/// series may share a patch with another line's (`../3.13/x.patch`), never name one elsewhere,
+/// since `--refresh` rewrites what the series names.
+fn within(inside: &Path, series: &Path, path: &Path) -> anyhow::Result<PathBuf> {
+    let real =
+        path.canonicalize().with_context(|| format!("{} names {}", printable_path(series), printable_path(path)))?;
+    if !real.starts_with(inside) {
+        bail!(
+            "{} names {}, which is outside the patches dir {}: a series names only patches inside it",
+            printable_path(series),
+            printable_path(path),
+            printable_path(inside)
+        );
+    }
+    Ok(real)
+}
+
+/// A text file of the patches dir: regular, UTF-8, at most FILE_LIMIT bytes.
+fn read_text(path: &Path) -> anyhow::Result<String> {
+    let bytes =
+        files::read_regular(path, FILE_LIMIT)?.with_context(|| format!("{} is missing", printable_path(path)))?;
+    String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", printable_path(path)))
+}
+
 pub fn read_patch(path: &Path) -> anyhow::Result<Patch> {
-    let text = fs::read_to_string(path).with_context(|| format!("read the patch {}", path.display()))?;
-    let diff = Diff::parse(&text).with_context(|| format!("parse the patch {}", path.display()))?;
+    let text = read_text(path).with_context(|| format!("read the patch {}", printable_path(path)))?;
+    let diff = Diff::parse(&text).with_context(|| format!("parse the patch {}", printable_path(path)))?;
     Ok(Patch {
         name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         path: path.to_owned(),
@@ -105,38 +131,77 @@ type Planned = Vec<(PathBuf, Option<String>)>;
 /// A file and the hunk of it that did not apply.
 type Mismatch = (String, diff::HunkFailure);
 
-/// Everything a diff would write, or the first hunk that does not apply; writes nothing.
-fn plan(tree: &Path, diff: &Diff) -> Result<Planned, Mismatch> {
-    let mut out = Vec::new();
-    for file in &diff.files {
-        let path = tree.join(&file.path);
-        let content = match fs::read_to_string(&path) {
-            Ok(text) if !file.creates => text,
-            Err(_) if file.creates => String::new(),
-            _ => {
-                return Err((
-                    file.path.clone(),
-                    diff::HunkFailure { index: 0, header: "the file is missing or already exists".into() },
-                ))
-            }
-        };
-        let new = diff::apply(&content, &file.hunks).map_err(|f| (file.path.clone(), f))?;
-        if file.deletes && !new.is_empty() {
-            return Err((
-                file.path.clone(),
-                diff::HunkFailure { index: 0, header: "the file to delete has other content".into() },
-            ));
+/// The largest file the patch engine reads or writes (CPython's largest source is a few MB).
+const FILE_LIMIT: u64 = 64 << 20;
+
+/// The text of the tree's file `rel`, `None` if it is not there. Every directory on the way
+/// must be a real directory (a link there could take the write outside the tree); the file
+/// itself may be a link to a regular file (it is read, and a write replaces the link).
+fn read_tree_file(root: &Path, rel: &str) -> anyhow::Result<Option<String>> {
+    let mut dir = root.to_owned();
+    let parts: Vec<&str> = rel.split('/').collect();
+    for part in &parts[..parts.len() - 1] {
+        dir.push(part);
+        match dir.symlink_metadata() {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => bail!(
+                "{}: {} is a link or a file, not a directory of the tree; the patch engine does not write through it (remove it, or delete the tree to have it made again)",
+                printable_path(root),
+                printable_path(&dir)
+            ),
+            Err(_) => return Ok(None),
         }
-        out.push((path, (!file.deletes).then_some(new)));
     }
-    Ok(out)
+    let path = root.join(rel);
+    let bytes = files::read_regular(&path, FILE_LIMIT).with_context(|| format!("patch {}", printable(rel)))?;
+    bytes
+        .map(|b| String::from_utf8(b).with_context(|| format!("{} is not UTF-8 text", printable_path(&path))))
+        .transpose()
 }
 
+/// Everything a diff would write, or the first hunk that does not apply; writes nothing. A
+/// tree the engine must not write into (a directory link, a special file) is an error.
+fn plan(tree: &Path, diff: &Diff) -> anyhow::Result<Result<Planned, Mismatch>> {
+    let mut out = Vec::new();
+    for file in &diff.files {
+        let mismatch =
+            |header: &str| Ok(Err((file.path.clone(), diff::HunkFailure { index: 0, header: header.into() })));
+        let content = match (read_tree_file(tree, &file.path)?, file.creates) {
+            (Some(text), false) => text,
+            (None, true) => String::new(),
+            (None, false) => return mismatch("the file is missing"),
+            (Some(_), true) => return mismatch("the file to create already exists"),
+        };
+        let new = match diff::apply(&content, &file.hunks) {
+            Ok(new) => new,
+            Err(failure) => return Ok(Err((file.path.clone(), failure))),
+        };
+        if file.deletes && !new.is_empty() {
+            return mismatch("the file to delete has other content");
+        }
+        out.push((tree.join(&file.path), (!file.deletes).then_some(new)));
+    }
+    Ok(Ok(out))
+}
+
+/// Writes what was planned; if a write fails, what was already written is put back, so the
+/// tree holds the whole patch or none of it.
 fn write_all(planned: Planned) -> anyhow::Result<()> {
-    for (path, text) in planned {
-        match text {
-            Some(text) => files::write_atomic(&path, text)?,
-            None => fs::remove_file(&path)?,
+    let before =
+        planned.iter().map(|(path, _)| files::read_regular(path, FILE_LIMIT)).collect::<anyhow::Result<Vec<_>>>()?;
+    for (done, (path, text)) in planned.iter().enumerate() {
+        let written = match text {
+            Some(text) => files::write_atomic(path, text),
+            None => fs::remove_file(path).map_err(Into::into),
+        };
+        if let Err(error) = written {
+            for ((path, _), before) in planned[..done].iter().zip(&before).rev() {
+                let _ = match before {
+                    Some(bytes) => files::write_atomic(path, bytes),
+                    None => files::remove_file_if_exists(path),
+                };
+            }
+            return Err(error);
         }
     }
     Ok(())
@@ -157,7 +222,8 @@ impl Stamp {
     fn remember_originals(&mut self, root: &Path, diff: &Diff) {
         for file in &diff.files {
             if !self.originals.contains_key(&file.path) {
-                self.originals.insert(file.path.clone(), std::fs::read_to_string(root.join(&file.path)).ok());
+                let text = read_tree_file(root, &file.path).ok().flatten();
+                self.originals.insert(file.path.clone(), text);
             }
         }
     }
@@ -186,38 +252,50 @@ impl PatchableTree<'_> {
         PatchableTree { root: &source.root, source: &source.identity, stamp, line: source.line.to_string() }
     }
 
-    fn read_stamp(&self) -> Stamp {
-        std::fs::read(&self.stamp)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .filter(|s: &Stamp| s.source == self.source)
-            .unwrap_or_default()
+    /// The stamp, empty when there is none or it describes another source. Anything else at its
+    /// name (a link, a directory, text that is not a stamp) is an error: what was applied is then
+    /// unknown, and guessing could leave patches in the tree that nothing records.
+    fn read_stamp(&self) -> anyhow::Result<Stamp> {
+        let bytes = crate::workdir::read_own_file(&self.stamp)?;
+        let Some(bytes) = bytes else { return Ok(Stamp::default()) };
+        let stamp: Stamp = serde_json::from_slice(&bytes).map_err(|_| {
+            anyhow::anyhow!(
+                "the patch stamp {} is not a stamp this tool wrote, so what {} holds is unknown: remove both and run again (the tree is made afresh from the source)",
+                printable_path(&self.stamp),
+                printable_path(self.root)
+            )
+        })?;
+        Ok(if stamp.source == self.source { stamp } else { Stamp::default() })
     }
 
     fn write_stamp(&self, stamp: &Stamp) -> anyhow::Result<()> {
-        files::write_atomic(&self.stamp, serde_json::to_vec_pretty(stamp)?).context("write the patch stamp")
+        files::write_atomic(&self.stamp, serde_json::to_vec_pretty(stamp)?).with_context(|| {
+            format!("write the patch stamp {} (nothing of this patch is in the tree)", printable_path(&self.stamp))
+        })
     }
 
     fn wrong_base(&self, patch: &str, file: &str, failure: &diff::HunkFailure) -> anyhow::Error {
         anyhow::anyhow!(
-            "patch {patch} does not apply to {}: {file}: hunk #{} `{}` does not match; this series is for CPython {}, check the source or refresh the patch",
-            self.root.display(),
+            "patch {} does not apply to {}: {}: hunk #{} `{}` does not match; this series is for CPython {}, check the source or refresh the patch",
+            printable(patch),
+            printable_path(self.root),
+            printable(file),
             failure.index,
-            failure.header,
+            printable(&failure.header),
             self.line
         )
     }
 
     /// The state of one patch in this tree.
     pub fn state(&self, patch: &Patch) -> anyhow::Result<State> {
-        Ok(self.assess(patch, &self.read_stamp())?.0)
+        Ok(self.assess(patch, &self.read_stamp()?)?.0)
     }
 
     /// The state of a patch, and what applying it would write when it is not applied yet.
     fn assess(&self, patch: &Patch, stamp: &Stamp) -> anyhow::Result<(State, Option<Planned>)> {
         let ours = stamp.applied.iter().any(|a| a.sha256 == patch.sha256);
-        let forward = plan(self.root, &patch.diff);
-        let reverse = plan(self.root, &patch.diff.reversed());
+        let forward = plan(self.root, &patch.diff)?;
+        let reverse = plan(self.root, &patch.diff.reversed())?;
         match (forward, reverse) {
             (_, Ok(_)) if ours => Ok((State::Applied, None)),
             (Ok(planned), _) => Ok((State::NotApplied, Some(planned))),
@@ -229,7 +307,9 @@ impl PatchableTree<'_> {
     /// Undoes one patch this tool applied, from the copy kept in the stamp, and records that.
     fn revert(&self, old: &Applied, stamp: &mut Stamp) -> anyhow::Result<()> {
         let diff = Diff::parse(&old.text)?;
-        let planned = plan(self.root, &diff.reversed()).map_err(|(f, h)| self.wrong_base(&old.name, &f, &h))?;
+        let planned = plan(self.root, &diff.reversed())?.map_err(|(f, h)| self.wrong_base(&old.name, &f, &h))?;
+        // The stamp may only say less than the tree holds once the tree holds less: a revert
+        // that stops halfway leaves the patch recorded (and whole, see write_all).
         write_all(planned)?;
         stamp.applied.retain(|a| a.sha256 != old.sha256);
         if stamp.applied.is_empty() {
@@ -242,18 +322,20 @@ impl PatchableTree<'_> {
     /// applies what is missing. Returns a line per patch.
     pub fn apply_series(&self, series: &[Patch]) -> anyhow::Result<Vec<String>> {
         let mut report = Vec::new();
-        let mut stamp = self.read_stamp();
+        let mut stamp = self.read_stamp()?;
         stamp.source = self.source.to_owned();
         let wanted: Vec<&str> = series.iter().map(|p| p.sha256.as_str()).collect();
         for old in stamp.applied.clone().iter().rev().filter(|a| !wanted.contains(&a.sha256.as_str())) {
             self.revert(old, &mut stamp)?;
-            report.push(format!("{}: reverted (no longer in the series)", old.name));
+            report.push(format!("{}: reverted (no longer in the series)", printable(&old.name)));
         }
         for patch in series {
             let (state, planned) = self.assess(patch, &stamp)?;
             if let Some(planned) = planned {
+                // The record goes first: a change to the tree never exists without it. If the
+                // write then fails, the tree is put back (write_all) and the record with it.
+                let before = (stamp.applied.clone(), stamp.originals.clone());
                 stamp.remember_originals(self.root, &patch.diff);
-                write_all(planned)?;
                 stamp.applied.retain(|a| a.sha256 != patch.sha256);
                 stamp.applied.push(Applied {
                     name: patch.name.clone(),
@@ -261,9 +343,14 @@ impl PatchableTree<'_> {
                     text: patch.text.clone(),
                 });
                 self.write_stamp(&stamp)?;
-                report.push(format!("{}: applied", patch.name));
+                if let Err(error) = write_all(planned) {
+                    (stamp.applied, stamp.originals) = before;
+                    let _ = self.write_stamp(&stamp);
+                    return Err(error);
+                }
+                report.push(format!("{}: applied", printable(&patch.name)));
             } else {
-                report.push(format!("{}: {}, skipped", patch.name, state.label()));
+                report.push(format!("{}: {}, skipped", printable(&patch.name), state.label()));
             }
         }
         self.write_stamp(&stamp)?;
@@ -272,14 +359,14 @@ impl PatchableTree<'_> {
 
     /// Reverts every patch this tool applied, newest first.
     pub fn revert_all(&self) -> anyhow::Result<Vec<String>> {
-        let mut stamp = self.read_stamp();
+        let mut stamp = self.read_stamp()?;
         let mut report = Vec::new();
         while let Some(old) = stamp.applied.last().cloned() {
             self.revert(&old, &mut stamp)?;
-            report.push(format!("{}: reverted", old.name));
+            report.push(format!("{}: reverted", printable(&old.name)));
         }
         if report.is_empty() {
-            bail!("no patches applied by this tool in {}", self.root.display());
+            bail!("no patches applied by this tool in {}", printable_path(self.root));
         }
         Ok(report)
     }

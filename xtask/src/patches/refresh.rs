@@ -19,7 +19,7 @@ use crate::files::{hex, write_atomic};
 impl PatchableTree<'_> {
     /// Rewrites the patch files of `series` from the tree; returns a line per patch.
     pub fn refresh(&self, series: &[Patch]) -> anyhow::Result<Vec<String>> {
-        let mut stamp = self.read_stamp();
+        let mut stamp = self.read_stamp()?;
         let applied: Vec<&str> = stamp.applied.iter().map(|a| a.sha256.as_str()).collect();
         let wanted: Vec<&str> = series.iter().map(|p| p.sha256.as_str()).collect();
         if applied != wanted {

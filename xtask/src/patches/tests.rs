@@ -168,3 +168,28 @@ fn refresh_needs_the_series_applied() {
     assert!(err.contains("run `cargo xtask patch`"), "{err}");
     assert_eq!(fs::read_to_string(f.dir.path().join("0001-greet.patch")).unwrap(), PATCH);
 }
+
+/// The stamp goes first: when it cannot be written, the tree is left as it was.
+#[test]
+fn an_unwritable_stamp_leaves_the_tree_untouched() {
+    let fixture = Fixture::new(ORIGINAL);
+    fs::write(fixture.dir.path().join("stamps"), "a file where the stamps' directory goes").unwrap();
+    let error = fixture.tree().apply_series(&[fixture.patch()]).unwrap_err();
+    assert!(format!("{error:#}").contains("write the patch stamp"), "{error:#}");
+    assert_eq!(fixture.content(), ORIGINAL);
+}
+
+/// A write that fails halfway through a patch of two files puts the first one back.
+#[test]
+fn a_patch_is_written_whole_or_not_at_all() {
+    let fixture = Fixture::new(ORIGINAL);
+    fs::write(fixture.root.join("b.txt"), "b\n").unwrap();
+    let text = format!("{PATCH}--- a/b.txt\n+++ b/b.txt\n@@ -1 +1 @@\n-b\n+B\n");
+    let patch = fixture.extra_patch("two.patch", &text);
+    // The second file's path changes after planning to one under a plain file: its write fails.
+    let mut planned = plan(&fixture.root, &patch.diff).unwrap().unwrap();
+    fs::create_dir_all(fixture.root.join("d")).unwrap();
+    planned[1].0 = fixture.root.join("d");
+    assert!(write_all(planned).is_err());
+    assert_eq!(fixture.content(), ORIGINAL, "the first file was not put back");
+}

@@ -15,7 +15,7 @@ impl PatchableTree<'_> {
     /// the same source, and every touched file there as it was when the patches went in.
     /// Otherwise the stamp is dropped (the sync puts the source's files back) and none are held.
     fn owned_files(&self, source: &Path) -> anyhow::Result<BTreeSet<String>> {
-        let stamp = self.read_stamp();
+        let stamp = self.read_stamp()?;
         let unchanged = |(path, text): (&String, &Option<String>)| {
             Path::new(path).is_relative() && std::fs::read_to_string(source.join(path)).ok() == *text
         };
@@ -66,7 +66,7 @@ pub fn undo_in_place(source: &SourceTree, old_stamp: &Path) -> anyhow::Result<Ve
     }
     let tree = PatchableTree::new(source, old_stamp.to_owned());
     let mut report = Vec::new();
-    if !tree.read_stamp().applied.is_empty() {
+    if !tree.read_stamp()?.applied.is_empty() {
         let reverted = tree.revert_all().map_err(|error| {
             anyhow::anyhow!(
                 "{} holds patches an earlier version of this tool applied in place, and they no longer revert ({error:#}): restore those files (`git checkout -- FILE` in a checkout; for a release, delete the work dir's src/) and run again",

@@ -19,11 +19,12 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 
 use crate::files;
 use crate::process::{shell_join, system_env, Env};
 use crate::target::Target;
+use crate::text::printable_path;
 pub use inputs::{BuildInputs, EpochFrom, PatchPin, PathMap, Pin, SourceInput};
 pub use record::{DirMap, DirSyntax, RunRecord, RunnerCommand};
 
@@ -53,8 +54,44 @@ impl WorkDir {
 
     /// Holds the work dir for one bootstrap (or patch run) until dropped; a second one waits,
     /// saying so.
+    /// Then checks the work dir's own directories (see [`WorkDir::check_own_dirs`]).
     pub fn lock(&self) -> anyhow::Result<crate::once::Lock> {
-        crate::once::lock(&self.root.join(".lock"), &format!("the work dir {}", self.root.display()))
+        let held =
+            crate::once::lock(&self.root.join(".lock"), &format!("the work dir {}", printable_path(&self.root)))?;
+        self.check_own_dirs()?;
+        Ok(held)
+    }
+
+    /// The directories this tool makes inside the work dir and writes into, for every target.
+    fn own_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = ["src", "trees", "build-python", "emscripten", "home", "logs", "stamps"]
+            .iter()
+            .map(|name| self.root.join(name))
+            .collect();
+        for target in crate::target::ALL {
+            dirs.extend([self.root.join(target.name), self.logs.join(target.name), self.stamps.join(target.name)]);
+            dirs.push(self.root.join("trees").join(target.toolchain.series_name()));
+        }
+        dirs.push(self.root.join("trees").join(NATIVE_SERIES));
+        dirs
+    }
+
+    /// Each of the work dir's own directories is absent or a real directory: a symbolic link (or
+    /// a file) at one of those names would have logs, stamps or builds written wherever it leads.
+    /// The work dir itself may be a link (to a bigger disk, say).
+    pub fn check_own_dirs(&self) -> anyhow::Result<()> {
+        for dir in self.own_dirs() {
+            match dir.symlink_metadata() {
+                Ok(meta) if meta.is_dir() => {}
+                Ok(meta) => bail!(
+                    "{} is {}, not a directory this tool made; nothing is written through it: remove it and run again",
+                    printable_path(&dir),
+                    if meta.file_type().is_symlink() { "a symbolic link" } else { "a file" }
+                ),
+                Err(_) => {}
+            }
+        }
+        Ok(())
     }
 
     /// Where release sources are extracted.
@@ -119,13 +156,15 @@ impl WorkDir {
 
     pub fn read_inputs(&self) -> anyhow::Result<BuildInputs> {
         let path = self.inputs_path();
-        let text = fs_err::read(&path).with_context(|| {
+        let text = read_own_file(&path)?.with_context(|| {
             format!(
                 "no record of the build's inputs in {}: bootstrap this target again with this version",
-                self.target_build.display()
+                printable_path(&self.target_build)
             )
         })?;
-        serde_json::from_slice(&text).with_context(|| format!("read {}: bootstrap this target again", path.display()))
+        serde_json::from_slice(&text).with_context(|| {
+            format!("{} is not a record this tool wrote: bootstrap this target again", printable_path(&path))
+        })
     }
 
     /// The environment of every tool this work dir runs, probes included: the system PATH, a C
@@ -165,14 +204,34 @@ impl WorkDir {
 
     pub fn read_run_record(&self) -> anyhow::Result<RunRecord> {
         let path = self.run_record_path();
-        let bytes = std::fs::read(&path).with_context(|| {
+        let bytes = read_own_file(&path)?.with_context(|| {
             format!(
                 "no build found at {} (missing {}); run `cargo xtask bootstrap` first",
-                self.target_build.display(),
-                path.display()
+                printable_path(&self.target_build),
+                printable_path(&path)
             )
         })?;
-        serde_json::from_slice(&bytes).with_context(|| format!("parse {}", path.display()))
+        serde_json::from_slice(&bytes).with_context(|| {
+            format!("{} is not a record this tool wrote: bootstrap this target again", printable_path(&path))
+        })
+    }
+}
+
+/// The most a stamp or record of the work dir may hold.
+const RECORD_LIMIT: u64 = 16 << 20;
+
+/// A stamp or record this tool wrote into the work dir: `None` when absent. A symbolic link, a
+/// directory or a special file at its name is one line saying to remove it: the tool writes
+/// these files through a rename, so nothing but a regular file is ever its own.
+pub fn read_own_file(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
+    match path.symlink_metadata() {
+        Err(_) => Ok(None),
+        Ok(meta) if meta.is_file() => files::read_regular(path, RECORD_LIMIT),
+        Ok(meta) => bail!(
+            "{} is {}, not a file this tool wrote: remove it and run again",
+            printable_path(path),
+            if meta.file_type().is_symlink() { "a symbolic link" } else { "a directory or special file" }
+        ),
     }
 }
 
