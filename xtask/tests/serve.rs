@@ -14,12 +14,27 @@ struct Served {
 
 /// Starts `serve --dir DIR --port 0` and reads the port from the line it prints.
 fn serve(dir: &Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["serve", "--port", "0", "--dir"])
-        .arg(dir)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    serve_limited(dir, None)
+}
+
+/// [`serve`] with at most `descriptors` open files (RLIMIT_NOFILE), if given.
+fn serve_limited(dir: &Path, descriptors: Option<u64>) -> Served {
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command.args(["serve", "--port", "0", "--dir"]).arg(dir).stderr(Stdio::piped());
+    if let Some(limit) = descriptors {
+        // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                let value = libc::rlimit { rlim_cur: limit, rlim_max: limit };
+                match libc::setrlimit(libc::RLIMIT_NOFILE, &value) {
+                    0 => Ok(()),
+                    _ => Err(std::io::Error::last_os_error()),
+                }
+            });
+        }
+    }
+    let mut child = command.spawn().unwrap();
     let mut log = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
     log.read_line(&mut line).unwrap();
@@ -119,4 +134,112 @@ fn a_missing_bundle_and_a_taken_port_are_one_clear_line_each() {
     let text = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert!(text.contains("is in use") && text.contains("--port"), "{text}");
+}
+
+/// Content-Length of `head`.
+fn content_length(head: &str) -> usize {
+    let line = head.lines().find_map(|l| l.strip_prefix("Content-Length: ")).expect("a Content-Length");
+    line.trim().parse().unwrap()
+}
+
+/// Stops the server and returns its log.
+fn stop(mut served: Served) -> String {
+    // SAFETY: sending SIGINT to our own child.
+    unsafe { libc::kill(served.child.id() as i32, libc::SIGINT) };
+    served.child.wait().unwrap();
+    let mut log = String::new();
+    served.log.read_to_string(&mut log).unwrap();
+    log
+}
+
+#[test]
+fn every_error_response_sends_the_body_it_announces_and_the_method_is_escaped_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "<p>repl</p>").unwrap();
+    let served = serve(dir.path());
+    let port = served.port;
+    for (request, status) in [
+        ("POST / HTTP/1.1\r\n\r\n", "405"),
+        ("DELETE /index.html HTTP/1.1\r\n\r\n", "405"),
+        ("GET /missing HTTP/1.1\r\n\r\n", "404"),
+        ("GET /%zz HTTP/1.1\r\n\r\n", "400"),
+        ("GET / HTTP/2.0\r\n\r\n", "400"),
+        ("G\x1b[2JET / HTTP/1.1\r\n\r\n", "405"),
+    ] {
+        let (line, head, body) = raw(port, request);
+        assert!(line.contains(status), "{request:?}: {line}");
+        assert_eq!(body.len(), content_length(&head), "{request:?}: {head}");
+        assert!(!body.is_empty(), "{request:?}");
+    }
+    let (line, head, body) = raw(port, "HEAD /missing HTTP/1.1\r\n\r\n");
+    assert!(line.contains("404") && body.is_empty() && content_length(&head) > 0, "{head}");
+    let log = stop(served);
+    assert!(!log.contains('\x1b') && log.contains("\"G\\u{1b}[2JET /\" 405"), "{log}");
+}
+
+/// Four readers that read nothing of a 128 MiB file, then one that reads it all: memory stays
+/// bounded (the file is streamed through a fixed buffer), and the whole file arrives.
+#[test]
+fn large_files_are_streamed_not_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let size = 128u64 << 20;
+    std::fs::File::create(dir.path().join("big.bin")).unwrap().set_len(size).unwrap();
+    let served = serve(dir.path());
+    let slow: Vec<TcpStream> = (0..4)
+        .map(|_| {
+            let mut stream = TcpStream::connect(("127.0.0.1", served.port)).unwrap();
+            stream.write_all(b"GET /big.bin HTTP/1.1\r\n\r\n").unwrap();
+            stream
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let status = std::fs::read_to_string(format!("/proc/{}/status", served.child.id())).unwrap();
+    let rss_kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    assert!(rss_kib < 64 * 1024, "serve holds {rss_kib} KiB with four readers of a 128 MiB file");
+    let (line, head, body) = get(served.port, "/big.bin");
+    assert!(line.contains("200") && content_length(&head) as u64 == size, "{head}");
+    assert_eq!(body.len() as u64, size);
+    drop(slow);
+    stop(served);
+}
+
+/// With descriptors exhausted, accepting fails: the loop backs off (a few log lines, not a flood)
+/// and serves again once descriptors return.
+#[test]
+fn running_out_of_descriptors_backs_off_and_serving_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "<p>repl</p>").unwrap();
+    let served = serve_limited(dir.path(), Some(24));
+    let held: Vec<TcpStream> = (0..40).filter_map(|_| TcpStream::connect(("127.0.0.1", served.port)).ok()).collect();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    drop(held);
+    // Each held connection is answered (closed before its request ended) as descriptors free up.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let answered = loop {
+        let stream = TcpStream::connect(("127.0.0.1", served.port));
+        if let Ok(mut stream) = stream {
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let _ = stream.write_all(b"GET / HTTP/1.1\r\n\r\n");
+            let mut response = Vec::new();
+            let _ = stream.read_to_end(&mut response);
+            if response.starts_with(b"HTTP/1.1 200") {
+                break true;
+            }
+        }
+        if std::time::Instant::now() > deadline {
+            break false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let log = stop(served);
+    assert!(answered, "not served again after descriptors returned:\n{log}");
+    assert!(log.contains("accept failed"), "descriptors never ran out, so nothing was tested:\n{log}");
+    let failures = log.lines().filter(|l| l.contains("accept failed")).count();
+    assert!(failures < 10, "{failures} accept failures logged");
+    assert!(log.lines().count() < 200, "{} log lines", log.lines().count());
 }

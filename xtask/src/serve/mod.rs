@@ -6,15 +6,16 @@
 
 mod request;
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::text::printable;
+use crate::text::{printable, printable_path};
 use request::{read_request, Request};
 
 /// The headers every response carries: cross-origin isolation and no sniffing.
@@ -24,6 +25,15 @@ const ISOLATION: [(&str, &str); 4] = [
     ("Cross-Origin-Resource-Policy", "same-origin"),
     ("X-Content-Type-Options", "nosniff"),
 ];
+
+/// How long a request head may take to arrive, and one write of a response to be taken.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The buffer each response streams its file through: memory stays bounded whatever the size.
+const CHUNK: usize = 64 * 1024;
+/// Connections answered at once; past this, 503.
+const MAX_CONNECTIONS: usize = 64;
+const BUSY: &[u8] = b"too many connections, try again\n";
 
 /// Set by the SIGINT handler; the accept loop polls it.
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -41,7 +51,7 @@ impl Server {
             .canonicalize()
             .ok()
             .filter(|r| r.is_dir())
-            .with_context(|| format!("nothing to serve: {} is not a directory", root.display()))?;
+            .with_context(|| format!("nothing to serve: {} is not a directory", printable_path(root)))?;
         let listener = TcpListener::bind(address).map_err(|e| match e.kind() {
             std::io::ErrorKind::AddrInUse => {
                 anyhow::anyhow!("{address} is in use; pass another --port (0 picks a free one)")
@@ -55,18 +65,44 @@ impl Server {
         Ok(self.listener.local_addr()?)
     }
 
-    /// Serves until Ctrl-C: each connection on its own thread, one request each.
+    /// Serves until Ctrl-C: each connection on its own thread, one request each, at most
+    /// MAX_CONNECTIONS at once (more get 503 at once). When accepting fails (descriptors run out,
+    /// say), the loop waits longer after each failure, up to a second, logs the first failure and
+    /// the recovery, and keeps serving once accepting works again.
     pub fn run(self) -> anyhow::Result<()> {
         stop_on_sigint();
         self.listener.set_nonblocking(true)?;
+        let active = Arc::new(AtomicUsize::new(0));
+        let mut failing = Duration::ZERO;
         while !STOP.load(Ordering::SeqCst) {
             match self.listener.accept() {
                 Ok((stream, peer)) => {
-                    let root = self.root.clone();
-                    std::thread::spawn(move || answer(&root, stream, peer));
+                    if failing > Duration::ZERO {
+                        eprintln!("serve: accepting again");
+                        failing = Duration::ZERO;
+                    }
+                    if active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+                        busy(stream, peer);
+                        continue;
+                    }
+                    let (root, counted) = (self.root.clone(), Arc::clone(&active));
+                    active.fetch_add(1, Ordering::SeqCst);
+                    let spawned = std::thread::Builder::new().spawn(move || {
+                        answer(&root, stream, peer);
+                        counted.fetch_sub(1, Ordering::SeqCst);
+                    });
+                    if spawned.is_err() {
+                        active.fetch_sub(1, Ordering::SeqCst);
+                    }
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(50)),
-                Err(e) => eprintln!("serve: accept failed: {e}"),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(20)),
+                Err(e) => {
+                    if failing == Duration::ZERO {
+                        eprintln!("serve: accept failed: {e}; waiting and trying again");
+                    }
+                    failing = (failing * 2).clamp(Duration::from_millis(50), Duration::from_secs(1));
+                    std::thread::sleep(failing);
+                }
             }
         }
         eprintln!("serve: stopped");
@@ -84,46 +120,77 @@ fn stop_on_sigint() {
     }
 }
 
+/// Past MAX_CONNECTIONS: a short 503, written without waiting, and the connection closed.
+fn busy(mut stream: TcpStream, peer: SocketAddr) {
+    let _ = stream.set_nonblocking(true);
+    let _ = send(&mut stream, 503, "text/plain; charset=utf-8", BUSY.len() as u64, Some(BUSY));
+    eprintln!("serve: {peer} (not read: {MAX_CONNECTIONS} connections open) 503 {}", BUSY.len());
+}
+
 /// Reads one request from `stream`, answers it and logs one line.
 fn answer(root: &Path, mut stream: TcpStream, peer: SocketAddr) {
     let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let (status, length, shown) = match read_request(&mut stream) {
         Ok(request) => {
-            let shown = format!("{} {}", request.method, printable(&request.target));
+            let shown = format!("{} {}", printable(&request.method), printable(&request.target));
             let (status, length) = respond(root, &request, &mut stream);
             (status, length, shown)
         }
         Err(reason) => {
-            let _ = send(&mut stream, 400, "text/plain; charset=utf-8", reason.as_bytes(), true);
-            (400, reason.len() as u64, format!("(unreadable request: {reason})"))
+            let body = format!("{reason}\n");
+            let _ = send(&mut stream, 400, "text/plain; charset=utf-8", body.len() as u64, Some(body.as_bytes()));
+            (400, body.len() as u64, format!("(unreadable request: {reason})"))
         }
     };
     eprintln!("serve: {peer} \"{shown}\" {status} {length}");
 }
 
-/// Finds the file, sends it; returns the status and the body length.
+/// Finds the file and streams it; returns the status and the bytes of body sent.
 fn respond(root: &Path, request: &Request, stream: &mut TcpStream) -> (u16, u64) {
-    let body = request.method == "GET";
-    if request.method != "GET" && request.method != "HEAD" {
-        let _ = send(stream, 405, "text/plain; charset=utf-8", b"only GET and HEAD\n", body);
-        return (405, 18);
+    let head_only = request.method == "HEAD";
+    if request.method != "GET" && !head_only {
+        return error(stream, 405, b"only GET and HEAD\n", false);
     }
-    match resolve(root, &request.path) {
-        Some(file) => match std::fs::read(&file) {
-            Ok(bytes) => {
-                let _ = send(stream, 200, content_type(&file), &bytes, body);
-                (200, bytes.len() as u64)
-            }
-            Err(_) => not_found(stream, body),
-        },
-        None => not_found(stream, body),
+    let Some(path) = resolve(root, &request.path) else { return error(stream, 404, b"not found\n", head_only) };
+    let Some((mut file, length)) = open_regular(&path) else { return error(stream, 404, b"not found\n", head_only) };
+    let kind = content_type(&path);
+    if send(stream, 200, kind, length, None).is_err() || head_only {
+        return (200, 0);
     }
+    (200, stream_body(&mut file, length, stream))
 }
 
-fn not_found(stream: &mut TcpStream, body: bool) -> (u16, u64) {
-    let _ = send(stream, 404, "text/plain; charset=utf-8", b"not found\n", body);
-    (404, 10)
+/// An error response; its body is sent except to HEAD, and always matches Content-Length.
+fn error(stream: &mut TcpStream, status: u16, body: &[u8], head_only: bool) -> (u16, u64) {
+    let sent = (!head_only).then_some(body);
+    let _ = send(stream, status, "text/plain; charset=utf-8", body.len() as u64, sent);
+    (status, sent.map_or(0, |b| b.len() as u64))
+}
+
+/// The file and its length, if it is (still) a regular file.
+fn open_regular(path: &Path) -> Option<(std::fs::File, u64)> {
+    let file = std::fs::File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    meta.is_file().then_some((file, meta.len()))
+}
+
+/// Copies `length` bytes of `file` to `stream` through one CHUNK-sized buffer; returns what was
+/// sent. A reader slower than WRITE_TIMEOUT per write ends the response.
+fn stream_body(file: &mut std::fs::File, length: u64, stream: &mut TcpStream) -> u64 {
+    let mut buffer = vec![0u8; CHUNK];
+    let mut sent = 0u64;
+    while sent < length {
+        let want = (length - sent).min(CHUNK as u64) as usize;
+        let Ok(read) = file.read(&mut buffer[..want]) else { break };
+        if read == 0 || stream.write_all(&buffer[..read]).is_err() {
+            break;
+        }
+        sent += read as u64;
+    }
+    let _ = stream.flush();
+    sent
 }
 
 /// The regular file under `root` that `path` (decoded, `/`-separated) names, or None: `/` is
@@ -161,16 +228,17 @@ pub fn content_type(file: &Path) -> &'static str {
     }
 }
 
-fn send(stream: &mut TcpStream, status: u16, kind: &str, bytes: &[u8], body: bool) -> std::io::Result<()> {
+/// The head of a response announcing `length` bytes of body, then `body` if given.
+fn send(stream: &mut TcpStream, status: u16, kind: &str, length: u64, body: Option<&[u8]>) -> std::io::Result<()> {
     let reason = match status {
         200 => "OK",
         400 => "Bad Request",
         404 => "Not Found",
-        _ => "Method Not Allowed",
+        405 => "Method Not Allowed",
+        _ => "Service Unavailable",
     };
     let mut head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n",
-        bytes.len()
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {kind}\r\nContent-Length: {length}\r\nCache-Control: no-cache\r\nConnection: close\r\n"
     );
     for (name, value) in ISOLATION {
         head.push_str(&format!("{name}: {value}\r\n"));
@@ -180,8 +248,8 @@ fn send(stream: &mut TcpStream, status: u16, kind: &str, bytes: &[u8], body: boo
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
-    if body {
-        stream.write_all(bytes)?;
+    if let Some(body) = body {
+        stream.write_all(body)?;
     }
     stream.flush()
 }
