@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::text::PathText;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
@@ -45,7 +46,7 @@ impl Bundle {
         let path = dir.join(FILE);
         let text = fs_err::read_to_string(&path).context("no web bundle description: run bootstrap again")?;
         serde_json::from_str(&text)
-            .with_context(|| format!("{} is not this tool's bundle description: run bootstrap again", path.display()))
+            .with_context(|| format!("{} is not this tool's bundle description: run bootstrap again", path.shown()))
     }
 
     /// The JSON written into the bundle: pretty, with a final line break.

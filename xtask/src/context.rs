@@ -15,6 +15,7 @@ use crate::fetch::{network_settings, FetchSettings, Fetched, Fetcher};
 use crate::flags::{Global, MessageFormat, ProgressFlag};
 use crate::manifest::Manifest;
 use crate::process::Env;
+use crate::text::PathText;
 
 /// Everything a command needs from the outside world.
 pub struct Context {
@@ -121,7 +122,7 @@ impl Context {
             MessageFormat::Json => crate::events::emit_record("fetched", fetched),
             MessageFormat::Human => {
                 let how = if fetched.cached { "cached" } else { "fetched" };
-                println!("{} {} {how} {}", fetched.name, fetched.version, fetched.path.display());
+                println!("{} {} {how} {}", fetched.name, fetched.version, fetched.path.shown());
             }
         }
     }
@@ -130,7 +131,7 @@ impl Context {
 /// The global flags again, as arguments for a child run of this program.
 fn global_args(global: &Global, cache: &Path) -> Vec<String> {
     let mut args = vec![];
-    let path = |flag: &str, p: &Path| [flag.to_owned(), absolute(p).display().to_string()];
+    let path = |flag: &str, p: &Path| [flag.to_owned(), absolute(p).plain()];
     if let Some(manifest) = &global.manifest {
         args.extend(path("--manifest", manifest));
     }

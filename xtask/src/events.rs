@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
+use crate::text::PathText;
 use serde::Serialize;
 
 /// The version of the event schema (docs/events.md). Adding a field keeps it; renaming or
@@ -166,7 +167,7 @@ pub fn step<T>(
     log: Option<&Path>,
     run: impl FnOnce() -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
-    let log_text = log.map(|l| l.display().to_string());
+    let log_text = log.map(|l| l.plain());
     let target = target();
     emit(&Event::StepStarted { stage, step: name, target, log: log_text.clone() });
     let started = Instant::now();
@@ -194,8 +195,8 @@ pub fn skipped(stage: Stage, name: &str, why: &str) {
 
 /// An error's first line, made printable: what a chart shows.
 pub fn first_line(error: &anyhow::Error) -> String {
-    let text = format!("{error:#}");
-    crate::text::printable(text.lines().next().unwrap_or_default())
+    let text = crate::text::error_text(error);
+    text.lines().next().unwrap_or_default().to_owned()
 }
 
 /// Seconds to the millisecond: enough for a chart, stable to read.

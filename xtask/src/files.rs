@@ -5,6 +5,7 @@ use std::io::{self, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use crate::text::PathText;
 use anyhow::Context;
 use fs_err as fs;
 use sha2::{Digest, Sha256};
@@ -30,10 +31,10 @@ pub fn write_atomic_mode(path: &Path, contents: impl AsRef<[u8]>, mode: u32) -> 
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .tempfile_in(dir)
-        .with_context(|| format!("create a temporary file in {}", dir.display()))?;
-    temp.write_all(contents.as_ref()).with_context(|| format!("write {}", temp.path().display()))?;
+        .with_context(|| format!("create a temporary file in {}", dir.shown()))?;
+    temp.write_all(contents.as_ref()).with_context(|| format!("write {}", temp.path().shown()))?;
     temp.as_file().set_permissions(std::fs::Permissions::from_mode(mode))?;
-    temp.persist(path).map_err(|e| e.error).with_context(|| format!("write {}", path.display()))?;
+    temp.persist(path).map_err(|e| e.error).with_context(|| format!("write {}", path.shown()))?;
     Ok(())
 }
 
@@ -45,7 +46,7 @@ pub fn copy_atomic(source: &Path, dest: &Path) -> anyhow::Result<()> {
     let temp = tempfile::Builder::new()
         .prefix(".copy-")
         .tempdir_in(dir)
-        .with_context(|| format!("create a temporary directory in {}", dir.display()))?;
+        .with_context(|| format!("create a temporary directory in {}", dir.shown()))?;
     let staged = temp.path().join("file");
     if std::fs::hard_link(source, &staged).is_err() {
         fs::copy(source, &staged)?;
@@ -92,7 +93,7 @@ pub fn read_regular(path: &Path, limit: u64) -> anyhow::Result<Option<Vec<u8>>> 
 /// Removes a file (or a link) if it exists; absence is not an error.
 pub fn remove_file_if_exists(path: &Path) -> anyhow::Result<()> {
     match std::fs::remove_file(path) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e).with_context(|| format!("remove {}", path.display())),
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e).with_context(|| format!("remove {}", path.shown())),
         _ => Ok(()),
     }
 }
@@ -103,12 +104,12 @@ pub fn remove_tree_if_exists(path: &Path) -> anyhow::Result<()> {
         Ok(meta) if meta.is_dir() => fs::remove_dir_all(path).map_err(Into::into),
         Ok(_) => remove_file_if_exists(path),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e).with_context(|| format!("inspect {}", path.display())),
+        Err(e) => Err(e).with_context(|| format!("inspect {}", path.shown())),
     }
 }
 
 pub fn parent(path: &Path) -> anyhow::Result<&Path> {
-    path.parent().filter(|p| !p.as_os_str().is_empty()).with_context(|| format!("{} has no parent", path.display()))
+    path.parent().filter(|p| !p.as_os_str().is_empty()).with_context(|| format!("{} has no parent", path.shown()))
 }
 
 /// Bytes free for an unprivileged writer on the file system that holds `path` (or, if it does not
@@ -116,11 +117,11 @@ pub fn parent(path: &Path) -> anyhow::Result<&Path> {
 pub fn free_bytes(path: &Path) -> anyhow::Result<u64> {
     let existing = path.ancestors().find(|p| p.exists()).unwrap_or(Path::new("/"));
     let text = std::ffi::CString::new(existing.as_os_str().as_encoded_bytes())
-        .with_context(|| format!("{} holds a NUL byte", existing.display()))?;
+        .with_context(|| format!("{} holds a NUL byte", existing.shown()))?;
     // SAFETY: statvfs writes into the zeroed struct we own; the path is a valid C string.
     let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
     if unsafe { libc::statvfs(text.as_ptr(), &mut stat) } != 0 {
-        return Err(io::Error::last_os_error()).with_context(|| format!("statvfs {}", existing.display()));
+        return Err(io::Error::last_os_error()).with_context(|| format!("statvfs {}", existing.shown()));
     }
     Ok(stat.f_bavail as u64 * stat.f_frsize as u64)
 }

@@ -51,9 +51,10 @@ pub struct Global {
     #[arg(long, global = true, help_heading = SHARED)]
     pub verify: bool,
 
-    /// Seconds to wait for a connection, for the response headers, and then for each read of the
-    /// body; a wait that runs out is retried, but a server that sent nothing twice running is
-    /// given up on. A large download may take as long as it needs while data keeps coming
+    /// Seconds to wait for a connection and for the whole response head (status and headers,
+    /// however slowly they trickle), then the longest silence allowed within the body. A wait
+    /// that runs out is retried, but a server that lets it run out twice running is given up
+    /// on. A large download may take as long as it needs while data keeps coming
     #[arg(long, global = true, help_heading = SHARED, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
 

@@ -76,7 +76,7 @@ pub fn main() -> ExitCode {
         Err(error) => {
             // Messages can carry text from archives and servers: no control characters but
             // the line breaks of a log tail reach the terminal.
-            eprintln!("error: {}", text::printable_lines(&format!("{error:#}")));
+            eprintln!("error: {}", text::error_text(&error));
             let failure = exit::classify(&error).or(process::interrupted().then_some(exit::Failure::Interrupted));
             (failure.map_or(1, exit::Failure::code), failure, Some(events::first_line(&error)))
         }

@@ -16,6 +16,7 @@ use anyhow::Context;
 use fs_err as fs;
 
 use crate::files::{self, remove_file_if_exists, remove_tree_if_exists};
+use crate::text::PathText;
 
 /// An exclusive lock on a lock file, held until dropped.
 pub struct Lock {
@@ -30,10 +31,10 @@ pub fn lock(path: &Path, what: &str) -> anyhow::Result<Lock> {
         .truncate(false)
         .write(true)
         .open(path)
-        .with_context(|| format!("open the lock file {}", path.display()))?;
+        .with_context(|| format!("open the lock file {}", path.shown()))?;
     if file.try_lock().is_err() {
-        eprintln!("waiting: another process holds the lock on {what} ({})", path.display());
-        file.lock().with_context(|| format!("lock {}", path.display()))?;
+        eprintln!("waiting: another process holds the lock on {what} ({})", path.shown());
+        file.lock().with_context(|| format!("lock {}", path.shown()))?;
     }
     Ok(Lock { _file: file })
 }
@@ -43,8 +44,8 @@ pub fn lock(path: &Path, what: &str) -> anyhow::Result<Lock> {
 pub fn lock_shared(path: &Path, what: &str) -> anyhow::Result<Lock> {
     let file = open_lock(path)?;
     if file.try_lock_shared().is_err() {
-        eprintln!("waiting: another process holds the lock on {what} ({})", path.display());
-        file.lock_shared().with_context(|| format!("lock {}", path.display()))?;
+        eprintln!("waiting: another process holds the lock on {what} ({})", path.shown());
+        file.lock_shared().with_context(|| format!("lock {}", path.shown()))?;
     }
     Ok(Lock { _file: file })
 }
@@ -62,7 +63,7 @@ fn open_lock(path: &Path) -> anyhow::Result<std::fs::File> {
         .truncate(false)
         .write(true)
         .open(path)
-        .with_context(|| format!("open the lock file {}", path.display()))
+        .with_context(|| format!("open the lock file {}", path.shown()))
 }
 
 /// What [`ensure`] found or made, and whether it made it.
@@ -105,7 +106,8 @@ impl Slot<'_> {
     /// stamp is written last. Returns whether `fill` ran.
     pub fn fill(&self, what: &str, fill: impl FnOnce(&Path) -> anyhow::Result<()>) -> anyhow::Result<bool> {
         let parent = files::parent(self.dest)?;
-        let name = self.dest.file_name().context("an install directory has a name")?.to_string_lossy().into_owned();
+        let name = self.dest.file_name().context("an install directory has a name")?;
+        let name = name.to_string_lossy().into_owned();
         let lock_path = parent.join(format!(".{name}.lock"));
         let current = || Ok(self.is_current().then_some(()));
         let ensured = ensure(&lock_path, what, current, || {
@@ -115,7 +117,7 @@ impl Slot<'_> {
             let temp = tempfile::Builder::new()
                 .prefix(&format!(".{name}.tmp-"))
                 .tempdir_in(parent)
-                .with_context(|| format!("create a temporary directory in {}", parent.display()))?;
+                .with_context(|| format!("create a temporary directory in {}", parent.shown()))?;
             let staging = temp.path().join(&name);
             fill(&staging)?;
             fs::rename(&staging, self.dest)?;
@@ -132,10 +134,10 @@ fn remove_stale_temporaries(parent: &Path, name: &str) -> anyhow::Result<()> {
     let entries = match std::fs::read_dir(parent) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e).with_context(|| format!("read {}", parent.display())),
+        Err(e) => return Err(e).with_context(|| format!("read {}", parent.shown())),
     };
     for entry in entries {
-        let entry = entry.with_context(|| format!("read {}", parent.display()))?;
+        let entry = entry.with_context(|| format!("read {}", parent.shown()))?;
         if entry.file_name().to_string_lossy().starts_with(&prefix) {
             remove_tree_if_exists(&entry.path())?;
         }

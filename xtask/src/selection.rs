@@ -8,6 +8,7 @@ use crate::context::Context;
 use crate::flags::{BuildSelection, ForBuild, SourceSelection, TargetFlag};
 use crate::source::{PythonLine, SourceChoice};
 use crate::target::{self, Target};
+use crate::text::PathText;
 use crate::toolchains::Overrides;
 use crate::workdir::{RunRecord, WorkDir};
 
@@ -80,7 +81,7 @@ impl crate::flags::Serve {
         if !bundle.is_dir() {
             anyhow::bail!(
                 "no web bundle at {}: build it with `cargo xtask bootstrap --target emscripten-browser` (same --work-dir), or serve a directory with --dir DIR",
-                bundle.display()
+                bundle.shown()
             );
         }
         Ok(bundle)
@@ -138,16 +139,16 @@ impl SourceSelection {
         let work = self.work_dir_for(context, target);
         work.check_own_dirs()?;
         let record = work.read_run_record()?;
-        let built = format!("CPython {} from {}", record.python, record.origin.display());
+        let built = format!("CPython {} from {}", record.python, record.origin.shown());
         let hint = "bootstrap it first, or pass the --work-dir it was built in";
         if let Some(dir) = &self.python_source {
             let asked = context.absolute(dir);
             if asked != record.origin {
                 anyhow::bail!(
                     "{} holds the {} build of {built}, not of {}: {hint}",
-                    work.root.display(),
+                    work.root.shown(),
                     record.target.name,
-                    asked.display()
+                    asked.shown()
                 );
             }
         }
@@ -156,7 +157,7 @@ impl SourceSelection {
             if line.to_string() != record.python {
                 anyhow::bail!(
                     "{} holds the {} build of {built}, not of CPython {text}: {hint}",
-                    work.root.display(),
+                    work.root.shown(),
                     record.target.name
                 );
             }

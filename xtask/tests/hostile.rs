@@ -6,6 +6,7 @@ mod support;
 
 use std::fs;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use support::server::{Fault, Route, Server};
 use support::{files_under, manifest, sha256, stderr, tar_gz, xtask, Entry};
@@ -130,6 +131,27 @@ fn a_silent_server_is_reported_as_timed_out() {
     let lines = error_lines(&out);
     assert_eq!(lines.len(), 1, "{}", stderr(&out));
     assert!(lines[0].contains("timed out"), "{}", lines[0]);
+}
+
+/// --timeout bounds the response head as a whole (a head trickling in byte by byte fails, and
+/// the server is given up on after two such waits), and the body by its silences only (a body
+/// slower in total than --timeout, never silent that long, arrives).
+#[test]
+fn the_timeout_bounds_the_head_as_a_whole_and_the_body_by_its_silences() {
+    let case = Case::new(Route { first: vec![Fault::TrickleHead(Duration::from_millis(50)); 5], ..Route::default() });
+    let started = Instant::now();
+    let out = case.fetch(&["--timeout", "1", "--message-format", "json"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
+    assert_eq!(case.requests().len(), 2, "given up on after two waits");
+    assert!(stderr(&out).contains("whole response head"), "{}", stderr(&out));
+
+    let slow = Case::new(Route { throttle: Some(Duration::from_millis(500)), ..Route::default() });
+    let started = Instant::now();
+    let out = slow.fetch(&["--timeout", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(started.elapsed() > Duration::from_secs(2), "the body was not slower than --timeout in total");
+    assert_eq!(slow.requests().len(), 1);
 }
 
 #[test]

@@ -44,12 +44,17 @@ impl Case {
         .unwrap();
         fs::write(checkout.join("Programs/greet.c"), ORIGINAL).unwrap();
         fs::write(checkout.join("configure"), "#!/bin/sh\n").unwrap();
-        fs::create_dir_all(case.path("patches/3.13")).unwrap();
+        fs::create_dir_all(case.patches("3.13")).unwrap();
         case
     }
 
     fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
+    }
+
+    /// A path in the patches dir.
+    fn patches(&self, rel: &str) -> PathBuf {
+        self.path("patches").join(rel)
     }
 
     /// `patches/3.13/series.toml` naming `files`; each (name, text) with text is written there.
@@ -58,12 +63,12 @@ impl Case {
         for (name, text) in entries {
             toml += &format!("[[patch]]\nfile = \"{name}\"\n");
             if let Some(text) = text {
-                let path = self.path("patches/3.13").join(name);
+                let path = self.patches("3.13").join(name);
                 fs::create_dir_all(path.parent().unwrap()).unwrap();
                 fs::write(path, text).unwrap();
             }
         }
-        fs::write(self.path("patches/3.13/series.toml"), toml).unwrap();
+        fs::write(self.patches("3.13/series.toml"), toml).unwrap();
     }
 
     fn patch(&self, extra: &[&str]) -> Output {
@@ -136,15 +141,15 @@ fn a_series_entry_outside_the_patches_dir_is_refused_and_a_shared_one_inside_is_
     fs::write(&elsewhere, &text).unwrap();
     case.series(&[("../../elsewhere/x.patch", None)]);
     failed_saying(&case.patch(&[]), &["outside the patches dir"]);
-    symlink(&elsewhere, case.path("patches/3.13/linked.patch")).unwrap();
+    symlink(&elsewhere, case.patches("3.13/linked.patch")).unwrap();
     case.series(&[("linked.patch", None)]);
     failed_saying(&case.patch(&[]), &["outside the patches dir"]);
     failed_saying(&case.patch(&["--refresh"]), &["outside the patches dir"]);
     assert_eq!(fs::read_to_string(&elsewhere).unwrap(), text);
 
     // Shared between lines inside the patches dir: applied.
-    fs::create_dir_all(case.path("patches/3.12")).unwrap();
-    fs::write(case.path("patches/3.12/shared.patch"), &text).unwrap();
+    fs::create_dir_all(case.patches("3.12")).unwrap();
+    fs::write(case.patches("3.12/shared.patch"), &text).unwrap();
     case.series(&[("../3.12/shared.patch", None)]);
     let out = case.patch(&[]);
     assert!(out.status.success(), "{}", result(&out));
@@ -221,7 +226,7 @@ fn patch_names_and_paths_from_outside_are_printed_escaped() {
     let case = Case::new();
     let name = "evil\n\u{1b}[2Jerror: forged.patch";
     case.series(&[(name.replace('\n', "\\n").replace('\u{1b}', "\\u001b").as_str(), None)]);
-    fs::write(case.path("patches/3.13").join(name), diff("Programs/greet.c", "@@ -1,3 +1,3 @@")).unwrap();
+    fs::write(case.patches("3.13").join(name), diff("Programs/greet.c", "@@ -1,3 +1,3 @@")).unwrap();
     // The TOML escape `\n` names the file with a real newline.
     let out = case.patch(&["--check"]);
     let text = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));

@@ -137,3 +137,32 @@ fn every_python_asset_compiles() {
     let script = "import sys, py_compile\nfor f in sys.argv[1:]: compile(open(f, encoding='utf-8').read(), f, 'exec')";
     check_each("python3", &["-c", script], with_extension(&files, &["py"]).collect());
 }
+
+/// Outside text is escaped by construction: a path becomes text only through `text::PathText`
+/// (`shown` for messages, `plain` for values), so `Path::display`, which prints a newline or
+/// ESC as it is, appears nowhere in the tool's own code; nor does a lossy conversion or an
+/// error's `{:#}` inside a message (text::error_text escapes what errors quote); only the
+/// fixture builder, src/bin, is left out.
+#[test]
+fn no_message_formats_a_path_or_outside_string_without_escaping_it() {
+    let mut bypasses = vec![];
+    let src = root().join("xtask/src");
+    for file in with_extension(&files(), &["rs"]) {
+        let rel = file.strip_prefix(&src).map(|r| r.to_string_lossy().into_owned()).unwrap_or_default();
+        if !file.starts_with(&src) || rel == "text.rs" || rel.starts_with("bin/") {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            let message = ["eprintln!(", "println!(", "bail!(", "anyhow!(", "context(", "say(", "message:"]
+                .iter()
+                .any(|m| line.contains(m));
+            // `{error:#}` would print an io or parser error's quoted path as it is: text::error_text.
+            let raw = line.contains("to_string_lossy()") || line.contains(":#}");
+            if line.contains(".display()") || (message && raw) {
+                bypasses.push(format!("xtask/src/{rel}:{}: {}", number + 1, line.trim()));
+            }
+        }
+    }
+    assert!(bypasses.is_empty(), "text that bypasses text::PathText:\n{}", bypasses.join("\n"));
+}

@@ -11,6 +11,7 @@ use crate::patches::Patch;
 use crate::selection::patches_dir;
 use crate::source::SourceTree;
 use crate::target::Target;
+use crate::text::PathText;
 use crate::upkeep::doctor::{self, Places};
 use crate::workdir::{BuildInputs, EpochFrom, PatchPin, PathMap, Pin, SourceInput, WorkDir, NATIVE_SERIES};
 use crate::{run, source, toolchains};
@@ -167,7 +168,7 @@ impl flags::Bootstrap {
             "bootstrap: {} for CPython {line} ready in {:.1}s: {}",
             target.name,
             started.elapsed().as_secs_f64(),
-            work.target_build.join("python.sh").display()
+            work.target_build.join("python.sh").shown()
         );
         Ok(())
     }

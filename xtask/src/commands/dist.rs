@@ -2,6 +2,7 @@ use crate::context::Context;
 use crate::dist;
 use crate::events::{self, Stage};
 use crate::flags::{self, MessageFormat};
+use crate::text::PathText;
 
 impl flags::Dist {
     /// Packages the recorded build of each target asked for (`--target all`: every one built).
@@ -18,7 +19,7 @@ impl flags::Dist {
                 "dist: packaging the {} build of CPython {} from {}",
                 target.name,
                 inputs.version,
-                work.root.display()
+                work.root.shown()
             );
             let step = format!("package {}", target.name);
             let packaged = events::step(Stage::Dist, &step, None, || dist::package(&work, &record, &inputs, &out))?;
@@ -26,7 +27,7 @@ impl flags::Dist {
                 MessageFormat::Json => crate::events::emit_record("dist", &packaged),
                 MessageFormat::Human => println!(
                     "{} ({} files, {} bytes, sha256 {})",
-                    packaged.archive.display(),
+                    packaged.archive.shown(),
                     packaged.files,
                     packaged.bytes,
                     packaged.sha256

@@ -3,6 +3,7 @@ use crate::events::{self, Event};
 use crate::exit::{fail, Failure};
 use crate::flags::{self, TargetFlag};
 use crate::selection::{targets_of, work_root};
+use crate::text::PathText;
 use crate::upkeep::doctor::{self, Places, Problem};
 
 impl flags::Doctor {
@@ -28,7 +29,7 @@ impl flags::Doctor {
             "doctor: {} for {}; cache {} ({} MB); {} problem(s), {} blocking",
             context.machine,
             names.join(", "),
-            cache.display(),
+            cache.shown(),
             bytes / 1_000_000,
             problems.len(),
             problems.iter().filter(|p| p.blocking).count()

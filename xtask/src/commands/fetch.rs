@@ -23,7 +23,7 @@ impl flags::Fetch {
         // One failure is its own one line; several get a line each and a count.
         if failures.len() > 1 {
             for (_, error) in &failures {
-                eprintln!("error: {}", crate::text::printable_lines(&format!("{error:#}")));
+                eprintln!("error: {}", crate::text::error_text(error));
             }
             let names: Vec<&str> = failures.iter().map(|(name, _)| name.as_str()).collect();
             anyhow::bail!("{} of {} artifacts failed: {}", failures.len(), artifacts.len(), names.join(", "));

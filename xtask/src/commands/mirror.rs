@@ -3,6 +3,7 @@ use anyhow::Context as _;
 use crate::context::Context;
 use crate::fetch::export;
 use crate::flags;
+use crate::text::PathText;
 
 impl flags::MirrorExport {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
@@ -19,7 +20,7 @@ impl flags::MirrorExport {
             context.print_fetched(&fetched);
         }
         export::write_manifest(&dir, &artifacts)?;
-        eprintln!("mirror: {} artifacts in {}", artifacts.len(), dir.display());
+        eprintln!("mirror: {} artifacts in {}", artifacts.len(), dir.shown());
         Ok(())
     }
 }

@@ -52,7 +52,7 @@ fn check(tree: &PatchableTree, series: &[Patch]) -> anyhow::Result<()> {
             Ok(state) => crate::events::say(&format!("{}: {}", printable(&patch.name), state.label())),
             Err(error) => {
                 crate::events::say(&format!("{}: does not apply", printable(&patch.name)));
-                eprintln!("error: {}", crate::text::printable_lines(&format!("{error:#}")));
+                eprintln!("error: {}", crate::text::error_text(&error));
                 failed += 1;
             }
         }

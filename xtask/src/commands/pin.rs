@@ -5,6 +5,7 @@ use crate::flags::{self, MessageFormat};
 use crate::manifest::Artifact;
 use crate::pin::{self, Bases, Publishers, Request};
 use crate::source::{self, PythonLine};
+use crate::text::PathText;
 
 impl flags::Pin {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
@@ -33,7 +34,7 @@ impl flags::Pin {
                 if requests.is_empty() {
                     eprintln!(
                         "pin: the manifest already pins what {} names for CPython {line} on {}",
-                        dir.display(),
+                        dir.shown(),
                         hosts.join(", ")
                     );
                 }
@@ -106,7 +107,7 @@ pub fn print_pinned(context: &Context, artifact: &Artifact, file: &std::path::Pa
             artifact.host.as_deref().map(|h| format!(" for {h}")).unwrap_or_default(),
             artifact.sha256,
             artifact.record.as_deref().unwrap_or(""),
-            file.display()
+            file.shown()
         ),
     }
 }

@@ -1,6 +1,7 @@
 use crate::context::Context;
 use crate::events::{self, Event};
 use crate::flags;
+use crate::text::PathText;
 use crate::upkeep::prune::{self, Removed};
 
 impl flags::Prune {
@@ -28,10 +29,5 @@ fn show(entry: &Removed, dry_run: bool) {
         entry.bytes as f64 / 1e6,
         entry.why
     );
-    events::emit(&Event::Pruned {
-        path: entry.path.display().to_string(),
-        bytes: entry.bytes,
-        why: entry.why,
-        dry_run,
-    });
+    events::emit(&Event::Pruned { path: entry.path.plain(), bytes: entry.bytes, why: entry.why, dry_run });
 }

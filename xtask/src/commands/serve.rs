@@ -3,6 +3,7 @@ use std::net::SocketAddr;
 use crate::context::Context;
 use crate::flags;
 use crate::serve::Server;
+use crate::text::PathText;
 
 impl flags::Serve {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
@@ -14,7 +15,7 @@ impl flags::Serve {
         }
         eprintln!(
             "serve: {} at http://{address}/ (cross-origin isolated; one line per request; Ctrl-C stops)",
-            root.display()
+            root.shown()
         );
         server.run()
     }

@@ -11,13 +11,14 @@ use crate::process::{system_env, Cmd};
 use crate::selection::patches_dir;
 use crate::target::{self, Target};
 use crate::text::printable;
+use crate::text::PathText;
 use crate::workdir::{EpochFrom, Pin, SourceInput};
 
 impl flags::Verify {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
         let path = context.absolute(&self.path);
         let verified = verify::verify(&path)?;
-        eprintln!("verify: {}: {} files match its SHA256SUMS and its provenance", path.display(), verified.files);
+        eprintln!("verify: {}: {} files match its SHA256SUMS and its provenance", path.shown(), verified.files);
         if !self.rebuild {
             return Ok(());
         }
@@ -80,7 +81,7 @@ impl flags::Verify {
         if !ours && !empty {
             bail!(
                 "{} is not empty and not a scratch dir of `verify --rebuild`: pass an empty or new --scratch DIR",
-                scratch.display()
+                scratch.shown()
             );
         }
         remove_tree_if_exists(&scratch)?;
@@ -98,36 +99,33 @@ impl flags::Verify {
                         printable(commit.as_deref().unwrap_or("unknown"))
                     );
                 };
-                source_args.extend(["--python-source".to_owned(), context.absolute(dir).display().to_string()]);
+                source_args.extend(["--python-source".to_owned(), context.absolute(dir).plain()]);
             }
         }
         let (flag, threads) = target_flag(target);
-        let mut selection =
-            vec!["--target".to_owned(), flag.to_owned(), "--work-dir".into(), work.display().to_string()];
+        let mut selection = vec!["--target".to_owned(), flag.to_owned(), "--work-dir".into(), work.plain()];
         if threads {
             selection.push("--threads".into());
         }
         let patches = patches_dir(context, self.patches.as_deref());
-        let mut bootstrap =
-            vec!["bootstrap".to_owned(), "--no-test".into(), "--patches".into(), patches.display().to_string()];
+        let mut bootstrap = vec!["bootstrap".to_owned(), "--no-test".into(), "--patches".into(), patches.plain()];
         // The epoch is given again only where a flag gave it: from a release or a commit, the
         // rebuild derives the same one itself, and the provenance says where it came from.
         if definition.internal.epoch_from == EpochFrom::Flag {
             bootstrap.extend(["--source-date-epoch".to_owned(), external.source_date_epoch.to_string()]);
         }
         bootstrap.extend(external.configure_args.iter().map(|arg| format!("--configure-arg={arg}")));
-        let dist = vec!["dist".to_owned(), "--out".into(), out.display().to_string()];
+        let dist = vec!["dist".to_owned(), "--out".into(), out.plain()];
         for command in [bootstrap, dist] {
             let step = command[0].clone();
-            eprintln!("verify: rebuilding {stem}: {step} in {}", scratch.display());
-            let global =
-                context.global_args.iter().cloned().chain(["--overlay".to_owned(), overlay.display().to_string()]);
+            eprintln!("verify: rebuilding {stem}: {step} in {}", scratch.shown());
+            let global = context.global_args.iter().cloned().chain(["--overlay".to_owned(), overlay.plain()]);
             let args = global.chain(command).chain(selection.iter().cloned()).chain(source_args.iter().cloned());
             let code = Cmd::new(&context.exe, &context.current_dir, &system_env()).args(args).run_interactive()?;
             if code != 0 {
                 bail!(
                     "the rebuild of {stem} failed in its {step} (exit status {code}); its work dir is {}",
-                    work.display()
+                    work.shown()
                 );
             }
         }
@@ -151,7 +149,7 @@ impl flags::Verify {
             let first = recorded.iter().zip(&ours).find(|(a, b)| a != b).map(|(a, _)| a.0.clone());
             bail!(
                 "the patches in {} are not those the dist was built with ({}): check out the tool's commit the provenance names, or pass --patches DIR",
-                dir.display(),
+                dir.shown(),
                 first.map_or_else(|| format!("{} recorded, {} here", recorded.len(), ours.len()), |name| format!("{} differs", printable(&name)))
             );
         }
@@ -186,7 +184,7 @@ fn overlay_text(pins: &[&Pin]) -> anyhow::Result<String> {
 fn compare(original: &Path, rebuilt: &Path, whole: bool) -> anyhow::Result<()> {
     let archives = !std::fs::metadata(original)?.is_dir();
     if whole && archives && sha256_file(original)? == sha256_file(rebuilt)? {
-        eprintln!("verify: rebuilt bit for bit: {}", rebuilt.display());
+        eprintln!("verify: rebuilt bit for bit: {}", rebuilt.shown());
         return Ok(());
     }
     let (mut a, mut b) = (verify::members(original)?, verify::members(rebuilt)?);
@@ -200,15 +198,15 @@ fn compare(original: &Path, rebuilt: &Path, whole: bool) -> anyhow::Result<()> {
     let same = !(whole && archives) && a == b;
     if same {
         let how = if whole { "bit for bit" } else { "file for file, the provenance apart" };
-        eprintln!("verify: rebuilt {how}: {}", rebuilt.display());
+        eprintln!("verify: rebuilt {how}: {}", rebuilt.shown());
         return Ok(());
     }
     let first = verify::first_difference(&a, &b).unwrap_or_else(|| "the same files, archived differently".into());
     let hint = match Path::new("/usr/bin/diffoscope").exists() {
-        true => format!("diffoscope {} {}", original.display(), rebuilt.display()),
+        true => format!("diffoscope {} {}", original.shown(), rebuilt.shown()),
         false => "install Debian's diffoscope for a readable diff".into(),
     };
-    bail!("the rebuild differs from {}: first at {first} (rebuilt: {}); {hint}", original.display(), rebuilt.display())
+    bail!("the rebuild differs from {}: first at {first} (rebuilt: {}); {hint}", original.shown(), rebuilt.shown())
 }
 
 #[cfg(test)]

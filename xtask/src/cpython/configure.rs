@@ -5,6 +5,7 @@
 use super::{env, BuildPlan, Driver};
 use crate::process::{Cmd, Env};
 use crate::source::SourceTree;
+use crate::text::PathText;
 use crate::workdir::{RunnerCommand, WorkDir};
 
 /// `base` is the environment every step shares (env::base), in which config.guess runs.
@@ -20,16 +21,16 @@ pub fn command(
     let cflags = env::target_cflags(target.configure_cflags, plan.paths);
     configure_env.insert("CFLAGS".into(), cflags);
     let site = env::config_site(&plan.source.root, target)?;
-    configure_env.insert("CONFIG_SITE".into(), site.display().to_string());
+    configure_env.insert("CONFIG_SITE".into(), site.plain());
     let build = config_guess(plan.source, base)?;
     let command = driver.configure_program(&work.target_build, &configure_env);
     Ok(command
-        .arg(env::configure_script(work, &plan.source.root).display().to_string())
+        .arg(env::configure_script(work, &plan.source.root).plain())
         .args([
             "-C".to_owned(),
             format!("--host={}", target.configure_host(plan.profile)),
             format!("--build={build}"),
-            format!("--with-build-python={}", work.build_python.join("python").display()),
+            format!("--with-build-python={}", work.build_python.join("python").plain()),
         ])
         .args(target.configure_args.iter().map(|arg| arg.to_string()))
         .args(driver.configure_args()?)
@@ -39,5 +40,5 @@ pub fn command(
 
 fn config_guess(source: &SourceTree, env: &Env) -> anyhow::Result<String> {
     let guess = source.root.join("config.guess");
-    Ok(Cmd::new("/bin/sh", &source.root, env).arg(guess.display().to_string()).read()?.trim().to_owned())
+    Ok(Cmd::new("/bin/sh", &source.root, env).arg(guess.plain()).read()?.trim().to_owned())
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::deps::Library;
 use crate::process::Env;
 use crate::target::Target;
+use crate::text::PathText;
 use crate::workdir::{DirMap, PathMap, WorkDir};
 
 /// The environment shared by every step: the work dir's tool environment and the source's
@@ -33,7 +34,7 @@ pub fn configure_script(work: &WorkDir, tree: &Path) -> PathBuf {
 pub fn guest_dirs(work: &WorkDir) -> Vec<DirMap> {
     vec![
         DirMap { host: work.guest_root(), guest: "/".into() },
-        DirMap { host: work.root.clone(), guest: work.root.display().to_string() },
+        DirMap { host: work.root.clone(), guest: work.root.plain() },
     ]
 }
 
@@ -83,7 +84,7 @@ pub fn config_site(root: &Path, target: &Target) -> anyhow::Result<PathBuf> {
     candidates.iter().map(|s| root.join(s)).find(|p| p.is_file()).ok_or_else(|| {
         anyhow::anyhow!(
             "the CPython source at {} has no config.site for {} (looked for {}); configure cannot cross-compile without one: is this a CPython tree of 3.11 or later?",
-            root.display(),
+            root.shown(),
             target.name,
             candidates.join(", ")
         )
@@ -95,9 +96,9 @@ pub fn library_flags(libraries: &[Library]) -> Env {
     let mut env = Env::new();
     for library in libraries {
         let facts = library.cpython;
-        env.insert(format!("{}_CFLAGS", facts.variable), format!("-I{}", library.prefix.join("include").display()));
+        env.insert(format!("{}_CFLAGS", facts.variable), format!("-I{}", library.prefix.join("include").plain()));
         for name in libs_variables(library) {
-            env.insert(name, format!("-L{} {}", library.prefix.join("lib").display(), facts.link));
+            env.insert(name, format!("-L{} {}", library.prefix.join("lib").plain(), facts.link));
         }
     }
     env

@@ -10,6 +10,7 @@ use fs_err as fs;
 
 use crate::files::{remove_tree_if_exists, write_atomic};
 use crate::process::{shell_quote, Cmd, Env};
+use crate::text::PathText;
 
 pub const SOURCE: &str = include_str!("xtask_ext.c");
 pub const NAME: &str = "xtask_ext";
@@ -24,7 +25,7 @@ pub fn makefile_values(build: &Path, env: &Env, names: &[&str]) -> anyhow::Resul
     let output = Cmd::new("make", build, env)
         .args(["-s", "--no-print-directory", "-f", "Makefile", "-f", "xtask-values.mk", "xtask-values"])
         .read()
-        .with_context(|| format!("read {} from {}", names.join(", "), build.join("Makefile").display()))?;
+        .with_context(|| format!("read {} from {}", names.join(", "), build.join("Makefile").shown()))?;
     fs::remove_file(&probe)?;
     names
         .iter()
@@ -34,7 +35,7 @@ pub fn makefile_values(build: &Path, env: &Env, names: &[&str]) -> anyhow::Resul
                 .lines()
                 .find_map(|line| line.strip_prefix(&prefix))
                 .map(|value| value.trim().to_owned())
-                .with_context(|| format!("make printed no value for {name} in {}", build.display()))
+                .with_context(|| format!("make printed no value for {name} in {}", build.shown()))
         })
         .collect()
 }
@@ -49,7 +50,7 @@ pub fn build(build: &Path, out: &Path, env: &Env, log: &Path) -> anyhow::Result<
     write_atomic(&source, SOURCE)?;
     let object = out.join(format!("{NAME}.o"));
     let module = out.join(format!("{NAME}{suffix}"));
-    let quote = |path: &Path| shell_quote(&path.display().to_string());
+    let quote = |path: &Path| shell_quote(&path.plain());
     let include = build.join(srcdir).join("Include");
     let compile =
         format!("{cc} {cflags} {ccshared} -I{} -I. -c {} -o {}", quote(&include), quote(&source), quote(&object));

@@ -25,6 +25,7 @@ use crate::line::Profile;
 use crate::process::{Cmd, Env};
 use crate::source::SourceTree;
 use crate::target::Target;
+use crate::text::PathText;
 use crate::toolchains::Toolchain;
 use crate::workdir::{PathMap, RunRecord, RunnerCommand, WorkDir};
 use stamp::Stamps;
@@ -106,8 +107,8 @@ pub fn build(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<StepReport> {
 /// steps build on.
 fn build_python(steps: &mut Steps, work: &WorkDir, native: &SourceTree, env: &Env) -> anyhow::Result<String> {
     let configure = native.root.join("configure");
-    let configure_digest = sha256_file(&configure).with_context(|| format!("read {}", configure.display()))?;
-    let at = configure.display().to_string();
+    let configure_digest = sha256_file(&configure).with_context(|| format!("read {}", configure.shown()))?;
+    let at = configure.plain();
     let key = stamp::key(["configure build python", &native.identity, &at, &configure_digest, &env::key_text(env)]);
     let command = Cmd::new(&configure, &work.build_python, env).arg("-C");
     steps.configure_and_make("build python", &work.build_python, &native.root, command, &key, |_| Ok(vec![]))?;
@@ -125,7 +126,7 @@ fn build_target(
 ) -> anyhow::Result<()> {
     let runner = driver.runner();
     let configure = configure::command(work, plan, driver, &runner, base)?;
-    let parts = ["configure host", build_python_key, &configure.display(), &env::key_text(&configure.env)];
+    let parts = ["configure host", build_python_key, &configure.plain(), &env::key_text(&configure.env)];
     let identity = plan.toolchain.identity();
     let library_keys = plan.libraries.iter().map(|library| library.key.as_str());
     let key = stamp::key(parts.into_iter().chain([identity.as_str()]).chain(library_keys));

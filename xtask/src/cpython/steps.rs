@@ -13,6 +13,7 @@ use crate::exit::{fail, Failure};
 use crate::files::remove_file_if_exists;
 use crate::process::{Cmd, Env};
 use crate::source::fingerprint;
+use crate::text::PathText;
 
 /// Which steps ran and which were up to date.
 #[derive(Debug, Default)]
@@ -52,7 +53,7 @@ impl Steps {
         fs::create_dir_all(&self.place.logs)?;
         remove_file_if_exists(&log)?;
         enough_space(&self.place.logs)?;
-        eprintln!("build: {name} (log: {})", log.display());
+        eprintln!("build: {name} (log: {})", log.shown());
         let started = Instant::now();
         events::step(Stage::Build, name, Some(&log), || run(&log))?;
         eprintln!("build: {name} done in {:.1}s", started.elapsed().as_secs_f64());

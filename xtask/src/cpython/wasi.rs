@@ -8,6 +8,7 @@ use super::steps::Steps;
 use super::{BuildPlan, Driver};
 use crate::deps::Library;
 use crate::process::{Cmd, Env, SYSTEM_PATH};
+use crate::text::PathText;
 use crate::toolchains::wasi_sdk::WasiSdk;
 use crate::toolchains::wasmtime::Wasmtime;
 use crate::workdir::{RunnerCommand, WorkDir};
@@ -50,12 +51,12 @@ impl Driver for Wasi<'_> {
         let module = module(self.work, self.programs);
         // The sysconfig data, as CPython's own WASI runner passes it; a wasmtime without --argv0
         // also needs the stdlib named.
-        let mut pythonpath = self.pybuilddir.display().to_string();
+        let mut pythonpath = self.pybuilddir.plain();
         if !self.wasmtime.sets_argv0() {
-            pythonpath = format!("{pythonpath}:{}", self.lib.display());
+            pythonpath = format!("{pythonpath}:{}", self.lib.plain());
         }
         let env = [("PYTHONPATH".to_owned(), pythonpath)];
-        let args = self.wasmtime.runner_args(self.stack, &module.display().to_string(), &env);
+        let args = self.wasmtime.runner_args(self.stack, &module.plain(), &env);
         let (dirs, dir_syntax) = (guest_dirs(self.work), self.wasmtime.dir_syntax());
         RunnerCommand { program: self.wasmtime.binary.clone(), args, module, dirs, dir_syntax, ..Default::default() }
     }
@@ -64,20 +65,20 @@ impl Driver for Wasi<'_> {
         let sdk = self.sdk;
         let sysroot = sdk.sysroot();
         let mut env = self.base.clone();
-        env.insert("PATH".into(), format!("{}:{SYSTEM_PATH}", sdk.root.join("bin").display()));
+        env.insert("PATH".into(), format!("{}:{SYSTEM_PATH}", sdk.root.join("bin").plain()));
         env.insert("CC".into(), sdk.compiler("clang"));
         env.insert("CPP".into(), sdk.compiler("clang-cpp"));
         env.insert("CXX".into(), sdk.compiler("clang++"));
-        env.insert("AR".into(), sdk.bin("llvm-ar").display().to_string());
-        env.insert("RANLIB".into(), sdk.bin("ranlib").display().to_string());
+        env.insert("AR".into(), sdk.bin("llvm-ar").plain());
+        env.insert("RANLIB".into(), sdk.bin("ranlib").plain());
         env.insert("PKG_CONFIG_PATH".into(), String::new());
         env.insert(
             "PKG_CONFIG_LIBDIR".into(),
-            format!("{}:{}", sysroot.join("lib/pkgconfig").display(), sysroot.join("share/pkgconfig").display()),
+            format!("{}:{}", sysroot.join("lib/pkgconfig").plain(), sysroot.join("share/pkgconfig").plain()),
         );
-        env.insert("PKG_CONFIG_SYSROOT_DIR".into(), sysroot.display().to_string());
-        env.insert("WASI_SDK_PATH".into(), sdk.root.display().to_string());
-        env.insert("WASI_SYSROOT".into(), sysroot.display().to_string());
+        env.insert("PKG_CONFIG_SYSROOT_DIR".into(), sysroot.plain());
+        env.insert("WASI_SDK_PATH".into(), sdk.root.plain());
+        env.insert("WASI_SYSROOT".into(), sysroot.plain());
         env.insert("HOSTRUNNER".into(), runner.command_line());
         env.extend(library_flags(self.libraries));
         env

@@ -9,6 +9,7 @@ use super::recipes::{Build, Recipe};
 use super::LibraryBuild;
 use crate::files::remove_file_if_exists;
 use crate::process::Cmd;
+use crate::text::PathText;
 
 pub fn run(recipe: &Recipe, how: &LibraryBuild, source: &Path, prefix: &Path) -> anyhow::Result<()> {
     fs::create_dir_all(prefix.join("include"))?;
@@ -61,11 +62,7 @@ fn compile_sources(
             .run_logged(step, log)?;
         objects.push(object);
     }
-    Cmd::new(&compiler.ar, source, &compiler.env)
-        .arg("rcsD")
-        .arg(library.display().to_string())
-        .args(objects)
-        .run_logged(step, log)
+    Cmd::new(&compiler.ar, source, &compiler.env).arg("rcsD").arg(library.plain()).args(objects).run_logged(step, log)
 }
 
 /// A Configure recipe's variables and defines.
@@ -86,10 +83,10 @@ fn configure_and_make(
     log: &Path,
 ) -> anyhow::Result<()> {
     let compiler = how.compiler;
-    let ar = compiler.ar.display().to_string();
+    let ar = compiler.ar.plain();
     let mut cflags: Vec<String> = how.cflags.iter().chain(variables.defines).map(|f| f.to_string()).collect();
     // The scratch directory's path stays out of anything compiled in.
-    cflags.push(format!("-ffile-prefix-map={}=.", source.display()));
+    cflags.push(format!("-ffile-prefix-map={}=.", source.plain()));
     let mut env = compiler.env.clone();
     env.insert("CC".into(), compiler.cc.join(" "));
     env.insert("CFLAGS".into(), cflags.join(" "));

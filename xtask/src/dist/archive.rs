@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use super::layout::{Content, Entry};
 use crate::files::hex;
 use crate::text::printable;
+use crate::text::PathText;
 
 /// xz's preset: the default of the `xz` command.
 const PRESET: u32 = 6;
@@ -43,7 +44,7 @@ pub fn write(dest: &Path, top: &str, entries: &[Entry], mtime: u64) -> anyhow::R
         let path = format!("{top}/{}", entry.path);
         match &entry.content {
             Content::File { from, executable } => {
-                let bytes = fs::read(from).with_context(|| format!("package {}", from.display()))?;
+                let bytes = fs::read(from).with_context(|| format!("package {}", from.shown()))?;
                 let mut h = header(tar::EntryType::Regular, mode(*executable), bytes.len() as u64);
                 tar.append_data(&mut h, &path, bytes.as_slice())?;
             }
@@ -60,7 +61,7 @@ pub fn write(dest: &Path, top: &str, entries: &[Entry], mtime: u64) -> anyhow::R
     }
     let encoder = tar.into_inner()?;
     encoder.finish()?.flush()?;
-    temp.persist(dest).map_err(|e| e.error).with_context(|| format!("write {}", dest.display()))?;
+    temp.persist(dest).map_err(|e| e.error).with_context(|| format!("write {}", dest.shown()))?;
     Ok(())
 }
 
@@ -105,7 +106,7 @@ pub enum Member {
 /// package is an error naming the member.
 pub fn read(path: &Path, keep: &[&str]) -> anyhow::Result<(String, BTreeMap<String, Member>)> {
     let file = fs::File::open(path)?;
-    let what = format!("the dist archive {}", path.display());
+    let what = format!("the dist archive {}", path.shown());
     let mut tar = tar::Archive::new(xz2::read::XzDecoder::new(std::io::BufReader::new(file)));
     let mut top: Option<String> = None;
     let mut members = BTreeMap::new();

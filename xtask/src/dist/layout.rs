@@ -11,6 +11,7 @@ use fs_err as fs;
 use crate::line::{Profile, PythonLine};
 use crate::target::Package;
 use crate::text::printable;
+use crate::text::PathText;
 use crate::workdir::{PathMap, RunnerCommand};
 
 /// One member of the package, by its path below the top directory (`/`-separated).
@@ -83,7 +84,7 @@ fn installed(package: Package, s: &Sources, out: &mut Out) -> anyhow::Result<()>
     let py = format!("python{xy}");
     let lib = format!("lib/{py}");
     let rewritten = |path: &Path| -> anyhow::Result<Vec<u8>> {
-        let text = fs::read_to_string(path).with_context(|| format!("package {}", path.display()))?;
+        let text = fs::read_to_string(path).with_context(|| format!("package {}", path.shown()))?;
         let python = path.extension().is_some_and(|e| e == "py");
         Ok(if python { s.paths.rewrite_python(&text) } else { s.paths.rewrite(&text) }.into_bytes())
     };
@@ -190,9 +191,8 @@ fn tree_files(dir: &Path, prefix: &str, out: &mut Out) -> anyhow::Result<()> {
 fn name(path: &Path) -> anyhow::Result<String> {
     let name = path.file_name().unwrap_or_default();
     let text = name.to_str().filter(|n| !n.contains(['\n', '\\']));
-    text.map(str::to_owned).with_context(|| {
-        format!("{} has a name a package cannot carry; rename or remove it", printable(&path.display().to_string()))
-    })
+    text.map(str::to_owned)
+        .with_context(|| format!("{} has a name a package cannot carry; rename or remove it", printable(&path.plain())))
 }
 
 /// `bin/pythonX.Y.wasmtime`: upstream's wrapper, which finds the package from its own path.
@@ -255,8 +255,8 @@ pub(super) mod tests {
         let cache = root.join("cache");
         let text = format!(
             "build_time_vars = {{'CC': '{}/toolchains/wasi-sdk/bin/clang', 'srcdir': '{}'}}\n",
-            cache.display(),
-            tree.display()
+            cache.shown(),
+            tree.shown()
         );
         fs::write(data, text).unwrap();
         (build, tree)

@@ -14,6 +14,7 @@ use super::provenance::{Statement, PREDICATE_TYPE, STATEMENT_TYPE};
 use super::{PROVENANCE, SBOM, SUMS};
 use crate::files::sha256_file;
 use crate::text::printable;
+use crate::text::PathText;
 
 /// A dist that checked out.
 pub struct Verified {
@@ -25,7 +26,7 @@ pub struct Verified {
 
 /// Checks the archive or directory at `path`.
 pub fn verify(path: &Path) -> anyhow::Result<Verified> {
-    let what = format!("the dist {}", path.display());
+    let what = format!("the dist {}", path.shown());
     let keep = [SUMS, PROVENANCE, SBOM];
     let (stem, members) = read(path, &keep)?;
     let bytes_of = |name: &str| match members.get(name) {
@@ -113,9 +114,9 @@ fn read_dir(root: &Path, keep: &[&str]) -> anyhow::Result<BTreeMap<String, Membe
                 stack.push((entry.path(), format!("{name}/")));
                 Member::Dir
             } else if kind.is_symlink() {
-                let to = fs::read_link(entry.path())?.display().to_string();
+                let to = fs::read_link(entry.path())?.plain();
                 if !archive::link_stays_inside(&name, &to) {
-                    bail!("the dist {}: {} links outside the package", root.display(), printable(&name));
+                    bail!("the dist {}: {} links outside the package", root.shown(), printable(&name));
                 }
                 Member::Link(to)
             } else if kind.is_file() {
@@ -125,7 +126,7 @@ fn read_dir(root: &Path, keep: &[&str]) -> anyhow::Result<BTreeMap<String, Membe
                 };
                 Member::File { sha256: sha256_file(&entry.path())?, bytes }
             } else {
-                bail!("the dist {}: {} is neither a file, a directory nor a link", root.display(), printable(&name));
+                bail!("the dist {}: {} is neither a file, a directory nor a link", root.shown(), printable(&name));
             };
             members.insert(name, member);
         }

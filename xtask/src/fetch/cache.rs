@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::files::{self, remove_file_if_exists, sha256_file};
 use crate::manifest::Artifact;
+use crate::text::PathText;
 
 #[derive(Debug, Clone)]
 pub struct Cache {
@@ -77,7 +78,7 @@ impl Cache {
             self.write_stamp(artifact)?;
             return Ok(Some(path));
         }
-        eprintln!("fetch: {artifact}: the cached copy at {} is corrupt; fetching it again", path.display());
+        eprintln!("fetch: {artifact}: the cached copy at {} is corrupt; fetching it again", path.shown());
         self.remove(artifact)?;
         Ok(None)
     }

@@ -164,7 +164,7 @@ pub(super) fn open_partial(partial: &Path, keep: bool) -> Result<File, FetchErro
     let planted = fs::symlink_metadata(partial).is_ok_and(|m| !m.file_type().is_file());
     if planted || !keep {
         remove_file_if_exists(partial)
-            .map_err(|e| FetchError::Io { path: partial.to_owned(), message: format!("{e:#}") })?;
+            .map_err(|e| FetchError::Io { path: partial.to_owned(), message: crate::text::error_text(&e) })?;
     }
     crate::files::no_follow().create(true).write(true).open(partial).map_err(io_error(partial))
 }

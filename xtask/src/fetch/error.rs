@@ -12,8 +12,9 @@ pub enum FetchError {
     Status { url: String, status: u16 },
     #[error("network error on {url}: {message}")]
     Network { url: String, message: String },
-    /// The server took the connection (or never took it) and sent no response within --timeout.
-    #[error("no answer from {url} within --timeout: {message}")]
+    /// The server took the connection (or never took it) and its response head (status line and
+    /// headers) had not arrived in full within --timeout.
+    #[error("no response from {url} within --timeout (the connection and the whole response head must come within it): {message}")]
     Silent { url: String, message: String },
     /// A redirect the tool will not follow (see `redirect_policy`).
     #[error("{url}: {message}")]
@@ -54,7 +55,7 @@ impl FetchError {
                 "the server refused the request; check the url in the manifest or the mirror"
             }
             FetchError::Silent { .. } => {
-                "the server does not answer: check that it runs and the URL (or --mirror) names it; --timeout sets how long to wait"
+                "the server does not answer in time: check that it runs and the URL (or --mirror) names it; --timeout sets how long to wait"
             }
             FetchError::Status { .. } | FetchError::Network { .. } if partial_kept => {
                 "check the network, proxy (HTTPS_PROXY) and CA (SSL_CERT_FILE), then run again; the partial download is kept"

@@ -11,6 +11,7 @@ use super::mirror::mirror_relative_path;
 use super::Fetched;
 use crate::files;
 use crate::manifest::{self, Artifact, SCHEMA};
+use crate::text::PathText;
 
 /// Copies one verified file into the mirror; an existing identical copy is kept.
 pub fn export_file(dir: &Path, artifact: &Artifact, fetched: &Fetched) -> anyhow::Result<()> {
@@ -25,7 +26,7 @@ pub fn export_file(dir: &Path, artifact: &Artifact, fetched: &Fetched) -> anyhow
 pub fn write_manifest(dir: &Path, artifacts: &[Artifact]) -> anyhow::Result<()> {
     let text = format!(
         "# Written by `cargo xtask mirror export`. Use with: --manifest {0}/manifest.toml --mirror {0}\nschema = {SCHEMA}\n\n{1}",
-        dir.display(),
+        dir.shown(),
         manifest::entries_text(artifacts)
     );
     files::write_atomic(&dir.join("manifest.toml"), text)

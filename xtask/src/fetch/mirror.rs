@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::manifest::Artifact;
+use crate::text::PathText;
 
 /// A mirror given by `--mirror`: a base URL or a local directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +37,7 @@ impl Source {
     pub fn location(&self) -> String {
         match self {
             Source::Url(url) => url.clone(),
-            Source::File(path) => format!("file://{}", path.display()),
+            Source::File(path) => format!("file://{}", path.plain()),
         }
     }
 

@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 
 use crate::manifest::Artifact;
 use crate::once;
+use crate::text::PathText;
 use crate::text::{printable, printable_path};
 use cache::Cache;
 use download::{Expected, FetchError, RetryPolicy};
@@ -133,7 +134,7 @@ impl Fetcher {
                 crate::exit::Failure::Network,
                 format!(
                     "{artifact}: not in the cache {} and --offline forbids downloading {}; fetch it on a connected machine or use a file:// mirror",
-                    cache.root.display(),
+                    cache.root.shown(),
                     source.location()
                 ),
             ));
@@ -171,7 +172,7 @@ impl Fetcher {
         if matches!(result, Err(extract::ExtractError::Mismatch { .. })) && fetched.cached {
             eprintln!(
                 "fetch: {artifact}: the cached copy at {} changed after it was verified; fetching it again",
-                fetched.path.display()
+                fetched.path.shown()
             );
             let cache = &self.settings.cache;
             {
@@ -225,14 +226,13 @@ fn copy_local(path: &Path, partial: &Path, expected: &Expected, bar: &Bar) -> Re
     })?;
     let file = download::open_partial(partial, false)?;
     let written = download::Partial { file, path: partial, hasher: Sha256::new(), already: 0 };
-    let result =
-        download::stream_and_check(&mut reader, written, expected, &path.display().to_string(), bar).map_err(|error| {
-            match error {
-                // Reading a local file is not a network fault.
-                FetchError::Network { message, .. } => local(message),
-                other => other,
-            }
-        });
+    let result = download::stream_and_check(&mut reader, written, expected, &path.plain(), bar).map_err(|error| {
+        match error {
+            // Reading a local file is not a network fault.
+            FetchError::Network { message, .. } => local(message),
+            other => other,
+        }
+    });
     if result.is_err() {
         // The copy is worthless; a failure to remove it changes nothing for the caller.
         crate::files::remove_file_if_exists(partial).ok();
@@ -289,11 +289,11 @@ pub fn build_client(network: &NetworkSettings) -> anyhow::Result<Client> {
         builder = builder.proxy(proxy.no_proxy(no_proxy));
     }
     if let Some(ca_file) = &network.ca_file {
-        let pem = std::fs::read(ca_file)
-            .with_context(|| format!("read the CA bundle SSL_CERT_FILE={}", ca_file.display()))?;
+        let pem =
+            std::fs::read(ca_file).with_context(|| format!("read the CA bundle SSL_CERT_FILE={}", ca_file.shown()))?;
         let certificates =
             reqwest::Certificate::from_pem_bundle(&pem).ok().filter(|c| !c.is_empty()).with_context(|| {
-                format!("SSL_CERT_FILE={} holds no valid PEM certificate; point it at a PEM bundle", ca_file.display())
+                format!("SSL_CERT_FILE={} holds no valid PEM certificate; point it at a PEM bundle", ca_file.shown())
             })?;
         for certificate in certificates {
             builder = builder.add_root_certificate(certificate);

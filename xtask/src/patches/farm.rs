@@ -21,6 +21,7 @@ use fs_err as fs;
 
 use crate::files::{self, remove_file_if_exists};
 use crate::source::not_source;
+use crate::text::PathText;
 
 /// What one sync did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +65,7 @@ pub fn sync(
             let entry = entry?;
             let name = entry.file_name();
             let name = name.to_str().with_context(|| {
-                format!("{} has a file name that is not UTF-8; rename or remove it", entry.path().display())
+                format!("{} has a file name that is not UTF-8; rename or remove it", entry.path().shown())
             })?;
             if not_source(name, dir.is_empty()) {
                 continue;
@@ -130,7 +131,7 @@ fn place(from: &Path, to: &Path, link: bool, placing: Placing, synced: &mut Sync
     remove_file_if_exists(&staged)?;
     if link {
         std::os::unix::fs::symlink(fs::read_link(from)?, &staged)
-            .with_context(|| format!("link {}", staged.display()))?;
+            .with_context(|| format!("link {}", staged.shown()))?;
         synced.linked += 1;
     } else if changed {
         // Changed bytes: a copy with a new mtime, so make sees it as newer than what it built.

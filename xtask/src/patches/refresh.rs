@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use super::diff::{self, Diff};
 use super::{unified, Patch, PatchableTree};
 use crate::files::{hex, write_atomic};
+use crate::text::PathText;
 
 impl PatchableTree<'_> {
     /// Rewrites the patch files of `series` from the tree; returns a line per patch.
@@ -25,7 +26,7 @@ impl PatchableTree<'_> {
         if applied != wanted {
             bail!(
                 "refresh re-diffs an applied series, and {} does not hold exactly this series: run `cargo xtask patch` with the same --python/--target first, edit the tree, then refresh",
-                self.root.display()
+                self.root.shown()
             );
         }
         let (mut current, last_patch) = pristine_files(&stamp.originals, series)?;
@@ -62,7 +63,7 @@ impl PatchableTree<'_> {
             stamp.applied[index].text = text.clone();
             stamp.applied[index].sha256 = hex(&Sha256::digest(text.as_bytes()));
             self.write_stamp(&stamp)?;
-            report.push(format!("{}: refreshed ({})", patch.name, patch.path.display()));
+            report.push(format!("{}: refreshed ({})", crate::text::printable(&patch.name), patch.path.shown()));
         }
         Ok(report)
     }

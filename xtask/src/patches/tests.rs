@@ -1,6 +1,7 @@
 //! The engine on synthetic trees.
 
 use super::*;
+use crate::text::PathText;
 
 const PATCH: &str = "What: greet louder\nLines: 3.13\nUpstream: no\n\n--- a/src/greet.c\n+++ b/src/greet.c\n@@ -1,3 +1,3 @@\n int main(void) {\n-    puts(\"hello\");\n+    puts(\"HELLO\");\n }\n";
 
@@ -123,7 +124,7 @@ fn every_shipped_series_parses_and_every_patch_has_a_header() {
             }
         }
     }
-    assert!(seen > 0, "no shipped patches found under {}", root.display());
+    assert!(seen > 0, "no shipped patches found under {}", root.shown());
 }
 
 #[test]
@@ -133,7 +134,7 @@ fn refresh_rewrites_a_patch_from_the_edited_tree_and_keeps_its_header() {
     fs::write(f.root.join("src/greet.c"), "int main(void) {\n    puts(\"HELLO, WORLD\");\n}\n").unwrap();
     assert_eq!(
         f.tree().refresh(&[f.patch()]).unwrap()[0],
-        format!("0001-greet.patch: refreshed ({})", f.patch().path.display())
+        format!("0001-greet.patch: refreshed ({})", f.patch().path.shown())
     );
     let text = fs::read_to_string(f.dir.path().join("0001-greet.patch")).unwrap();
     assert!(text.starts_with("What: greet louder\nLines: 3.13\nUpstream: no\n\n--- a/src/greet.c\n"), "{text}");

@@ -8,6 +8,7 @@ use std::path::Path;
 use super::{farm, Patch, PatchableTree, Synced};
 use crate::files::remove_file_if_exists;
 use crate::source::SourceTree;
+use crate::text::PathText;
 use crate::workdir::SeriesTree;
 
 impl PatchableTree<'_> {
@@ -45,11 +46,11 @@ pub fn prepare(source: &SourceTree, place: &SeriesTree, series: &[Patch]) -> any
     if synced.changed() {
         report.push(format!(
             "{}: {} linked, {} copied, {} removed from {}",
-            place.root.display(),
+            place.root.shown(),
             synced.linked,
             synced.copied,
             synced.removed,
-            source.root.display()
+            source.root.shown()
         ));
     }
     let applied = PatchableTree::new(&tree, place.stamp.clone()).apply_series(series)?;
@@ -69,11 +70,12 @@ pub fn undo_in_place(source: &SourceTree, old_stamp: &Path) -> anyhow::Result<Ve
     if !tree.read_stamp()?.applied.is_empty() {
         let reverted = tree.revert_all().map_err(|error| {
             anyhow::anyhow!(
-                "{} holds patches an earlier version of this tool applied in place, and they no longer revert ({error:#}): restore those files (`git checkout -- FILE` in a checkout; for a release, delete the work dir's src/) and run again",
-                source.root.display()
+                "{} holds patches an earlier version of this tool applied in place, and they no longer revert ({}): restore those files (`git checkout -- FILE` in a checkout; for a release, delete the work dir's src/) and run again",
+                source.root.shown(),
+                crate::text::printable(&crate::text::error_text(&error))
             )
         })?;
-        report.extend(reverted.into_iter().map(|line| format!("{line} in {}", source.root.display())));
+        report.extend(reverted.into_iter().map(|line| format!("{line} in {}", source.root.shown())));
     }
     remove_file_if_exists(old_stamp)?;
     report.push("this work dir predates one tree per patch series: the builds move to its trees/, so configure and make run once more".into());

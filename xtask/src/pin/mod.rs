@@ -23,6 +23,7 @@ use reqwest::blocking::Client;
 use crate::fetch::Fetcher;
 use crate::manifest::{ArchiveFormat, Artifact, Manifest};
 use crate::source::PythonLine;
+use crate::text::PathText;
 use crate::toolchains::major;
 pub use check::Expected;
 pub use publishers::{host, Bases, Component, HOSTS};
@@ -197,12 +198,12 @@ pub fn pin_all(
 pub fn write(file: &Path, artifacts: &[Artifact], locks: &Path) -> anyhow::Result<()> {
     // Two pins writing one file must not lose each other's entries: read, change and write under
     // a lock (kept in the cache, not beside the manifest).
-    let key = crate::files::sha256_reader(&mut file.display().to_string().as_bytes())?;
-    let _lock = crate::once::lock(&locks.join(format!("pin-{}.lock", &key[..16])), &file.display().to_string())?;
+    let key = crate::files::sha256_reader(&mut file.plain().as_bytes())?;
+    let _lock = crate::once::lock(&locks.join(format!("pin-{}.lock", &key[..16])), &file.plain())?;
     let mut text = match std::fs::read_to_string(file) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(anyhow!("read {}: {e}", file.display())),
+        Err(e) => return Err(anyhow!("read {}: {e}", file.shown())),
     };
     for artifact in artifacts {
         let mut artifact = artifact.clone();

@@ -18,6 +18,7 @@ use anyhow::Context;
 use fs_err::{self as fs, File};
 
 mod stop;
+use crate::text::PathText;
 pub use stop::{interrupted, set_step_timeout, stop_on_signals, Ended, StepFailed};
 
 /// A complete process environment: nothing else is inherited.
@@ -60,9 +61,14 @@ impl Cmd {
         self
     }
 
-    /// The command as a shell would show it.
-    pub fn display(&self) -> String {
+    /// The command as a shell would take it (for a log, or a stamp's key).
+    pub fn plain(&self) -> String {
         shell_join(&self.program, &self.args)
+    }
+
+    /// The command for a message: [`Cmd::plain`], made printable.
+    pub fn shown(&self) -> String {
+        crate::text::printable(&self.plain())
     }
 
     fn expression(&self) -> duct::Expression {
@@ -95,14 +101,14 @@ impl Cmd {
     pub fn run_logged(&self, step: &str, log: &Path) -> anyhow::Result<()> {
         append_log_header(log, self)?;
         let output =
-            crate::files::no_follow().append(true).open(log).with_context(|| format!("open {}", log.display()))?;
-        let errors = output.try_clone().with_context(|| format!("open {}", log.display()))?;
+            crate::files::no_follow().append(true).open(log).with_context(|| format!("open {}", log.shown()))?;
+        let errors = output.try_clone().with_context(|| format!("open {}", log.shown()))?;
         let started = Instant::now();
         let handle = self.grouped().stdout_file(output).stderr_file(errors).unchecked().start().with_context(|| {
             format!(
                 "{step}: cannot start {}; is it installed? (failed command: {})",
-                self.program.display(),
-                self.display()
+                self.program.shown(),
+                self.shown()
             )
         })?;
         let group = handle.pids().first().copied().unwrap_or(0) as i32;
@@ -122,9 +128,9 @@ impl Cmd {
         };
         let message = format!(
             "{how}; failed command: {}\n{}\n{step}: the full log is {}",
-            self.display(),
+            self.shown(),
             log_tail(log),
-            log.display()
+            log.shown()
         );
         Err(StepFailed { ended, message }.into())
     }
@@ -136,14 +142,17 @@ impl Cmd {
 
     /// Runs the command and returns its stdout and stderr; fails if it fails.
     pub fn read_both(&self) -> anyhow::Result<(String, String)> {
-        let output =
-            self.expression().stdout_capture().stderr_capture().unchecked().run().with_context(|| {
-                format!("cannot start {}; failed command: {}", self.program.display(), self.display())
-            })?;
+        let output = self
+            .expression()
+            .stdout_capture()
+            .stderr_capture()
+            .unchecked()
+            .run()
+            .with_context(|| format!("cannot start {}; failed command: {}", self.program.shown(), self.shown()))?;
         if !output.status.success() {
             return Err(anyhow::anyhow!(
                 "failed command: {} ({}): {}",
-                self.display(),
+                self.shown(),
                 output.status,
                 String::from_utf8_lossy(&output.stderr).trim()
             ));
@@ -155,7 +164,7 @@ impl Cmd {
     pub fn run_interactive(&self) -> anyhow::Result<i32> {
         let expression = duct::cmd(self.resolved_program(), &self.args).dir(&self.dir).full_env(&self.env).unchecked();
         let output =
-            stop::interactive(|| expression.run().with_context(|| format!("failed command: {}", self.display())));
+            stop::interactive(|| expression.run().with_context(|| format!("failed command: {}", self.shown())));
         Ok(output?.status.code().unwrap_or(1))
     }
 }
@@ -168,8 +177,8 @@ fn append_log_header(log: &Path, cmd: &Cmd) -> anyhow::Result<()> {
         .create(true)
         .append(true)
         .open(log)
-        .with_context(|| format!("open the log {}", log.display()))?;
-    writeln!(file, "$ cd {} && {}", shell_quote(&cmd.dir.display().to_string()), cmd.display())?;
+        .with_context(|| format!("open the log {}", log.shown()))?;
+    writeln!(file, "$ cd {} && {}", shell_quote(&cmd.dir.plain()), cmd.plain())?;
     Ok(())
 }
 
@@ -184,7 +193,7 @@ fn log_tail(log: &Path) -> String {
 
 /// A program and its arguments as one shell command line.
 pub fn shell_join(program: &Path, args: &[String]) -> String {
-    std::iter::once(program.display().to_string())
+    std::iter::once(program.plain())
         .chain(args.iter().cloned())
         .map(|word| shell_quote(&word))
         .collect::<Vec<_>>()
@@ -229,7 +238,7 @@ mod tests {
         assert!(err.contains("configure host failed"), "{err}");
         assert!(err.contains("failed command: /bin/sh -c"), "{err}");
         assert!(err.contains("  | boom"), "{err}");
-        assert!(err.contains(&log.display().to_string()), "{err}");
+        assert!(err.contains(&log.plain()), "{err}");
         let text = std::fs::read_to_string(&log).unwrap();
         assert!(text.starts_with("$ cd ") && text.contains("first\nboom\n"), "{text}");
     }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use crate::exit::Failure;
 
 use super::HEARTBEAT;
+use crate::text::PathText;
 
 /// How long a stopped step's group has between SIGTERM and SIGKILL.
 const GRACE: Duration = Duration::from_secs(10);
@@ -144,7 +145,7 @@ pub(super) fn wait_for(
         match stopping {
             None if interrupted() => stopping = Some((Ended::Interrupted, Instant::now())),
             None if deadline.is_some_and(|d| Instant::now() >= d) => {
-                eprintln!("{step}: over --step-timeout; stopping its process group (log: {})", log.display());
+                eprintln!("{step}: over --step-timeout; stopping its process group (log: {})", log.shown());
                 kill_group(group, libc::SIGTERM);
                 stopping = Some((Ended::TimedOut, Instant::now()));
             }
@@ -153,7 +154,7 @@ pub(super) fn wait_for(
         }
         if last_beat.elapsed() >= HEARTBEAT {
             last_beat = Instant::now();
-            eprintln!("{step}: still running ({}s, log: {})", started.elapsed().as_secs(), log.display());
+            eprintln!("{step}: still running ({}s, log: {})", started.elapsed().as_secs(), log.shown());
         }
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -7,6 +7,7 @@ use anyhow::{bail, Context};
 
 use crate::process::Env;
 use crate::text::printable;
+use crate::text::PathText;
 use crate::workdir::{RunRecord, WorkDir};
 
 const SCRIPT: &str = r#"
@@ -25,7 +26,7 @@ pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> 
     }
     let dir = match offers.side_modules_installed {
         true => String::new(),
-        false => work.extension_dir().display().to_string(),
+        false => work.extension_dir().plain(),
     };
     let args = ["-c", SCRIPT, &dir].map(str::to_owned);
     let (output, errors) = super::interpreter(record, &work.root, env, &args)

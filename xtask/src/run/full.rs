@@ -9,6 +9,7 @@ use crate::process::Env;
 use crate::workdir::{RunRecord, WorkDir};
 
 use super::known::{ignore_args, Failure};
+use crate::text::PathText;
 
 /// Runs the suite; `known` are the known failures to leave out (see known.rs).
 pub fn run(
@@ -36,12 +37,7 @@ pub fn run(
     args.extend(extra.iter().cloned());
     let log = log_path(record, work);
     remove_file_if_exists(&log)?;
-    eprintln!(
-        "test: CPython {} suite under {} (log: {})",
-        record.python,
-        record.runner.program.display(),
-        log.display()
-    );
+    eprintln!("test: CPython {} suite under {} (log: {})", record.python, record.runner.program.shown(), log.shown());
     let started = Instant::now();
     let result = super::interpreter(record, &work.root, env, &args).run_logged("test suite", &log);
     let text = std::fs::read_to_string(&log).unwrap_or_default();
@@ -67,7 +63,7 @@ pub fn run(
     // it is).
     result.map_err(|error| match error.downcast_ref::<crate::process::StepFailed>() {
         Some(step) if step.ended == crate::process::Ended::Failed => {
-            crate::exit::fail(crate::exit::Failure::Test, format!("{error:#}"))
+            crate::exit::fail(crate::exit::Failure::Test, crate::text::error_text(&error))
         }
         _ => error,
     })

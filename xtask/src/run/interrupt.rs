@@ -8,6 +8,7 @@ use fs_err as fs;
 
 use crate::files::remove_tree_if_exists;
 use crate::process::{Cmd, Env};
+use crate::text::PathText;
 use crate::workdir::{RunRecord, WorkDir};
 
 const SCRIPT: &str = include_str!("interrupt.cjs");
@@ -27,9 +28,9 @@ pub fn run(record: &RunRecord, work: &WorkDir, env: &Env) -> anyhow::Result<()> 
     fs::write(dir.join(crate::web::EMBED_FILE), crate::web::EMBED)?;
     let (output, errors) = Cmd::new(&record.runner.program, &work.root, env)
         .args(record.runner.args.iter().cloned())
-        .arg(script.display().to_string())
-        .arg(record.runner.module.display().to_string())
-        .arg(dir.display().to_string())
+        .arg(script.plain())
+        .arg(record.runner.module.plain())
+        .arg(dir.plain())
         .read_both()
         .context("interrupt test failed")?;
     for line in output.lines() {

@@ -9,6 +9,7 @@ use crate::files::remove_tree_if_exists;
 use crate::process::Env;
 use crate::target::Stdlib;
 use crate::text::printable;
+use crate::text::PathText;
 use crate::workdir::{RunRecord, WorkDir};
 
 const SCRIPT: &str = r#"
@@ -89,12 +90,12 @@ pub fn run(record: &RunRecord, work: &WorkDir, env: &Env, verbose: bool) -> anyh
     remove_tree_if_exists(&host_dir)?;
     fs::create_dir_all(&host_dir)?;
     // The build directory is mapped at its own path, so the guest writes where the host reads.
-    let guest_dir = host_dir.display().to_string();
+    let guest_dir = host_dir.plain();
     let offers = record.target.offers;
     // Where the stdlib must come from: the source's Lib/, or the web bundle's zip.
     let stdlib = match offers.stdlib {
         Stdlib::BundleZip => format!("{}/", crate::run::bundle_stdlib(record)?),
-        Stdlib::SourceLib => format!("{}/Lib/", record.source.display()),
+        Stdlib::SourceLib => format!("{}/Lib/", record.source.plain()),
     };
     let checks =
         Checks { guest_dir, stdlib, platform: offers.platform, ctypes: offers.ctypes, threads: offers.threads };

@@ -8,6 +8,7 @@ use fs_err as fs;
 
 use super::{mtime_seconds, PythonLine, SourceTree};
 use crate::process::{Cmd, Env};
+use crate::text::PathText;
 
 /// The identity of every checkout (a release's is its sha256).
 pub const IDENTITY: &str = "checkout";
@@ -37,9 +38,8 @@ pub fn line_of(dir: &Path) -> anyhow::Result<PythonLine> {
 /// Include/patchlevel.h's text, and the line it defines.
 fn patchlevel(dir: &Path) -> anyhow::Result<(String, PythonLine)> {
     let patchlevel = dir.join("Include/patchlevel.h");
-    let text = fs::read_to_string(&patchlevel).with_context(|| {
-        format!("{} is not a CPython checkout: cannot read {}", dir.display(), patchlevel.display())
-    })?;
+    let text = fs::read_to_string(&patchlevel)
+        .with_context(|| format!("{} is not a CPython checkout: cannot read {}", dir.shown(), patchlevel.shown()))?;
     let line = PythonLine { major: define(&text, "PY_MAJOR_VERSION")?, minor: define(&text, "PY_MINOR_VERSION")? };
     Ok((text, line))
 }
@@ -67,7 +67,7 @@ pub fn full_version(header: &str) -> anyhow::Result<String> {
 /// [`full_version`] of the tree at `root`.
 pub fn version_of(root: &Path) -> anyhow::Result<String> {
     let patchlevel = root.join("Include/patchlevel.h");
-    full_version(&fs::read_to_string(&patchlevel)?).with_context(|| format!("read {}", patchlevel.display()))
+    full_version(&fs::read_to_string(&patchlevel)?).with_context(|| format!("read {}", patchlevel.shown()))
 }
 
 fn define(header: &str, name: &str) -> anyhow::Result<u32> {

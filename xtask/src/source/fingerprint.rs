@@ -8,6 +8,7 @@ use fs_err as fs;
 use sha2::{Digest, Sha256};
 
 use crate::files::hex;
+use crate::text::PathText;
 
 /// Directories that are not source: version control, bytecode, and the build directories a
 /// checkout may hold at its top (CPython's own `cross-build/`, `builddir/`, `build/`).
@@ -24,7 +25,7 @@ pub fn fingerprint(root: &Path) -> anyhow::Result<String> {
     let mut stack = vec![root.to_owned()];
     while let Some(dir) = stack.pop() {
         let mut entries: Vec<_> =
-            fs::read_dir(&dir).with_context(|| format!("read {}", dir.display()))?.collect::<Result<_, _>>()?;
+            fs::read_dir(&dir).with_context(|| format!("read {}", dir.shown()))?.collect::<Result<_, _>>()?;
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
             let name = entry.file_name();
@@ -39,7 +40,7 @@ pub fn fingerprint(root: &Path) -> anyhow::Result<String> {
             }
             let mtime =
                 meta.modified().ok().and_then(|m| m.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
-            hasher.update(format!("{}\0{}\0{mtime}\n", entry.path().display(), meta.len()));
+            hasher.update(format!("{}\0{}\0{mtime}\n", entry.path().plain(), meta.len()));
         }
     }
     Ok(hex(&hasher.finalize()))

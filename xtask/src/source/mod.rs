@@ -15,6 +15,7 @@ pub use crate::line::PythonLine;
 use crate::manifest::{Artifact, Manifest};
 use crate::once::Slot;
 use crate::process::Env;
+use crate::text::PathText;
 use crate::workdir::WorkDir;
 pub use checkout::{line_of, IDENTITY as CHECKOUT};
 pub use fingerprint::{fingerprint, not_source};
@@ -144,7 +145,7 @@ fn release(fetcher: &Fetcher, artifact: Artifact, line: PythonLine, work: &WorkD
     let slot = Slot { dest: &root, stamp: &stamp, key: &artifact.sha256 };
     let step = format!("extract {artifact}");
     let made = slot.fill(&format!("the source of {artifact}"), |staging| {
-        eprintln!("source: extracting {artifact} into {}", root.display());
+        eprintln!("source: extracting {artifact} into {}", root.shown());
         crate::events::step(crate::events::Stage::Source, &step, None, || {
             fetcher.extract_to(&artifact, Some(&top), staging)
         })
@@ -169,6 +170,6 @@ fn release(fetcher: &Fetcher, artifact: Artifact, line: PythonLine, work: &WorkD
 }
 
 fn mtime_seconds(path: &Path) -> anyhow::Result<u64> {
-    let modified = fs_err::metadata(path)?.modified().with_context(|| format!("stat {}", path.display()))?;
+    let modified = fs_err::metadata(path)?.modified().with_context(|| format!("stat {}", path.shown()))?;
     Ok(modified.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0))
 }

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use crate::text::PathText;
 use anyhow::Context;
 use fs_err as fs;
 
@@ -43,12 +44,12 @@ pub fn read_archive(archive: &Path, format: crate::manifest::ArchiveFormat, top:
         ArchiveFormat::TarXz => Box::new(xz2::read::XzDecoder::new(file)),
         ArchiveFormat::TarGz => Box::new(flate2::read::GzDecoder::new(file)),
         ArchiveFormat::TarBz2 => Box::new(bzip2::read::BzDecoder::new(file)),
-        other => anyhow::bail!("{}: a CPython release is a tarball, not {}", archive.display(), other.name()),
+        other => anyhow::bail!("{}: a CPython release is a tarball, not {}", archive.shown(), other.name()),
     };
     let (mut wasi, mut em) = (None, None);
     let mut tar = tar::Archive::new(reader);
-    for entry in tar.entries().with_context(|| format!("read {}", archive.display()))? {
-        let entry = entry.with_context(|| format!("read {}", archive.display()))?;
+    for entry in tar.entries().with_context(|| format!("read {}", archive.shown()))? {
+        let entry = entry.with_context(|| format!("read {}", archive.shown()))?;
         let path = entry.path()?.to_string_lossy().into_owned();
         let Some(relative) = path.strip_prefix(top).and_then(|p| p.strip_prefix('/')) else { continue };
         let slot = match relative {
@@ -60,7 +61,7 @@ pub fn read_archive(archive: &Path, format: crate::manifest::ArchiveFormat, top:
         entry
             .take(1 << 20)
             .read_to_string(&mut text)
-            .with_context(|| format!("read {relative} in {}", archive.display()))?;
+            .with_context(|| format!("read {relative} in {}", archive.shown()))?;
         *slot = Some(text);
     }
     from_texts(wasi, em, archive)
@@ -68,8 +69,7 @@ pub fn read_archive(archive: &Path, format: crate::manifest::ArchiveFormat, top:
 
 fn from_texts(wasi: Option<String>, em: Option<String>, whence: &Path) -> anyhow::Result<TreePins> {
     let parse = |text: Option<String>, relative: &str| -> anyhow::Result<Option<toml::Value>> {
-        text.map(|t| toml::from_str(&t).with_context(|| format!("parse {relative} in {}", whence.display())))
-            .transpose()
+        text.map(|t| toml::from_str(&t).with_context(|| format!("parse {relative} in {}", whence.shown()))).transpose()
     };
     let mut pins = TreePins::default();
     if let Some(wasi) = parse(wasi, WASI_CONFIG)? {
@@ -91,7 +91,37 @@ fn from_texts(wasi: Option<String>, em: Option<String>, whence: &Path) -> anyhow
             });
         }
     }
+    check(&pins, whence)?;
     Ok(pins)
+}
+
+/// Every pin read from a tree is a plain version (and a library's URL and sha256 plain text):
+/// these strings reach messages and the manifest, and a tree is outside text.
+fn check(pins: &TreePins, whence: &Path) -> anyhow::Result<()> {
+    let version =
+        |v: &str| !v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || ".-+_".contains(c));
+    let mut fields: Vec<(&str, &str, bool)> = Vec::new();
+    for (name, value) in
+        [("wasi-sdk", &pins.wasi_sdk), ("emscripten-version", &pins.emscripten), ("node-version", &pins.node_major)]
+    {
+        if let Some(value) = value {
+            fields.push((name, value, version(value)));
+        }
+    }
+    for library in &pins.libraries {
+        fields.push((&library.component, &library.version, version(&library.version)));
+        let url = library.url.chars().all(|c| c.is_ascii_graphic());
+        fields.push((&library.component, &library.url, url));
+        fields.push((&library.component, &library.sha256, library.sha256.chars().all(|c| c.is_ascii_hexdigit())));
+    }
+    match fields.iter().find(|(_, _, fine)| !fine) {
+        Some((name, value, _)) => anyhow::bail!(
+            "{} pins {name} as \"{}\", which is not a plain version, URL or sha256 (Platforms/*/config.toml): fix the tree's pin",
+            whence.shown(),
+            crate::text::printable(value)
+        ),
+        None => Ok(()),
+    }
 }
 
 /// A string or an integer (`wasi-sdk = 33`, `node-version = "24"`) as text.

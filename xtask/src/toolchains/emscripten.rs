@@ -15,6 +15,7 @@ use fs_err as fs;
 use super::node::Node;
 use crate::files;
 use crate::process::Env;
+use crate::text::PathText;
 
 #[derive(Debug, Clone)]
 pub struct Emscripten {
@@ -33,7 +34,7 @@ impl Emscripten {
             if !root.join(required).exists() {
                 bail!(
                     "{} is not an emscripten release: `{required}` is missing; expected emsdk's wasm-binaries layout (install/bin, install/emscripten) for emscripten {}",
-                    root.display(),
+                    root.shown(),
                     pinned.unwrap_or("")
                 );
             }
@@ -44,7 +45,7 @@ impl Emscripten {
         if let Some(pinned) = pinned.filter(|p| *p != version) {
             bail!(
                 "the emscripten release at {} is version {version}, but {why_pinned} pins emscripten {pinned}; install the pinned release or fix the manifest",
-                root.display()
+                root.shown()
             );
         }
         Ok(Emscripten { root: root.to_owned(), version, config: config.to_owned() })
@@ -77,8 +78,8 @@ impl Emscripten {
         let mut env = base.clone();
         let path = base.get("PATH").cloned().unwrap_or_default();
         let node_dir = node.binary.parent().unwrap_or(Path::new("/"));
-        env.insert("PATH".into(), format!("{}:{}:{path}", self.emcc_dir().display(), node_dir.display()));
-        env.insert("EM_CONFIG".into(), self.config.display().to_string());
+        env.insert("PATH".into(), format!("{}:{}:{path}", self.emcc_dir().plain(), node_dir.plain()));
+        env.insert("EM_CONFIG".into(), self.config.plain());
         // emcc downloads a port (zlib, bzip2, sqlite3, …) when a flag asks for one that is not
         // in its cache. Every library comes from the dependency stage instead, and this makes
         // sure: a download through emcc's Python (urllib) goes to a closed local port and fails.
@@ -111,7 +112,7 @@ fn cache_dir(root: &Path) -> PathBuf {
 const NO_NETWORK: &str = "http://127.0.0.1:9";
 
 fn config_text(root: &Path, node: &Path) -> String {
-    let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\\', "\\\\").replace('\'', "\\'"));
+    let quote = |p: &Path| format!("'{}'", p.plain().replace('\\', "\\\\").replace('\'', "\\'"));
     format!(
         "# Written by cargo xtask bootstrap for emscripten in {root}.\n\
          LLVM_ROOT = {llvm}\n\
@@ -119,7 +120,7 @@ fn config_text(root: &Path, node: &Path) -> String {
          NODE_JS = {node}\n\
          CACHE = {cache}\n\
          FROZEN_CACHE = False\n",
-        root = root.display(),
+        root = root.shown(),
         llvm = quote(&root.join("bin")),
         binaryen = quote(root),
         node = quote(node),

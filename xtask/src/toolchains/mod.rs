@@ -17,6 +17,7 @@ use crate::fetch::Fetcher;
 use crate::manifest::Artifact;
 use crate::once::Slot;
 use crate::process::Env;
+use crate::text::PathText;
 pub use open::{open, pins, tree_pins, Overrides};
 
 /// The toolchain of one target, opened and checked: a compiler and a runner.
@@ -56,10 +57,10 @@ impl Toolchain {
     pub fn summary(&self) -> String {
         match self {
             Toolchain::Wasi { sdk, wasmtime } => {
-                format!("{} ({}), wasmtime {}", sdk.identity(), sdk.root.display(), wasmtime.version_string())
+                format!("{} ({}), wasmtime {}", sdk.identity(), sdk.root.shown(), wasmtime.version_string())
             }
             Toolchain::Emscripten { emscripten, node } => {
-                format!("{} ({}), node {}", emscripten.identity(), emscripten.root.display(), node.version)
+                format!("{} ({}), node {}", emscripten.identity(), emscripten.root.shown(), node.version)
             }
         }
     }
@@ -69,13 +70,13 @@ impl Toolchain {
         let identity = self.identity();
         match self {
             Toolchain::Wasi { sdk, .. } => Compiler {
-                cc: vec![sdk.bin("clang").display().to_string(), format!("--sysroot={}", sdk.sysroot().display())],
+                cc: vec![sdk.bin("clang").plain(), format!("--sysroot={}", sdk.sysroot().plain())],
                 ar: sdk.bin("llvm-ar"),
                 identity,
                 env: tool_env.clone(),
             },
             Toolchain::Emscripten { emscripten, node } => Compiler {
-                cc: vec![emscripten.tool("emcc").display().to_string()],
+                cc: vec![emscripten.tool("emcc").plain()],
                 ar: emscripten.tool("emar"),
                 identity,
                 env: emscripten.env(node, tool_env),
@@ -100,7 +101,7 @@ pub fn install(fetcher: &Fetcher, artifact: &Artifact) -> anyhow::Result<PathBuf
     let slot = Slot { dest: &dir, stamp: &stamp, key: &artifact.sha256 };
     let step = format!("install {artifact}");
     let made = slot.fill(&artifact.to_string(), |staging| {
-        eprintln!("install: {artifact} into {}", dir.display());
+        eprintln!("install: {artifact} into {}", dir.shown());
         events::step(Stage::Toolchain, &step, None, || fetcher.extract_to(artifact, artifact.strip.as_deref(), staging))
     })?;
     if !made {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 
 use crate::process::{Cmd, Env};
+use crate::text::PathText;
 
 const MINIMUM_MAJOR: u32 = 18;
 
@@ -23,7 +24,7 @@ pub struct Node {
 impl Node {
     pub fn open(binary: &Path, probe_env: &Env) -> anyhow::Result<Node> {
         if !binary.is_file() {
-            bail!("node not found at {}; pass --node PATH or drop it to use the pinned release", binary.display());
+            bail!("node not found at {}; pass --node PATH or drop it to use the pinned release", binary.shown());
         }
         let dir = binary.parent().unwrap_or(Path::new("/"));
         let text = Cmd::new(binary, dir, probe_env).arg("--version").read()?;
@@ -36,7 +37,7 @@ impl Node {
         if major < MINIMUM_MAJOR {
             bail!(
                 "node {version} at {} is too old: CPython's emscripten build needs Node {MINIMUM_MAJOR} or newer",
-                binary.display()
+                binary.shown()
             );
         }
         Ok(Node { binary: binary.to_owned(), version, major })

@@ -14,6 +14,7 @@ use crate::fetch::Fetcher;
 use crate::manifest::{Artifact, Manifest};
 use crate::source::{SourceTree, TreePins};
 use crate::target::ToolchainKind;
+use crate::text::PathText;
 use crate::workdir::WorkDir;
 
 /// The pinned compiler and runner of a target for one source; `None` where the user gave the
@@ -43,7 +44,7 @@ impl Overrides {
             ("emscripten", &self.emscripten),
             ("node", &self.node),
         ];
-        all.iter().filter_map(|(name, path)| path.as_ref().map(|p| format!("{name} at {}", p.display()))).collect()
+        all.iter().filter_map(|(name, path)| path.as_ref().map(|p| format!("{name} at {}", p.shown()))).collect()
     }
 }
 
@@ -94,7 +95,7 @@ pub fn pins(
             pin.entry(manifest, machine).cloned().ok_or_else(|| {
                 anyhow!(
                     "the CPython source pins {component} {wanted} (Platforms/*/config.toml), but the manifest has no {component} {wanted} for {machine}; pin it from its publisher's record with `cargo xtask pin --from-tree {}`, or run bootstrap again with --pin-missing, or give your own with --{component} PATH",
-                    source.origin.display()
+                    source.origin.shown()
                 )
             })
         }
@@ -168,12 +169,12 @@ fn locate(given: Option<&Path>, pin: Option<&Artifact>, fetcher: &Fetcher, inner
 fn warn_if_not_pinned(what: &str, found: &str, pin: Option<&Artifact>, binary: &Path) {
     match pin {
         Some(pin) if found != pin.version => {
-            eprintln!("warning: {what} {found} at {} is not the pinned {}", binary.display(), pin.version)
+            eprintln!("warning: {what} {found} at {} is not the pinned {}", binary.shown(), pin.version)
         }
         Some(_) => {}
         None => eprintln!(
             "warning: {what} {found} at {} is not pinned for this host: the build records it by path only",
-            binary.display()
+            binary.shown()
         ),
     }
 }

@@ -10,6 +10,7 @@ use anyhow::bail;
 
 use super::major;
 use crate::process::{Cmd, Env};
+use crate::text::PathText;
 
 #[derive(Debug, Clone)]
 pub struct WasiSdk {
@@ -27,7 +28,7 @@ impl WasiSdk {
             if !root.join(required).exists() {
                 bail!(
                     "{} is not a WASI SDK: `{required}` is missing; pass --wasi-sdk with the root of wasi-sdk-{} (the directory holding bin/ and share/)",
-                    root.display(),
+                    root.shown(),
                     pinned.map_or("N", major)
                 );
             }
@@ -37,14 +38,14 @@ impl WasiSdk {
             (_, None) => {}
             (Some(found), Some(pinned)) if major(found) != major(pinned) => bail!(
                 "the WASI SDK at {} is version {found}, but {why_pinned} pins WASI SDK {}; SDKs are not compatible across versions: install wasi-sdk-{} or drop --wasi-sdk/WASI_SDK_PATH to use the pinned one",
-                root.display(),
+                root.shown(),
                 major(pinned),
                 major(pinned)
             ),
             (Some(_), _) => {}
             (None, Some(pinned)) => eprintln!(
                 "warning: cannot tell the version of the WASI SDK at {} (no VERSION file, unusual directory name); {why_pinned} expects {pinned}",
-                root.display()
+                root.shown()
             ),
         }
         let clang = Cmd::new(root.join("bin/clang"), root, probe_env).arg("--version").read()?;
@@ -66,7 +67,7 @@ impl WasiSdk {
 
     /// A compiler command with the sysroot, as CPython's own WASI scripts pass it.
     pub fn compiler(&self, tool: &str) -> String {
-        format!("{} --sysroot={}", self.bin(tool).display(), self.sysroot().display())
+        format!("{} --sysroot={}", self.bin(tool).plain(), self.sysroot().plain())
     }
 
     /// Identifies the toolchain in cache keys.

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 
 use crate::process::{Cmd, Env};
+use crate::text::PathText;
 use crate::workdir::DirSyntax;
 
 #[derive(Debug, Clone)]
@@ -21,7 +22,7 @@ impl Wasmtime {
         if !binary.is_file() {
             bail!(
                 "wasmtime not found at {}; pass --wasmtime PATH or drop it to use the pinned release",
-                binary.display()
+                binary.shown()
             );
         }
         let dir = binary.parent().unwrap_or(Path::new("/"));

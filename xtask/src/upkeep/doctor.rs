@@ -76,7 +76,11 @@ pub fn host(targets: &[&Target], places: &Places) -> Vec<Problem> {
             Err(error) => problems.push(Problem {
                 check: "disk",
                 blocking: false,
-                problem: format!("cannot read the free space of {}: {error:#}", crate::text::printable_path(dir)),
+                problem: format!(
+                    "cannot read the free space of {}: {}",
+                    crate::text::printable_path(dir),
+                    crate::text::printable(&crate::text::error_text(&error))
+                ),
                 fix: format!("check {flag}"),
             }),
         }

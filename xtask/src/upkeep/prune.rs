@@ -28,7 +28,7 @@ pub fn hold_cache(cache: &Path) -> anyhow::Result<once::Lock> {
             format!(
                 "cannot use the cache dir {}: {}; point --cache-dir (or BOOTSTRAP_CACHE_DIR) at a directory you can write",
                 crate::text::printable_path(cache),
-                crate::text::printable(&format!("{error:#}"))
+                crate::text::printable(&crate::text::error_text(&error))
             ),
         )
     })

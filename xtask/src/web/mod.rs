@@ -15,6 +15,7 @@ use fs_err as fs;
 use crate::bundle::{Bundle, ModuleKind};
 use crate::files::{remove_tree_if_exists, write_atomic};
 use crate::source::PythonLine;
+use crate::text::PathText;
 
 pub const PAGE: &str = include_str!("page/index.html");
 pub const WORKER: &str = include_str!("page/python.worker.js");
@@ -84,7 +85,7 @@ pub fn assemble(dest: &Path, inputs: &Inputs, compiler: &stdlib::StdlibCompiler)
     let wasm = inputs.module.with_extension("wasm");
     for file in [inputs.module, wasm.as_path()].into_iter().chain(inputs.extensions.iter().map(PathBuf::as_path)) {
         // A copy, not a link: make rewrites some of these in place.
-        let bytes = fs::read(file).with_context(|| format!("copy {} into the bundle", file.display()))?;
+        let bytes = fs::read(file).with_context(|| format!("copy {} into the bundle", file.shown()))?;
         write_atomic(&partial.join(name_of(file)), bytes)?;
     }
     let kind = if name_of(inputs.module).ends_with(".mjs") { ModuleKind::Module } else { ModuleKind::Script };
@@ -120,7 +121,7 @@ pub fn sysconfigdata(build: &Path) -> anyhow::Result<Vec<PathBuf>> {
         .collect();
     found.sort();
     if found.is_empty() {
-        anyhow::bail!("no _sysconfigdata_*.py in {}: did make finish?", dir.display());
+        anyhow::bail!("no _sysconfigdata_*.py in {}: did make finish?", dir.shown());
     }
     Ok(found)
 }

@@ -8,6 +8,7 @@ use fs_err as fs;
 
 use crate::files::{remove_tree_if_exists, write_atomic};
 use crate::process::{Cmd, Env};
+use crate::text::PathText;
 
 /// Directories left out wherever they are: test suites and caches.
 const SKIPPED_DIRS: &[&str] = &["test", "tests", "idle_test", "__pycache__", "site-packages"];
@@ -93,14 +94,14 @@ pub fn compile(
     fs::create_dir_all(&out)?;
     let script = scratch.join("compile_stdlib.py");
     write_atomic(&script, SCRIPT)?;
-    let list: String = sources.iter().map(|(path, name)| format!("{}\t{name}\n", path.display())).collect();
+    let list: String = sources.iter().map(|(path, name)| format!("{}\t{name}\n", path.plain())).collect();
     let list_file = scratch.join("sources.txt");
     write_atomic(&list_file, list)?;
     let mut env = compiler.env.clone();
     env.insert("PYTHONHASHSEED".into(), "0".into());
     env.insert("PYTHONDONTWRITEBYTECODE".into(), "1".into());
     Cmd::new(compiler.python, scratch, &env)
-        .args([&script, &list_file, &out].map(|p| p.display().to_string()))
+        .args([&script, &list_file, &out].map(|p| p.plain()))
         .arg(shown_as)
         .read()
         .context("compile the stdlib for the web bundle")?;

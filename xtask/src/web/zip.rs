@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::text::PathText;
 use anyhow::Context;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
@@ -13,7 +14,7 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 pub fn write(dest: &Path, mut entries: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     if let Some(pair) = entries.windows(2).find(|pair| pair[0].0 == pair[1].0) {
-        anyhow::bail!("the stdlib zip {} would hold {} twice", dest.display(), pair[0].0);
+        anyhow::bail!("the stdlib zip {} would hold {} twice", dest.shown(), pair[0].0);
     }
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
@@ -26,7 +27,7 @@ pub fn write(dest: &Path, mut entries: Vec<(String, Vec<u8>)>) -> anyhow::Result
         zip.start_file(name.as_str(), options).with_context(|| format!("zip {name}"))?;
         zip.write_all(contents)?;
     }
-    zip.finish().with_context(|| format!("finish {}", dest.display()))?;
+    zip.finish().with_context(|| format!("finish {}", dest.shown()))?;
     crate::files::write_atomic(dest, bytes.into_inner())
 }
 

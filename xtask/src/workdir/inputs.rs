@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::manifest::Artifact;
 use crate::target::Target;
+use crate::text::PathText;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BuildInputs {
@@ -139,7 +140,7 @@ impl PathMap {
     /// in the sysconfig data, so their order may not depend on the paths): the work dir, the
     /// cache, then the directories inside it, as compilers apply the last map that matches.
     pub fn prefix_map_flags(&self) -> Vec<String> {
-        self.0.iter().rev().map(|m| format!("-ffile-prefix-map={}={}", m.host.display(), m.stable)).collect()
+        self.0.iter().rev().map(|m| format!("-ffile-prefix-map={}={}", m.host.plain(), m.stable)).collect()
     }
 
     fn longest_first(&self) -> Vec<&StablePath> {
@@ -153,7 +154,7 @@ impl PathMap {
     pub fn rewrite(&self, text: &str) -> String {
         let mut text = text.to_owned();
         for map in self.longest_first() {
-            let host = map.host.display().to_string();
+            let host = map.host.plain();
             if host.len() > 1 {
                 text = replace_path(&text, &host, &map.stable);
             }

@@ -25,6 +25,7 @@ use crate::files;
 use crate::process::{shell_join, system_env, Env};
 use crate::target::Target;
 use crate::text::printable_path;
+use crate::text::PathText;
 pub use inputs::{BuildInputs, EpochFrom, PatchPin, PathMap, Pin, SourceInput};
 pub use record::{DirMap, DirSyntax, RunRecord, RunnerCommand};
 
@@ -171,7 +172,7 @@ impl WorkDir {
     /// locale, UTC and a HOME inside the work dir. Nothing of the caller's environment.
     pub fn tool_env(&self) -> Env {
         let mut env = system_env();
-        env.insert("HOME".into(), self.home().display().to_string());
+        env.insert("HOME".into(), self.home().plain());
         env
     }
 }

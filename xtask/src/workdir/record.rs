@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::process::shell_join;
 use crate::target::Target;
+use crate::text::PathText;
 
 /// A host directory made visible to a WASI guest at `guest`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,8 +30,8 @@ pub enum DirSyntax {
 impl DirSyntax {
     pub fn render(self, dir: &DirMap) -> String {
         match self {
-            DirSyntax::Dir => format!("--dir={}::{}", dir.host.display(), dir.guest),
-            DirSyntax::Mapdir => format!("--mapdir={}::{}", dir.guest, dir.host.display()),
+            DirSyntax::Dir => format!("--dir={}::{}", dir.host.plain(), dir.guest),
+            DirSyntax::Mapdir => format!("--mapdir={}::{}", dir.guest, dir.host.plain()),
         }
     }
 }
@@ -69,7 +70,7 @@ impl RunnerCommand {
     /// module.
     pub fn launch_args(&self) -> Vec<String> {
         let start = match self.entry.is_empty() {
-            true => vec![self.module.display().to_string()],
+            true => vec![self.module.plain()],
             false => self.entry.clone(),
         };
         self.flags().into_iter().chain(start).collect()
@@ -84,7 +85,7 @@ impl RunnerCommand {
         if runner.dirs.is_empty() {
             return runner;
         }
-        let own = DirMap { host: dir.to_owned(), guest: dir.display().to_string() };
+        let own = DirMap { host: dir.to_owned(), guest: dir.plain() };
         for map in runner.dirs.iter_mut().filter(|map| map.guest == "/") {
             map.host = dir.to_owned();
         }

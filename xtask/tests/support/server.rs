@@ -31,6 +31,9 @@ pub enum Fault {
     Redirect(String),
     /// Send the headers and this many body bytes, then go silent.
     StallAfter(usize),
+    /// Send a long response head one byte at a time, this long apart: never silent for long,
+    /// never done.
+    TrickleHead(Duration),
 }
 
 #[derive(Clone, Debug)]
@@ -141,6 +144,16 @@ fn serve(stream: &mut TcpStream, route: &Route, attempt: usize, range: Option<&s
     let fault = route.first.get(attempt).cloned();
     if let Some(Fault::Status(status)) = fault {
         let _ = write!(stream, "HTTP/1.1 {status} Fault\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfault");
+        return;
+    }
+    if let Some(Fault::TrickleHead(pause)) = fault {
+        let head = format!("HTTP/1.1 200 OK\r\n{}", "X-Padding: trickle\r\n".repeat(10_000));
+        for byte in head.as_bytes() {
+            if stream.write_all(&[*byte]).is_err() {
+                return;
+            }
+            thread::sleep(pause);
+        }
         return;
     }
     if let Some(Fault::Redirect(location)) = &fault {

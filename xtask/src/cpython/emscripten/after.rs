@@ -12,6 +12,7 @@ use crate::cpython::{extension, stamp};
 use crate::files::{self, sha256_file};
 use crate::process::Env;
 use crate::source::{fingerprint, SourceTree};
+use crate::text::PathText;
 use crate::toolchains::emscripten::Emscripten;
 use crate::web;
 use crate::workdir::{PathMap, WorkDir};
@@ -46,7 +47,7 @@ impl AfterMake<'_> {
             anyhow::bail!(
                 "emcc downloaded ports during the build ({}, in {}): a library configure took from a port instead of the dependency stage; remove them and report this",
                 ports.join(", "),
-                emscripten.ports_dir().display()
+                emscripten.ports_dir().shown()
             );
         }
         Ok(())
@@ -107,7 +108,7 @@ impl AfterMake<'_> {
         let bundle = work.web_bundle();
         steps.step("web bundle", &key, |log| {
             let zip = web::assemble(&bundle, &inputs, &compiler)?;
-            let line = format!("{} modules in {} ({} as {})", zip.entries, zip.path.display(), zip.name, zip.inside);
+            let line = format!("{} modules in {} ({} as {})", zip.entries, zip.path.shown(), zip.name, zip.inside);
             fs_err::write(log, format!("{line}\n")).context("write the web bundle's log")?;
             eprintln!("build: web bundle: {line}");
             Ok(())

@@ -17,6 +17,7 @@ use crate::line::Profile;
 use crate::process::{Cmd, Env};
 use crate::source::SourceTree;
 use crate::target::{Runner, Target};
+use crate::text::PathText;
 use crate::toolchains::emscripten::Emscripten as Toolchain;
 use crate::toolchains::node::Node;
 use crate::workdir::{PathMap, RunnerCommand, WorkDir};
@@ -51,8 +52,8 @@ impl Driver for Emscripten<'_> {
             if self.node.major == 24 {
                 args.push("--experimental-wasm-jspi".into());
             }
-            entry.push(work.target_build.join(entry_file).display().to_string());
-            entry.push(format!("--this-program={}", work.python_sh().display()));
+            entry.push(work.target_build.join(entry_file).plain());
+            entry.push(format!("--this-program={}", work.python_sh().plain()));
         }
         let module = module(work, self.target.programs);
         RunnerCommand { program: self.node.binary.clone(), args, module, entry, ..Default::default() }
@@ -147,7 +148,7 @@ fn main_module_library_flags(libraries: &[Library], line_ldflags: &[&str]) -> En
     for name in libraries.iter().flat_map(libs_variables) {
         flags.insert(name, String::new());
     }
-    let mut ldflags: Vec<String> = libraries.iter().map(|l| format!("-L{}", l.prefix.join("lib").display())).collect();
+    let mut ldflags: Vec<String> = libraries.iter().map(|l| format!("-L{}", l.prefix.join("lib").plain())).collect();
     ldflags.extend(line_ldflags.iter().map(|f| f.to_string()));
     flags.insert("LDFLAGS".into(), ldflags.join(" "));
     flags.insert("LIBS".into(), libraries.iter().map(|l| l.cpython.link).collect::<Vec<_>>().join(" "));
@@ -162,7 +163,7 @@ fn browser_runner(work: &WorkDir, node: &Node, built: &Path) -> RunnerCommand {
         program: node.binary.clone(),
         args: vec![],
         module: work.web_bundle().join(built.file_name().unwrap_or_default()),
-        entry: vec![browser_node_runner(work).display().to_string(), work.web_bundle().display().to_string()],
+        entry: vec![browser_node_runner(work).plain(), work.web_bundle().plain()],
         ..Default::default()
     }
 }

@@ -13,13 +13,14 @@ use std::path::Path;
 use anyhow::{bail, Context};
 
 use crate::text::printable;
+use crate::text::PathText;
 
 /// Checks every member of the archive at `path`; the error names the member and why.
 pub fn check(path: &Path) -> anyhow::Result<()> {
     let bytes = fs_err::read(path)?;
-    let members = members(&bytes).with_context(|| format!("{} is not a readable archive", path.display()))?;
+    let members = members(&bytes).with_context(|| format!("{} is not a readable archive", path.shown()))?;
     if members.is_empty() {
-        bail!("{} holds no objects", path.display());
+        bail!("{} holds no objects", path.shown());
     }
     for (name, data) in members {
         let problem = match object_problem(data) {
@@ -29,7 +30,7 @@ pub fn check(path: &Path) -> anyhow::Result<()> {
         };
         bail!(
             "{} is not position-independent: member `{}`: {problem}; build it with -fPIC (a non-PIC object fails at the side-module link)",
-            path.display(),
+            path.shown(),
             printable(&name)
         );
     }

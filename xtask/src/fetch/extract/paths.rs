@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
 use super::ExtractError;
+use crate::text::PathText;
 
 /// The most links one resolution may follow (as the kernel's limit, about).
 const MAX_HOPS: u32 = 40;
@@ -75,7 +76,7 @@ pub fn check_symlink(root: &Path, path: &Path, target: &Path) -> Result<(), Extr
         Some(_) => Ok(()),
         None => Err(ExtractError::unsafe_entry(
             path,
-            &format!("a link to `{}`, outside the destination (or a loop)", target.display()),
+            &format!("a link to `{}`, outside the destination (or a loop)", target.shown()),
         )),
     }
 }
