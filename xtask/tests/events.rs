@@ -193,10 +193,19 @@ fn a_step_over_its_timeout_is_stopped_with_its_whole_process_group() {
     assert_eq!(processes_with("sleep 31.7"), Vec::<String>::new(), "the step's grandchild outlived it");
 }
 
+/// SIGTERM (as supervisors send), SIGINT and SIGHUP to the tool alone: its step's whole process
+/// group is stopped and waited for, and only then is the work dir released.
 #[test]
-fn sigterm_to_the_tool_stops_the_step_s_group_before_the_work_dir_is_released() {
+fn a_signal_to_the_tool_stops_the_step_s_group_before_the_work_dir_is_released() {
+    for (signal, seconds) in [(libc::SIGTERM, "32.3"), (libc::SIGINT, "32.4"), (libc::SIGHUP, "32.5")] {
+        signal_during_configure(signal, seconds);
+    }
+}
+
+fn signal_during_configure(signal: i32, seconds: &str) {
     let mini = Mini::new();
-    let checkout = slow_checkout(&mini, "32.3");
+    let checkout = slow_checkout(&mini, seconds);
+    let marker = format!("sleep {seconds}");
     let (work, cache) = (mini.path("slow-work"), mini.path("cache").display().to_string());
     let manifest = mini.manifest.display().to_string();
     let args = [
@@ -235,15 +244,15 @@ fn sigterm_to_the_tool_stops_the_step_s_group_before_the_work_dir_is_released() 
         }
     }
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(processes_with("sleep 32.3").len(), 1, "the step is running: {seen:?}");
+    assert_eq!(processes_with(&marker).len(), 1, "the step is running: {seen:?}");
     // SAFETY: signals the child this test started.
     unsafe {
-        libc::kill(child.id() as i32, libc::SIGTERM);
+        libc::kill(child.id() as i32, signal);
     }
     seen.extend(lines.map(|l| l.unwrap()));
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "{seen:?}");
-    assert_eq!(processes_with("sleep 32.3"), Vec::<String>::new(), "the step outlived the tool");
+    assert_eq!(status.code(), Some(130), "signal {signal}: {seen:?}");
+    assert_eq!(processes_with(&marker), Vec::<String>::new(), "signal {signal}: the step outlived the tool");
     let last: Value = serde_json::from_str(seen.last().unwrap()).unwrap();
     assert_eq!(last["failure"], "interrupted");
     // The work dir is free again, and the interrupted step is not recorded as done.
@@ -401,6 +410,6 @@ fn a_server_that_never_answers_fails_after_two_waits_not_five() {
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(took < Duration::from_secs(8), "two waits of 2 s, not five: {took:?}");
     let err = stderr(&out);
-    assert!(err.contains("no answer from") && err.contains("--timeout"), "{err}");
+    assert!(err.contains("no response from") && err.contains("--timeout"), "{err}");
     drop(listener);
 }

@@ -208,6 +208,11 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 
 /// `fetch --install` of an archive given by file:// URL, with extra manifest lines.
 fn install(dir: &std::path::Path, archive: &[u8], extra: &str) -> std::process::Output {
+    install_with(dir, archive, extra, &[])
+}
+
+/// [`install`] with more flags.
+fn install_with(dir: &std::path::Path, archive: &[u8], extra: &str, flags: &[&str]) -> std::process::Output {
     let path = dir.join("pkg-1.0.tar.gz");
     fs::write(&path, archive).unwrap();
     let text = format!(
@@ -217,7 +222,64 @@ fn install(dir: &std::path::Path, archive: &[u8], extra: &str) -> std::process::
     );
     fs::write(dir.join("m.toml"), text).unwrap();
     let (manifest, cache) = (dir.join("m.toml").display().to_string(), dir.join("cache").display().to_string());
-    xtask(&["fetch", "--install", "--manifest", &manifest, "--cache-dir", &cache], &[])
+    let mut args = vec!["fetch", "--install", "--manifest", &manifest, "--cache-dir", &cache];
+    args.extend_from_slice(flags);
+    xtask(&args, &[])
+}
+
+/// The toolchain steps a `--message-format json` run started.
+fn installs_started(out: &std::process::Output) -> usize {
+    let events = support::schema::parse_events(&support::schema::events(), &support::stdout(out));
+    events.iter().filter(|e| e["event"] == "step-started" && e["stage"] == "toolchain").count()
+}
+
+/// An installed tree is recorded when it is made; `--verify` finds a file changed, removed or
+/// added since, and installs the archive again, while what a toolchain writes into itself
+/// (`__pycache__`, emcc's cache) is left out.
+#[test]
+fn verify_finds_an_installed_tree_changed_since_it_was_installed_and_installs_it_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = gzip(&tar_of(&[
+        ("top/bin/tool", File_, "#!/bin/sh\necho tool\n", 0o755),
+        ("top/lib/data.txt", File_, "data", 0o644),
+        ("top/emscripten/tools/x.py", File_, "x = 1", 0o644),
+    ]));
+    let json = ["--verify", "--message-format", "json"];
+    assert!(install(dir.path(), &archive, "strip = \"top\"\n").status.success());
+    let installed = fs::read_dir(dir.path().join("cache/toolchains"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.path().is_dir())
+        .unwrap()
+        .path();
+    fs::create_dir_all(installed.join("emscripten/tools/__pycache__")).unwrap();
+    fs::write(installed.join("emscripten/tools/__pycache__/x.pyc"), "pyc").unwrap();
+    fs::create_dir_all(installed.join("emscripten/cache/sysroot")).unwrap();
+    let out = install_with(dir.path(), &archive, "strip = \"top\"\n", &json);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(installs_started(&out), 0, "what a toolchain writes itself counted as a change: {}", stderr(&out));
+
+    for tamper in ["change", "remove", "add", "mode"] {
+        match tamper {
+            "change" => fs::write(installed.join("bin/tool"), "#!/bin/sh\necho evil\n").unwrap(),
+            "remove" => fs::remove_file(installed.join("lib/data.txt")).unwrap(),
+            "add" => fs::write(installed.join("bin/planted"), "x").unwrap(),
+            _ => {
+                fs::set_permissions(installed.join("lib/data.txt"), std::os::unix::fs::PermissionsExt::from_mode(0o777))
+                    .unwrap()
+            }
+        }
+        let out = install_with(dir.path(), &archive, "strip = \"top\"\n", &json);
+        assert!(out.status.success(), "{tamper}: {}", stderr(&out));
+        assert_eq!(installs_started(&out), 1, "{tamper}: not installed again: {}", stderr(&out));
+        assert!(stderr(&out).contains("installing it again"), "{tamper}: {}", stderr(&out));
+        assert_eq!(fs::read_to_string(installed.join("bin/tool")).unwrap(), "#!/bin/sh\necho tool\n");
+        assert!(!installed.join("bin/planted").exists());
+    }
+    // Without --verify, nothing is hashed again.
+    fs::write(installed.join("bin/tool"), "edited").unwrap();
+    let out = install_with(dir.path(), &archive, "strip = \"top\"\n", &["--message-format", "json"]);
+    assert_eq!(installs_started(&out), 0, "{}", stderr(&out));
 }
 
 use tar::EntryType::{Regular as File_, Symlink as Sym};
@@ -331,4 +393,28 @@ fn xz(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = xz2::write::XzEncoder::new(Vec::new(), 1);
     encoder.write_all(bytes).unwrap();
     encoder.finish().unwrap()
+}
+
+/// A plain file where the cache, or a directory of an artifact's entry, should be: one line
+/// naming the artifact and the path, exit 7 (the host), nothing written.
+#[test]
+fn a_file_in_place_of_a_cache_directory_names_the_artifact() {
+    let archive = gzip(&tar_of(&[("top/bin/tool", File_, "tool", 0o755)]));
+    let sha = sha256(&archive);
+    for planted in ["cache", "cache/downloads", &format!("cache/downloads/{sha}"), "cache/toolchains"] {
+        let dir = tempfile::tempdir().unwrap();
+        let at = dir.path().join(planted);
+        fs::create_dir_all(at.parent().unwrap()).unwrap();
+        fs::write(&at, "in the way").unwrap();
+        let out = install(dir.path(), &archive, "strip = \"top\"\n");
+        assert_eq!(out.status.code(), Some(7), "{planted}: {}", stderr(&out));
+        let lines = error_lines(&out);
+        assert_eq!(lines.len(), 1, "{planted}: {}", stderr(&out));
+        assert!(
+            lines[0].contains("pkg 1.0") && lines[0].contains(&at.display().to_string()),
+            "{planted}: {}",
+            lines[0]
+        );
+        assert_eq!(fs::read_to_string(&at).unwrap(), "in the way");
+    }
 }

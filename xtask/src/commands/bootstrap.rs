@@ -37,7 +37,8 @@ impl flags::Bootstrap {
         problems?;
         let _held = held.lock()?;
         // prune leaves the cache alone while this is held.
-        let _in_use = crate::upkeep::prune::hold_cache(cache)?;
+        let names: Vec<&str> = targets.iter().map(|t| t.name).collect();
+        let _in_use = crate::upkeep::prune::hold_cache(cache, &format!("the {} build", names.join(", ")))?;
         let started = Instant::now();
         for target in &targets {
             self.build(context, target)?;

@@ -12,7 +12,8 @@ impl flags::Fetch {
         };
         let fetcher = context.fetcher()?;
         let cache = &context.fetch.cache.root;
-        let _in_use = crate::upkeep::prune::hold_cache(cache)?;
+        let wanted: Vec<String> = artifacts.iter().map(ToString::to_string).collect();
+        let _in_use = crate::upkeep::prune::hold_cache(cache, &wanted.join(", "))?;
         let mut failures = Vec::new();
         for artifact in &artifacts {
             match fetch_one(&fetcher, artifact, self.install) {

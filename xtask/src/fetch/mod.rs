@@ -104,6 +104,7 @@ impl Fetcher {
     /// artifact, the URL or path, and what to do.
     pub fn fetch(&self, artifact: &Artifact) -> anyhow::Result<Fetched> {
         let cache = &self.settings.cache;
+        cache.check_entry(artifact)?;
         let source = mirror::source_for(artifact, self.settings.mirror.as_ref());
         let fetched = |path: PathBuf, cached| Fetched {
             name: artifact.name.clone(),

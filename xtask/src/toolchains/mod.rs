@@ -2,10 +2,11 @@
 //! once into the cache (or given by the user), opened and checked.
 //!
 //! `CACHE/toolchains/<name>-<version>-<sha256[..12]>/` holds each installed archive, with
-//! `.installed` written last.
+//! `.contents.json` (what it holds, for `--verify`: contents.rs) and `.installed` written last.
 
 pub mod emscripten;
 pub mod node;
+pub mod contents;
 mod open;
 pub mod wasi_sdk;
 pub mod wasmtime;
@@ -97,13 +98,32 @@ pub fn install(fetcher: &Fetcher, artifact: &Artifact) -> anyhow::Result<PathBuf
     if fetcher.verifies_everything() {
         fetcher.fetch(artifact)?;
     }
+    crate::fetch::cache::check_dirs(artifact, &[crate::files::parent(&dir)?.to_owned()])?;
     let stamp = dir.join(".installed");
     let slot = Slot { dest: &dir, stamp: &stamp, key: &artifact.sha256 };
     let step = format!("install {artifact}");
-    let made = slot.fill(&artifact.to_string(), |staging| {
+    let fill = |staging: &Path| {
         eprintln!("install: {artifact} into {}", dir.shown());
-        events::step(Stage::Toolchain, &step, None, || fetcher.extract_to(artifact, artifact.strip.as_deref(), staging))
-    })?;
+        events::step(Stage::Toolchain, &step, None, || {
+            fetcher.extract_to(artifact, artifact.strip.as_deref(), staging)?;
+            contents::record(staging)
+        })
+    };
+    let mut made = slot.fill(&artifact.to_string(), fill)?;
+    if !made && fetcher.verifies_everything() {
+        let why = match contents::differences(&dir)? {
+            None => Some("no record of what it holds (installed by an older version)".to_owned()),
+            Some(found) if !found.is_empty() => {
+                Some(format!("{} paths differ from what was installed, first: {}", found.len(), found[0]))
+            }
+            Some(_) => None,
+        };
+        if let Some(why) = why {
+            eprintln!("install: {artifact} at {}: {why}; installing it again", dir.shown());
+            crate::files::remove_file_if_exists(&stamp)?;
+            made = slot.fill(&artifact.to_string(), fill)?;
+        }
+    }
     if !made {
         events::skipped(Stage::Toolchain, &step, "installed already (in the cache)");
     }

@@ -21,12 +21,12 @@ pub fn in_use_lock(cache: &Path) -> PathBuf {
 /// Holds the cache for a run that uses it (bootstrap, fetch), shared, until dropped: prune
 /// refuses while it is held. A cache dir that cannot be made or written is named, with the flag
 /// that moves it.
-pub fn hold_cache(cache: &Path) -> anyhow::Result<once::Lock> {
+pub fn hold_cache(cache: &Path, wanted_for: &str) -> anyhow::Result<once::Lock> {
     once::lock_shared(&in_use_lock(cache), "the cache").map_err(|error| {
         crate::exit::fail(
             crate::exit::Failure::Host,
             format!(
-                "cannot use the cache dir {}: {}; point --cache-dir (or BOOTSTRAP_CACHE_DIR) at a directory you can write",
+                "cannot use the cache dir {} for {wanted_for}: {}; point --cache-dir (or BOOTSTRAP_CACHE_DIR) at a directory you can write",
                 crate::text::printable_path(cache),
                 crate::text::printable(&crate::text::error_text(&error))
             ),
