@@ -207,6 +207,12 @@ grep -q '^test: extension ok: side module says hello to emscripten' "$scratch/em
 step "second emscripten bootstrap --offline: nothing changed"
 xtask bootstrap --target emscripten-node --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" --message-format json >"$scratch/em-bootstrap2.jsonl"
 events noop "$scratch/em-bootstrap2.jsonl" || fail "the second emscripten bootstrap fetched, installed or built something"
+step "fetch --install --verify: the toolchains the builds ran still hold what was installed (emcc's cache and __pycache__ left out)"
+target/debug/xtask fetch --install --verify --offline --overlay "$fixtures/overlay.toml" --cache-dir "$scratch/cache" \
+  --progress lines emscripten node wasi-sdk-24 wasmtime 2>&1 | tee "$scratch/verify-installs.log"
+[ "${PIPESTATUS[0]}" = 0 ] || fail "fetch --install --verify failed"
+if grep -q 'installing it again' "$scratch/verify-installs.log"; then fail "an installed toolchain changed under the builds that ran it"; fi
+
 step "bootstrap --target emscripten-browser in the same work dir (the build Python and the deps are reused)"
 xtask bootstrap --target emscripten-browser --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/web-bootstrap1.log"
 if grep -qE '^(fetch|deps|install): |^build: (configure|make) build python' "$scratch/web-bootstrap1.log"; then

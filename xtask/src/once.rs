@@ -26,12 +26,9 @@ pub struct Lock {
 /// Takes the lock at `path`, saying so when another process holds it.
 pub fn lock(path: &Path, what: &str) -> anyhow::Result<Lock> {
     fs::create_dir_all(files::parent(path)?)?;
-    let file = files::no_follow()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .with_context(|| format!("open the lock file {}", path.shown()))?;
+    let file = files::no_follow().create(true).truncate(false).write(true).open(path).with_context(|| {
+        format!("open the lock file {} (if something else is at that name, remove it)", path.shown())
+    })?;
     if file.try_lock().is_err() {
         eprintln!("waiting: another process holds the lock on {what} ({})", path.shown());
         file.lock().with_context(|| format!("lock {}", path.shown()))?;
@@ -63,7 +60,7 @@ fn open_lock(path: &Path) -> anyhow::Result<std::fs::File> {
         .truncate(false)
         .write(true)
         .open(path)
-        .with_context(|| format!("open the lock file {}", path.shown()))
+        .with_context(|| format!("open the lock file {} (if something else is at that name, remove it)", path.shown()))
 }
 
 /// What [`ensure`] found or made, and whether it made it.

@@ -77,7 +77,9 @@ impl crate::flags::Serve {
         let target = match self.target {
             crate::flags::ServeTarget::EmscriptenBrowser => &target::EMSCRIPTEN_BROWSER,
         };
-        let bundle = WorkDir::new(&work_root(&self.work_dir, context), target).web_bundle();
+        let work = WorkDir::new(&work_root(&self.work_dir, context), target);
+        work.check_own_dirs()?;
+        let bundle = work.web_bundle();
         if !bundle.is_dir() {
             anyhow::bail!(
                 "no web bundle at {}: build it with `cargo xtask bootstrap --target emscripten-browser` (same --work-dir), or serve a directory with --dir DIR",

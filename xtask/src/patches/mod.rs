@@ -138,6 +138,9 @@ const FILE_LIMIT: u64 = 64 << 20;
 /// must be a real directory (a link there could take the write outside the tree); the file
 /// itself may be a link to a regular file (it is read, and a write replaces the link).
 fn read_tree_file(root: &Path, rel: &str) -> anyhow::Result<Option<String>> {
+    if rel.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+        bail!("`{}` is not a path inside the tree", printable(rel));
+    }
     let mut dir = root.to_owned();
     let parts: Vec<&str> = rel.split('/').collect();
     for part in &parts[..parts.len() - 1] {

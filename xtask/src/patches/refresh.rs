@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Context};
-use fs_err as fs;
 use sha2::{Digest, Sha256};
 
 use super::diff::{self, Diff};
@@ -36,8 +35,7 @@ impl PatchableTree<'_> {
             for file in &patch.diff.files {
                 let base = current[&file.path].clone();
                 let new = if last_patch[file.path.as_str()] == index {
-                    let path = self.root.join(&file.path);
-                    fs::read_to_string(&path)?
+                    super::read_tree_file(self.root, &file.path)?.unwrap_or_default()
                 } else {
                     diff::apply(&base, &file.hunks).map_err(|f| self.wrong_base(&patch.name, &file.path, &f))?
                 };

@@ -18,7 +18,7 @@ impl PatchableTree<'_> {
     fn owned_files(&self, source: &Path) -> anyhow::Result<BTreeSet<String>> {
         let stamp = self.read_stamp()?;
         let unchanged = |(path, text): (&String, &Option<String>)| {
-            Path::new(path).is_relative() && std::fs::read_to_string(source.join(path)).ok() == *text
+            Path::new(path).is_relative() && super::read_tree_file(source, path).ok().flatten() == *text
         };
         if !stamp.applied.is_empty() && stamp.originals.iter().all(unchanged) {
             return Ok(stamp.originals.into_keys().collect());

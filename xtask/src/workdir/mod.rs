@@ -70,7 +70,9 @@ impl WorkDir {
             .map(|name| self.root.join(name))
             .collect();
         for target in crate::target::ALL {
-            dirs.extend([self.root.join(target.name), self.logs.join(target.name), self.stamps.join(target.name)]);
+            let build = self.root.join(target.name);
+            dirs.extend([build.join("web"), build.join("xtask-ext"), build.join("guest-root")]);
+            dirs.extend([build, self.logs.join(target.name), self.stamps.join(target.name)]);
             dirs.push(self.root.join("trees").join(target.toolchain.series_name()));
         }
         dirs.push(self.root.join("trees").join(NATIVE_SERIES));
