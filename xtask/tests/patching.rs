@@ -234,3 +234,29 @@ fn patch_names_and_paths_from_outside_are_printed_escaped() {
     assert!(!text.lines().any(|l| l.starts_with("error: forged")), "{text}");
     assert!(text.contains("\\u{1b}"), "{text}");
 }
+
+/// The run record replaced by garbage, a link or a directory: one line naming it and what to do.
+#[test]
+fn a_run_record_replaced_by_garbage_a_link_or_a_directory_is_one_line() {
+    let case = Case::new();
+    let record = case.path("work/wasi/run.json");
+    fs::create_dir_all(record.parent().unwrap()).unwrap();
+    let work = case.path("work");
+    for (planted, words) in [
+        ("garbage", &["run.json", "not a record this tool wrote", "bootstrap"][..]),
+        ("link", &["run.json", "symbolic link", "remove it"][..]),
+        ("directory", &["run.json", "directory", "remove it"][..]),
+    ] {
+        let _ = fs::remove_file(&record).or_else(|_| fs::remove_dir_all(&record));
+        match planted {
+            "garbage" => fs::write(&record, "\u{1b}[2J{ not json").unwrap(),
+            "link" => symlink(case.path("checkout/configure"), &record).unwrap(),
+            _ => fs::create_dir_all(&record).unwrap(),
+        }
+        let args = ["run", "--message-format", "json", "--target", "wasi", "--work-dir", work.to_str().unwrap()];
+        let out = xtask(&args, &[]);
+        let result = failed_saying(&out, words);
+        assert_eq!(result["exit_code"], 3, "{planted}: {result}");
+        assert!(!String::from_utf8_lossy(&out.stderr).contains('\u{1b}'));
+    }
+}
