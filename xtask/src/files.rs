@@ -90,6 +90,11 @@ pub fn read_regular(path: &Path, limit: u64) -> anyhow::Result<Option<Vec<u8>>> 
     Ok(Some(bytes))
 }
 
+/// [`read_regular`] as UTF-8 text (bytes that are not are shown as U+FFFD).
+pub fn read_text_regular(path: &Path, limit: u64) -> anyhow::Result<Option<String>> {
+    Ok(read_regular(path, limit)?.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+}
+
 /// Removes a file (or a link) if it exists; absence is not an error.
 pub fn remove_file_if_exists(path: &Path) -> anyhow::Result<()> {
     match std::fs::remove_file(path) {

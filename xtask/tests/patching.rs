@@ -260,3 +260,19 @@ fn a_run_record_replaced_by_garbage_a_link_or_a_directory_is_one_line() {
         assert!(!String::from_utf8_lossy(&out.stderr).contains('\u{1b}'));
     }
 }
+
+/// A checkout whose files the tool reads (patchlevel.h, Platforms/*/config.toml) are devices:
+/// refused at once, never read.
+#[test]
+fn a_checkout_whose_read_files_are_devices_is_refused_without_reading_them() {
+    let case = Case::new();
+    fs::create_dir_all(case.path("checkout/Platforms/WASI")).unwrap();
+    symlink("/dev/zero", case.path("checkout/Platforms/WASI/config.toml")).unwrap();
+    case.series(&[]);
+    let started = Instant::now();
+    failed_saying(&case.patch(&[]), &["config.toml", "not a regular file"]);
+    fs::remove_file(case.path("checkout/Include/patchlevel.h")).unwrap();
+    symlink("/dev/zero", case.path("checkout/Include/patchlevel.h")).unwrap();
+    failed_saying(&case.patch(&[]), &["patchlevel.h", "not a regular file"]);
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+}

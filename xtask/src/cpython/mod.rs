@@ -20,7 +20,6 @@ use std::path::Path;
 use anyhow::Context;
 
 use crate::deps::Library;
-use crate::files::sha256_file;
 use crate::line::Profile;
 use crate::process::{Cmd, Env};
 use crate::source::SourceTree;
@@ -107,7 +106,9 @@ pub fn build(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<StepReport> {
 /// steps build on.
 fn build_python(steps: &mut Steps, work: &WorkDir, native: &SourceTree, env: &Env) -> anyhow::Result<String> {
     let configure = native.root.join("configure");
-    let configure_digest = sha256_file(&configure).with_context(|| format!("read {}", configure.shown()))?;
+    let bytes = crate::files::read_regular(&configure, 64 << 20)?;
+    let bytes = bytes.with_context(|| format!("{} has no configure script", native.root.shown()))?;
+    let configure_digest = crate::files::sha256_reader(&mut bytes.as_slice())?;
     let at = configure.plain();
     let key = stamp::key(["configure build python", &native.identity, &at, &configure_digest, &env::key_text(env)]);
     let command = Cmd::new(&configure, &work.build_python, env).arg("-C");

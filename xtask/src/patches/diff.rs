@@ -297,6 +297,75 @@ mod tests {
         assert!(apply("one\ntwo\nthree\nfour\n", &diff.files[0].hunks).unwrap().contains("THREE"));
     }
 
+    /// Thousands of patches made by cutting, repeating and splicing the lines of real ones with
+    /// hostile lines: parsing and applying (forward and reversed) returns, never panics.
+    #[test]
+    fn no_patch_text_makes_the_engine_panic() {
+        let pieces = [
+            "@@ -0,0 +0,0 @@\n",
+            "@@ -1 +1 @@\n",
+            "@@ -2147483647,2147483647 +1,1 @@\n",
+            "@@ -1,0 +1,2 @@\n",
+            "@@ -3,1 +0,0 @@\n",
+            "@@ @@\n",
+            "@@ -a,b +c,d @@\n",
+            "\\ No newline at end of file\n",
+            "--- /dev/null\n",
+            "+++ /dev/null\n",
+            "+++ b/x.c\n",
+            "--- a/x.c\n",
+            "-\n",
+            "+\n",
+            " \n",
+            "\n",
+            "-three\n",
+            "+x\n",
+            " two\n",
+            "diff --git a/x.c b/x.c\n",
+            "--- a\n",
+            "+++ b\n",
+            "-two",
+            " four",
+            "\u{1b}[2J\n",
+        ];
+        let base: Vec<&str> = DIFF.split_inclusive('\n').collect();
+        let contents = ["", "one\ntwo\nthree\nfour\nfive\n", "two\nthree\nfour", "\n\n\n"];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        for _ in 0..5000 {
+            let mut lines: Vec<&str> = base.clone();
+            for _ in 0..1 + next(4) {
+                match next(3) {
+                    0 if !lines.is_empty() => {
+                        let at = next(lines.len());
+                        lines.remove(at);
+                    }
+                    1 => {
+                        let at = next(lines.len() + 1);
+                        lines.insert(at, pieces[next(pieces.len())]);
+                    }
+                    _ => {
+                        let at = next(lines.len() + 1);
+                        lines.insert(at, base[next(base.len())]);
+                    }
+                }
+            }
+            let text = lines.concat();
+            if let Ok(diff) = Diff::parse(&text) {
+                for file in diff.files.iter().chain(diff.reversed().files.iter()) {
+                    for content in contents {
+                        let _ = apply(content, &file.hunks);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn refuses_unsafe_paths() {
         let evil = DIFF.replace("a/x.c", "a/../x.c");

@@ -23,7 +23,10 @@ pub fn file_diff(path: &str, old: &str, new: &str) -> anyhow::Result<Option<Stri
     let old: Vec<&str> = old.split_inclusive('\n').collect();
     let new: Vec<&str> = new.split_inclusive('\n').collect();
     if old.iter().chain(&new).any(|line| !line.ends_with('\n')) {
-        anyhow::bail!("{path}: a line without a final newline; refresh writes only files that end with one");
+        anyhow::bail!(
+            "{}: a line without a final newline; refresh writes only files that end with one",
+            crate::text::printable(path)
+        );
     }
     let ops = script(&old, &new, path)?;
     let mut text = format!("--- a/{path}\n+++ b/{path}\n");
@@ -40,7 +43,8 @@ fn script(old: &[&str], new: &[&str], path: &str) -> anyhow::Result<Vec<Op>> {
     let (a, b) = (&old[head..old.len() - tail], &new[head..new.len() - tail]);
     if (a.len() + 1) * (b.len() + 1) > LARGEST_TABLE {
         anyhow::bail!(
-            "{path}: {} and {} differing lines are too many to diff; split the change or edit the patch by hand",
+            "{}: {} and {} differing lines are too many to diff; split the change or edit the patch by hand",
+            crate::text::printable(path),
             a.len(),
             b.len()
         );

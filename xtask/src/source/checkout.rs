@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use fs_err as fs;
 
 use super::{mtime_seconds, PythonLine, SourceTree};
 use crate::process::{Cmd, Env};
@@ -38,7 +37,8 @@ pub fn line_of(dir: &Path) -> anyhow::Result<PythonLine> {
 /// Include/patchlevel.h's text, and the line it defines.
 fn patchlevel(dir: &Path) -> anyhow::Result<(String, PythonLine)> {
     let patchlevel = dir.join("Include/patchlevel.h");
-    let text = fs::read_to_string(&patchlevel)
+    let text = crate::files::read_text_regular(&patchlevel, 1 << 20)
+        .and_then(|text| text.context("it is missing"))
         .with_context(|| format!("{} is not a CPython checkout: cannot read {}", dir.shown(), patchlevel.shown()))?;
     let line = PythonLine { major: define(&text, "PY_MAJOR_VERSION")?, minor: define(&text, "PY_MINOR_VERSION")? };
     Ok((text, line))
@@ -67,7 +67,9 @@ pub fn full_version(header: &str) -> anyhow::Result<String> {
 /// [`full_version`] of the tree at `root`.
 pub fn version_of(root: &Path) -> anyhow::Result<String> {
     let patchlevel = root.join("Include/patchlevel.h");
-    full_version(&fs::read_to_string(&patchlevel)?).with_context(|| format!("read {}", patchlevel.shown()))
+    let text = crate::files::read_text_regular(&patchlevel, 1 << 20)?.context("it is missing");
+    full_version(&text.with_context(|| format!("read {}", patchlevel.shown()))?)
+        .with_context(|| format!("read {}", patchlevel.shown()))
 }
 
 fn define(header: &str, name: &str) -> anyhow::Result<u32> {
@@ -85,6 +87,7 @@ fn define(header: &str, name: &str) -> anyhow::Result<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fs_err as fs;
 
     #[test]
     fn full_versions_are_named_as_upstream_names_its_archives() {

@@ -31,8 +31,9 @@ const WASI_CONFIG: &str = "Platforms/WASI/config.toml";
 const EMSCRIPTEN_CONFIG: &str = "Platforms/emscripten/config.toml";
 
 pub fn read(root: &Path) -> anyhow::Result<TreePins> {
-    let text = |relative: &str| fs::read_to_string(root.join(relative)).ok();
-    from_texts(text(WASI_CONFIG), text(EMSCRIPTEN_CONFIG), root)
+    // A tree is outside input: its config files are read only if regular, and bounded.
+    let text = |relative: &str| crate::files::read_text_regular(&root.join(relative), 1 << 20);
+    from_texts(text(WASI_CONFIG)?, text(EMSCRIPTEN_CONFIG)?, root)
 }
 
 /// What a release tarball's tree pins, read from the (verified) archive without extracting it.
