@@ -243,3 +243,31 @@ fn running_out_of_descriptors_backs_off_and_serving_resumes() {
     assert!(failures < 10, "{failures} accept failures logged");
     assert!(log.lines().count() < 200, "{} log lines", log.lines().count());
 }
+
+/// A client that sends its request head a byte at a time, never falling silent for the read
+/// timeout, is cut off when the head's 10 s are up.
+#[test]
+fn a_request_head_trickling_in_is_cut_off_after_ten_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "<p>repl</p>").unwrap();
+    let served = serve(dir.path());
+    let mut stream = TcpStream::connect(("127.0.0.1", served.port)).unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let started = std::time::Instant::now();
+    std::thread::spawn(move || {
+        writer.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+        for _ in 0..60 {
+            if writer.write_all(b"X").is_err() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+    });
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(15), "the trickling head was served for {took:?}");
+    assert!(response.starts_with(b"HTTP/1.1 400"), "{}", String::from_utf8_lossy(&response));
+    stop(served);
+}

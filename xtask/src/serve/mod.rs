@@ -11,7 +11,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
@@ -26,7 +26,7 @@ const ISOLATION: [(&str, &str); 4] = [
     ("X-Content-Type-Options", "nosniff"),
 ];
 
-/// How long a request head may take to arrive, and one write of a response to be taken.
+/// How long a whole request head may take to arrive, and one write of a response to be taken.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// The buffer each response streams its file through: memory stays bounded whatever the size.
@@ -120,6 +120,24 @@ fn stop_on_sigint() {
     }
 }
 
+/// The stream read with one deadline for the whole request head: a client sending a byte now
+/// and then (slowloris) is cut off when the head's time is up, not only when it falls silent.
+struct Deadline<'a> {
+    stream: &'a TcpStream,
+    ends: Instant,
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.ends.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "the request head took too long"));
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        (&mut &*self.stream).read(buffer)
+    }
+}
+
 /// Past MAX_CONNECTIONS: a short 503, written without waiting, and the connection closed.
 fn busy(mut stream: TcpStream, peer: SocketAddr) {
     let _ = stream.set_nonblocking(true);
@@ -130,9 +148,9 @@ fn busy(mut stream: TcpStream, peer: SocketAddr) {
 /// Reads one request from `stream`, answers it and logs one line.
 fn answer(root: &Path, mut stream: TcpStream, peer: SocketAddr) {
     let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
-    let (status, length, shown) = match read_request(&mut stream) {
+    let head = read_request(&mut Deadline { stream: &stream, ends: Instant::now() + READ_TIMEOUT });
+    let (status, length, shown) = match head {
         Ok(request) => {
             let shown = format!("{} {}", printable(&request.method), printable(&request.target));
             let (status, length) = respond(root, &request, &mut stream);
