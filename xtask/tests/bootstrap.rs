@@ -261,3 +261,18 @@ fn write_series(dir: &Path, name: &str, old: &str, new: &str) {
     );
     fs::write(dir.join("3.13").join(name), patch).unwrap();
 }
+
+/// A plain file where the library builds go: one line naming the library and the path (exit 7).
+#[test]
+fn a_file_in_place_of_the_library_builds_names_the_library() {
+    let mini = Mini::new();
+    fs::create_dir_all(mini.path("cache")).unwrap();
+    fs::write(mini.path("cache/deps"), "in the way").unwrap();
+    let out = mini.xtask("bootstrap", &["--no-test"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(7), "{err}");
+    let line = err.lines().find(|l| l.starts_with("error: ")).unwrap_or_default();
+    assert!(line.contains("cache/deps") && line.contains("is a file"), "{line}");
+    assert!(["zlib", "bzip2", "mpdecimal", "sqlite"].iter().any(|library| line.contains(library)), "{line}");
+    assert_eq!(fs::read_to_string(mini.path("cache/deps")).unwrap(), "in the way");
+}

@@ -107,6 +107,7 @@ fn build(recipe: &Recipe, fetcher: &Fetcher, artifact: &Artifact, how: &LibraryB
     let key = cache_key(recipe, &artifact.sha256, how);
     let root = self::root(&fetcher.cache().root).join(how.triple);
     let prefix = root.join(format!("{}-{}-{}", recipe.component, artifact.version, &key[..16]));
+    crate::fetch::cache::check_dirs(artifact, &[self::root(&fetcher.cache().root), root.clone()])?;
     let stamp = prefix.join(".built");
     let slot = Slot { dest: &prefix, stamp: &stamp, key: &key };
     let step = format!("build {artifact} for {}", how.triple);

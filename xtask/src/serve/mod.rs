@@ -189,7 +189,10 @@ fn error(stream: &mut TcpStream, status: u16, body: &[u8], head_only: bool) -> (
 
 /// The file and its length, if it is (still) a regular file.
 fn open_regular(path: &Path) -> Option<(std::fs::File, u64)> {
-    let file = std::fs::File::open(path).ok()?;
+    use std::os::unix::fs::OpenOptionsExt;
+    // O_NONBLOCK: a FIFO swapped in after `resolve` looked does not block the open; a regular
+    // file's reads are not affected by it.
+    let file = std::fs::File::options().read(true).custom_flags(libc::O_NONBLOCK).open(path).ok()?;
     let meta = file.metadata().ok()?;
     meta.is_file().then_some((file, meta.len()))
 }
