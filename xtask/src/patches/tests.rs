@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::text::PathText;
+use fs_err as fs;
 
 const PATCH: &str = "What: greet louder\nLines: 3.13\nUpstream: no\n\n--- a/src/greet.c\n+++ b/src/greet.c\n@@ -1,3 +1,3 @@\n int main(void) {\n-    puts(\"hello\");\n+    puts(\"HELLO\");\n }\n";
 
