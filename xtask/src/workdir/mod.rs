@@ -65,17 +65,14 @@ impl WorkDir {
 
     /// The directories this tool makes inside the work dir and writes into, for every target.
     fn own_dirs(&self) -> Vec<PathBuf> {
-        let mut dirs: Vec<PathBuf> = ["src", "trees", "build-python", "emscripten", "home", "logs", "stamps"]
-            .iter()
-            .map(|name| self.root.join(name))
-            .collect();
+        let mut dirs = vec![self.sources(), self.trees(), self.series_tree(NATIVE_SERIES).root, self.emscripten_dir()];
+        dirs.extend([self.build_python.clone(), self.home(), self.logs.clone(), self.stamps.clone()]);
         for target in crate::target::ALL {
-            let build = self.root.join(target.name);
-            dirs.extend([build.join("web"), build.join("xtask-ext"), build.join("guest-root")]);
-            dirs.extend([build, self.logs.join(target.name), self.stamps.join(target.name)]);
-            dirs.push(self.root.join("trees").join(target.toolchain.series_name()));
+            let of = WorkDir::new(&self.root, target);
+            dirs.extend([of.web_bundle(), of.extension_dir(), of.guest_root(), of.target_build]);
+            dirs.extend([self.logs.join(target.name), self.stamps.join(target.name)]);
+            dirs.push(self.series_tree(target.toolchain.series_name()).root);
         }
-        dirs.push(self.root.join("trees").join(NATIVE_SERIES));
         dirs
     }
 
@@ -114,14 +111,23 @@ impl WorkDir {
     /// The source tree of a patch series (`wasi`, `emscripten`, or `native` for the build Python).
     pub fn series_tree(&self, series: &str) -> SeriesTree {
         SeriesTree {
-            root: self.root.join("trees").join(series),
+            root: self.trees().join(series),
             stamp: self.stamps.join(format!("patches-{series}.json")),
             listing: self.stamps.join(format!("tree-{series}.json")),
         }
     }
 
+    fn trees(&self) -> PathBuf {
+        self.root.join("trees")
+    }
+
+    /// Where the emscripten config of this work dir is written.
+    fn emscripten_dir(&self) -> PathBuf {
+        self.root.join("emscripten")
+    }
+
     pub fn emscripten_config(&self) -> PathBuf {
-        self.root.join("emscripten").join(".emscripten")
+        self.emscripten_dir().join(".emscripten")
     }
 
     /// The empty directory a WASI guest sees as `/`.
