@@ -71,21 +71,18 @@ pub fn read_regular(path: &Path, limit: u64) -> anyhow::Result<Option<Vec<u8>>> 
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("inspect {}", crate::text::printable_path(path))),
+        Err(e) => return Err(e).with_context(|| format!("inspect {}", path.shown())),
     };
     if !meta.is_file() {
-        anyhow::bail!(
-            "{} is not a regular file (a directory, device, FIFO or socket)",
-            crate::text::printable_path(path)
-        );
+        anyhow::bail!("{} is not a regular file (a directory, device, FIFO or socket)", path.shown());
     }
     if meta.len() > limit {
-        anyhow::bail!("{} is larger than {limit} bytes", crate::text::printable_path(path));
+        anyhow::bail!("{} is larger than {limit} bytes", path.shown());
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     fs::File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
-        anyhow::bail!("{} is larger than {limit} bytes", crate::text::printable_path(path));
+        anyhow::bail!("{} is larger than {limit} bytes", path.shown());
     }
     Ok(Some(bytes))
 }

@@ -61,7 +61,7 @@ impl Cache {
     /// The directories the artifact's entry lives in are directories (or absent): anything else
     /// there is one line naming the artifact and the path.
     pub fn check_entry(&self, artifact: &Artifact) -> anyhow::Result<()> {
-        let dirs = [self.root.clone(), self.root.join("downloads"), self.entry_dir(artifact), self.root.join("locks")];
+        let dirs = [self.root.clone(), self.root.join("downloads"), self.entry_dir(artifact)];
         check_dirs(artifact, &dirs)
     }
 }
@@ -69,22 +69,19 @@ impl Cache {
 /// Each of `dirs` that exists is a directory (or a link to one); else one line naming the
 /// artifact the cache holds it for.
 pub fn check_dirs(artifact: &Artifact, dirs: &[PathBuf]) -> anyhow::Result<()> {
-    {
-        for dir in dirs {
-            if let Ok(meta) = dir.symlink_metadata() {
-                if !(meta.is_dir() || meta.file_type().is_symlink() && dir.is_dir()) {
-                    return Err(crate::exit::fail(
-                        crate::exit::Failure::Host,
-                        format!(
-                            "{artifact}: {} in the cache is a file, not a directory; remove it (or point --cache-dir elsewhere) and run again",
-                            dir.shown()
-                        ),
-                    ));
-                }
-            }
+    for dir in dirs {
+        let Ok(meta) = dir.symlink_metadata() else { continue };
+        if !(meta.is_dir() || meta.file_type().is_symlink() && dir.is_dir()) {
+            return Err(crate::exit::fail(
+                crate::exit::Failure::Host,
+                format!(
+                    "{artifact}: {} in the cache is a file, not a directory; remove it (or point --cache-dir elsewhere) and run again",
+                    dir.shown()
+                ),
+            ));
         }
-        Ok(())
     }
+    Ok(())
 }
 
 impl Cache {
