@@ -34,12 +34,16 @@ pub fn line_of(dir: &Path) -> anyhow::Result<PythonLine> {
     Ok(patchlevel(dir)?.1)
 }
 
+/// Include/patchlevel.h's text, read as outside input (a regular file, bounded).
+fn patchlevel_text(dir: &Path) -> anyhow::Result<String> {
+    let path = dir.join("Include/patchlevel.h");
+    let text = crate::files::read_text_regular(&path, super::TREE_TEXT_LIMIT)?;
+    text.with_context(|| format!("{} is missing", path.shown()))
+}
+
 /// Include/patchlevel.h's text, and the line it defines.
 fn patchlevel(dir: &Path) -> anyhow::Result<(String, PythonLine)> {
-    let patchlevel = dir.join("Include/patchlevel.h");
-    let text = crate::files::read_text_regular(&patchlevel, 1 << 20)
-        .and_then(|text| text.context("it is missing"))
-        .with_context(|| format!("{} is not a CPython checkout: cannot read {}", dir.shown(), patchlevel.shown()))?;
+    let text = patchlevel_text(dir).with_context(|| format!("{} is not a CPython checkout", dir.shown()))?;
     let line = PythonLine { major: define(&text, "PY_MAJOR_VERSION")?, minor: define(&text, "PY_MINOR_VERSION")? };
     Ok((text, line))
 }
@@ -66,10 +70,7 @@ pub fn full_version(header: &str) -> anyhow::Result<String> {
 
 /// [`full_version`] of the tree at `root`.
 pub fn version_of(root: &Path) -> anyhow::Result<String> {
-    let patchlevel = root.join("Include/patchlevel.h");
-    let text = crate::files::read_text_regular(&patchlevel, 1 << 20)?.context("it is missing");
-    full_version(&text.with_context(|| format!("read {}", patchlevel.shown()))?)
-        .with_context(|| format!("read {}", patchlevel.shown()))
+    full_version(&patchlevel_text(root)?).with_context(|| format!("read {}", root.join("Include/patchlevel.h").shown()))
 }
 
 fn define(header: &str, name: &str) -> anyhow::Result<u32> {

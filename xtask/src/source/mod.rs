@@ -17,6 +17,10 @@ use crate::once::Slot;
 use crate::process::Env;
 use crate::text::PathText;
 use crate::workdir::WorkDir;
+
+/// The most the tool reads of a tree's own text files (patchlevel.h, Platforms/*/config.toml):
+/// a tree is outside input, and one of them may be a device.
+const TREE_TEXT_LIMIT: u64 = 1 << 20;
 pub use checkout::{line_of, IDENTITY as CHECKOUT};
 pub use fingerprint::{fingerprint, not_source};
 pub use pins::{LibraryPin, TreePins};

@@ -32,7 +32,7 @@ const EMSCRIPTEN_CONFIG: &str = "Platforms/emscripten/config.toml";
 
 pub fn read(root: &Path) -> anyhow::Result<TreePins> {
     // A tree is outside input: its config files are read only if regular, and bounded.
-    let text = |relative: &str| crate::files::read_text_regular(&root.join(relative), 1 << 20);
+    let text = |relative: &str| crate::files::read_text_regular(&root.join(relative), super::TREE_TEXT_LIMIT);
     from_texts(text(WASI_CONFIG)?, text(EMSCRIPTEN_CONFIG)?, root)
 }
 
@@ -60,7 +60,7 @@ pub fn read_archive(archive: &Path, format: crate::manifest::ArchiveFormat, top:
         };
         let mut text = String::new();
         entry
-            .take(1 << 20)
+            .take(super::TREE_TEXT_LIMIT)
             .read_to_string(&mut text)
             .with_context(|| format!("read {relative} in {}", archive.shown()))?;
         *slot = Some(text);
