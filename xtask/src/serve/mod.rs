@@ -149,7 +149,10 @@ fn busy(mut stream: TcpStream, peer: SocketAddr) {
 fn answer(root: &Path, mut stream: TcpStream, peer: SocketAddr) {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
-    let head = read_request(&mut Deadline { stream: &stream, ends: Instant::now() + READ_TIMEOUT });
+    // Buffered: read_request takes the head a byte at a time, and each read of the stream sets
+    // the time left.
+    let deadline = Deadline { stream: &stream, ends: Instant::now() + READ_TIMEOUT };
+    let head = read_request(&mut std::io::BufReader::new(deadline));
     let (status, length, shown) = match head {
         Ok(request) => {
             let shown = format!("{} {}", printable(&request.method), printable(&request.target));
