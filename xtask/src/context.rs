@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+use crate::compiler_cache::CompilerCache;
 use crate::fetch::cache::Cache;
 use crate::fetch::mirror::Mirror;
 use crate::fetch::progress::ProgressMode;
 use crate::fetch::{network_settings, FetchSettings, Fetched, Fetcher};
-use crate::flags::{Global, MessageFormat, ProgressFlag};
+use crate::flags::{CompilerCacheFlag, Global, MessageFormat, ProgressFlag};
 use crate::manifest::Manifest;
 use crate::process::Env;
 use crate::text::PathText;
@@ -40,6 +41,8 @@ pub struct Context {
     /// `verify --rebuild` starts a fresh build with.
     pub exe: PathBuf,
     pub global_args: Vec<String>,
+    /// `--compiler-cache` and its remote, if the build uses one.
+    pub compiler_cache: Option<CompilerCache>,
 }
 
 impl Context {
@@ -104,6 +107,7 @@ impl Context {
             current_dir: std::env::current_dir().context("read the current directory")?,
             exe: std::env::current_exe().context("find this program's path")?,
             global_args: global_args(global, &absolute(&cache_root)),
+            compiler_cache: compiler_cache(global, &absolute(&cache_root)),
         })
     }
 
@@ -129,6 +133,27 @@ impl Context {
 }
 
 /// The global flags again, as arguments for a child run of this program.
+/// The compiler cache the flags ask for: ccache from the system PATH (doctor's checks say when
+/// it is missing), its objects in CACHE/ccache. A remote alone asks for ccache; `none` wins.
+fn compiler_cache(global: &Global, cache: &Path) -> Option<CompilerCache> {
+    let remote = global.compiler_cache_remote.as_deref().filter(|url| !url.is_empty());
+    let wanted = match global.compiler_cache {
+        Some(CompilerCacheFlag::None) => false,
+        Some(CompilerCacheFlag::Ccache) => true,
+        None => remote.is_some(),
+    };
+    if !wanted {
+        return None;
+    }
+    let dirs = crate::process::SYSTEM_PATH.split(':').map(|dir| Path::new(dir).join("ccache"));
+    let program = dirs.clone().find(|path| path.is_file()).unwrap_or_else(|| PathBuf::from("/usr/bin/ccache"));
+    Some(CompilerCache {
+        program,
+        dir: cache.join("ccache"),
+        remote: remote.and_then(|url| crate::compiler_cache::Remote::parse(url).ok()),
+    })
+}
+
 fn global_args(global: &Global, cache: &Path) -> Vec<String> {
     let mut args = vec![];
     let path = |flag: &str, p: &Path| [flag.to_owned(), absolute(p).plain()];

@@ -121,6 +121,26 @@ pub enum Event<'a> {
         left_out: usize,
         seconds: f64,
     },
+    /// What the compiler cache did for one build step's compiles (`--compiler-cache`).
+    CompilerCache {
+        step: &'a str,
+        target: Option<&'a str>,
+        hits: u64,
+        remote_hits: u64,
+        misses: u64,
+        uncacheable: u64,
+        remote_errors: u64,
+        /// hits / (hits + misses); none when nothing was cacheable.
+        hit_rate: Option<f64>,
+        /// `used`, `down` (left out of this step: it did not answer) or `none`.
+        remote: &'a str,
+    },
+    /// Whether a configure step started from a seed of the same inputs (cpython/seed.rs).
+    ConfigureSeed {
+        step: &'a str,
+        target: Option<&'a str>,
+        seeded: bool,
+    },
     /// A cache entry `prune` removed (or would remove, with --dry-run).
     Pruned {
         path: String,
@@ -191,6 +211,27 @@ pub fn step<T>(
 /// A step that was up to date.
 pub fn skipped(stage: Stage, name: &str, why: &str) {
     emit(&Event::StepSkipped { stage, step: name, target: target(), why });
+}
+
+/// The compiler cache's tally of a build step.
+pub fn compiler_cache(step: &str, tally: &crate::compiler_cache::Tally, remote: &str) {
+    let t = tally;
+    emit(&Event::CompilerCache {
+        step,
+        target: target(),
+        hits: t.hits,
+        remote_hits: t.remote_hits,
+        misses: t.misses,
+        uncacheable: t.uncacheable,
+        remote_errors: t.remote_errors,
+        hit_rate: t.hit_rate().map(|rate| (rate * 10_000.0).round() / 10_000.0),
+        remote,
+    });
+}
+
+/// Whether a configure step was seeded.
+pub fn configure_seed(step: &str, seeded: bool) {
+    emit(&Event::ConfigureSeed { step, target: target(), seeded });
 }
 
 /// An error's first line, made printable: what a chart shows.

@@ -73,6 +73,19 @@ pub struct Global {
     #[arg(long, global = true, help_heading = SHARED, value_name = "DURATION", value_parser = parse_duration, env = "BOOTSTRAP_STEP_TIMEOUT")]
     pub step_timeout: Option<std::time::Duration>,
 
+    /// Run the build's compilers through a compiler cache: `ccache` (Debian's package), its
+    /// objects kept in CACHE/ccache, or `none`. The outputs are the same bytes either way;
+    /// bootstrap reports the hit rate of every step, the run record names the cache
+    /// [default: none, or ccache when --compiler-cache-remote is given]
+    #[arg(long, global = true, help_heading = SHARED, value_enum, value_name = "KIND", env = "BOOTSTRAP_COMPILER_CACHE")]
+    pub compiler_cache: Option<CompilerCacheFlag>,
+
+    /// A remote storage the compiler cache shares with other machines (a fleet of buildbots):
+    /// redis://HOST:PORT or http://HOST:PORT/PATH, ccache's own remote storage. A remote that is
+    /// down or answers garbage is left out of a step after one probe; it never fails a build
+    #[arg(long, global = true, help_heading = SHARED, value_name = "URL", value_parser = remote_url, env = "BOOTSTRAP_COMPILER_CACHE_REMOTE")]
+    pub compiler_cache_remote: Option<String>,
+
     /// Say more: lines that repeat on every run (such as what configure left out)
     #[arg(short, long, global = true, help_heading = SHARED)]
     pub verbose: bool,
@@ -103,6 +116,17 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         Ok(n) if n > 0 => Ok(std::time::Duration::from_secs(n.saturating_mul(scale))),
         _ => Err(format!("`{text}` is not a duration: give a positive number of seconds, or with s, m or h (`90m`)")),
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompilerCacheFlag {
+    None,
+    Ccache,
+}
+
+/// A remote for --compiler-cache-remote: checked when the flags are read.
+pub fn remote_url(text: &str) -> Result<String, String> {
+    crate::compiler_cache::Remote::parse(text).map(|_| text.to_owned())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

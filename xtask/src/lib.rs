@@ -25,6 +25,7 @@ mod source;
 mod plan;
 mod patches;
 mod toolchains;
+mod compiler_cache;
 mod deps;
 mod cpython;
 mod dist;

@@ -28,7 +28,8 @@ impl flags::Bootstrap {
         let held = self.selection.source.work_dir_for(context, targets[0]);
         // What would stop the build half way is found before anything is downloaded.
         let cache = &context.fetch.cache.root;
-        let places = Places { work: &held.root, cache, path: crate::process::SYSTEM_PATH };
+        let compiler_cache = context.compiler_cache.as_ref();
+        let places = Places { work: &held.root, cache, path: crate::process::SYSTEM_PATH, compiler_cache };
         let problems = events::step(Stage::Check, "check the machine", None, || {
             let problems: Vec<_> = doctor::host(&targets, &places).into_iter().filter(|p| p.blocking).collect();
             problems.iter().for_each(super::doctor::report);
@@ -124,7 +125,15 @@ impl flags::Bootstrap {
         };
         let libraries = deps::build_all(target.libraries, &fetcher, manifest, machine, &source.pins.libraries, &how)?;
         let cache = &fetcher.cache().root;
-        let paths = PathMap::new(&work.root, cache, &deps::root(cache), toolchain.compiler_root());
+        // The build sees the toolchain and the libraries through the work dir (toolchains::view).
+        let view = work.view();
+        let (toolchains_view, deps_view) =
+            (toolchains::view::toolchains_view(&view), toolchains::view::deps_view(&view));
+        let paths = PathMap::new(&work.root, cache, &deps::root(cache), toolchain.compiler_root())
+            .with_view(&toolchains_view, &deps_view);
+        let compiler_cache = context.compiler_cache.as_ref();
+        let toolchain = toolchain.viewed(&view, compiler_cache)?;
+        let libraries = toolchains::view::libraries(&view, &deps::root(cache), &libraries)?;
 
         let plan = BuildPlan {
             target,
@@ -136,6 +145,8 @@ impl flags::Bootstrap {
             jobs,
             configure_args: &self.configure_arg,
             paths: &paths,
+            cache: compiler_cache,
+            seeds: cache.join("configure"),
         };
         let report = cpython::build(&work, &plan)?;
         if report.ran.is_empty() {

@@ -12,7 +12,8 @@ impl flags::Doctor {
         let targets = targets_of(&flags)?;
         let cache = &context.fetch.cache.root;
         let work = work_root(&self.work_dir, context);
-        let places = Places { work: &work, cache, path: crate::process::SYSTEM_PATH };
+        let compiler_cache = context.compiler_cache.as_ref();
+        let places = Places { work: &work, cache, path: crate::process::SYSTEM_PATH, compiler_cache };
         let mut problems = doctor::host(&targets, &places);
         let (bytes, more) = doctor::cache(cache, &context.manifest);
         problems.extend(more);
@@ -23,6 +24,22 @@ impl flags::Doctor {
         }
         for problem in &problems {
             report(problem);
+        }
+        if let Some(cache) = compiler_cache {
+            let state = crate::compiler_cache::state(cache);
+            eprintln!(
+                "doctor: compiler cache {} ({}): {} MB in {}; remote {}",
+                state.version.as_deref().unwrap_or("missing"),
+                cache.program.shown(),
+                state.bytes / 1_000_000,
+                state.dir.shown(),
+                match (&state.remote, &state.remote_down) {
+                    (None, _) => "none".to_owned(),
+                    (Some(url), None) => format!("{} answers", crate::text::printable(url)),
+                    (Some(url), Some(_)) => format!("{} does not answer", crate::text::printable(url)),
+                }
+            );
+            events::emit_record("compiler-cache-state", &state);
         }
         let names: Vec<&str> = targets.iter().map(|t| t.name).collect();
         eprintln!(

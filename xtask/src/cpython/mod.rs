@@ -11,14 +11,16 @@ mod configure;
 mod emscripten;
 mod env;
 mod extension;
+mod seed;
 mod stamp;
 mod steps;
 mod wasi;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::compiler_cache::CompilerCache;
 use crate::deps::Library;
 use crate::line::Profile;
 use crate::process::{Cmd, Env};
@@ -27,9 +29,10 @@ use crate::target::Target;
 use crate::text::PathText;
 use crate::toolchains::Toolchain;
 use crate::workdir::{PathMap, RunRecord, RunnerCommand, WorkDir};
+use seed::Seeds;
 use stamp::Stamps;
 pub use steps::StepReport;
-use steps::{Place, Steps};
+use steps::{ConfigureMake, Place, Steps};
 
 /// Everything configure and make need, resolved by the earlier stages.
 pub struct BuildPlan<'a> {
@@ -47,6 +50,10 @@ pub struct BuildPlan<'a> {
     pub configure_args: &'a [String],
     /// The host directories the build sees and their stable names in its outputs.
     pub paths: &'a PathMap,
+    /// The compiler cache, if the build uses one (compiler_cache.rs).
+    pub cache: Option<&'a CompilerCache>,
+    /// Where configure seeds are kept (seed.rs): `CACHE/configure`.
+    pub seeds: PathBuf,
 }
 
 /// What a toolchain family does around the shared configure and make steps.
@@ -57,6 +64,11 @@ trait Driver {
     fn configure_env(&self, runner: &RunnerCommand) -> Env;
     /// What starts configure in `dir` (`/bin/sh`, or emconfigure wrapping it).
     fn configure_program(&self, dir: &Path, env: &Env) -> Cmd;
+    /// What the compiler cache needs in the target's steps besides its settings (emscripten:
+    /// the wrapper emcc runs its clang through; the WASI SDK's view wraps its own).
+    fn cached_env(&self, _cache: &CompilerCache) -> Env {
+        Env::new()
+    }
     /// Arguments only this family's configure takes.
     fn configure_args(&self) -> anyhow::Result<Vec<String>>;
     /// Before make: what the build directory needs (nothing, unless the family says).
@@ -87,9 +99,11 @@ pub fn build(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<StepReport> {
     // The build Python is shared by every target of the work dir; the target's steps keep their
     // stamps and logs apart, so that two targets built in one work dir do not undo each other.
     let shared = Place { stamps: Stamps::new(&work.stamps), logs: work.logs.clone() };
-    let mut steps = Steps { place: shared, report: StepReport::default(), jobs: plan.jobs };
+    let seeds = Seeds { dir: plan.seeds.clone(), paths: plan.paths };
+    let (cache, base_dir) = (plan.cache, work.root.clone());
+    let mut steps = Steps { place: shared, report: StepReport::default(), jobs: plan.jobs, cache, base_dir, seeds };
     let base = env::base(work, plan.source.source_date_epoch);
-    let build_python_key = build_python(&mut steps, work, plan.native, &base)?;
+    let build_python_key = build_python(&mut steps, work, plan, &base)?;
     let name = plan.target.name;
     steps.place = Place { stamps: Stamps::new(&work.stamps.join(name)), logs: work.logs.join(name) };
     let driver: Box<dyn Driver + '_> = match plan.toolchain {
@@ -103,16 +117,28 @@ pub fn build(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<StepReport> {
 }
 
 /// The native build Python from the unpatched tree; returns its configure key, which the target's
-/// steps build on.
-fn build_python(steps: &mut Steps, work: &WorkDir, native: &SourceTree, env: &Env) -> anyhow::Result<String> {
+/// steps build on. Its seed is also keyed by the host compiler, which the step key leaves out.
+fn build_python(steps: &mut Steps, work: &WorkDir, plan: &BuildPlan, env: &Env) -> anyhow::Result<String> {
+    let native = plan.native;
     let configure = native.root.join("configure");
     let bytes = crate::files::read_regular(&configure, 64 << 20)?;
     let bytes = bytes.with_context(|| format!("{} has no configure script", native.root.shown()))?;
     let configure_digest = crate::files::sha256_reader(&mut bytes.as_slice())?;
     let at = configure.plain();
-    let key = stamp::key(["configure build python", &native.identity, &at, &configure_digest, &env::key_text(env)]);
+    let parts = ["configure build python", &native.identity, &at, &configure_digest, &env::key_text(env)];
+    let parts: Vec<String> = parts.iter().map(|part| part.to_string()).collect();
+    let key = stamp::key(&parts);
+    let host_compiler = Cmd::new("cc", &work.root, env).arg("--version").read().unwrap_or_default();
+    let seed_key = steps.seeds.key(&parts, &[&configure], &host_compiler)?;
+    let cached_env = match plan.cache {
+        Some(cache) => crate::toolchains::view::host_compilers(&work.view(), cache)?,
+        None => Env::new(),
+    };
     let command = Cmd::new(&configure, &work.build_python, env).arg("-C");
-    steps.configure_and_make("build python", &work.build_python, &native.root, command, &key, |_| Ok(vec![]))?;
+    let (dir, tree) = (&work.build_python, &native.root);
+    let job =
+        ConfigureMake { what: "build python", dir, tree, configure: command, key: key.clone(), seed_key, cached_env };
+    steps.configure_and_make(job, |_| Ok(vec![]))?;
     Ok(key)
 }
 
@@ -127,14 +153,21 @@ fn build_target(
 ) -> anyhow::Result<()> {
     let runner = driver.runner();
     let configure = configure::command(work, plan, driver, &runner, base)?;
-    let parts = ["configure host", build_python_key, &configure.plain(), &env::key_text(&configure.env)];
     let identity = plan.toolchain.identity();
-    let library_keys = plan.libraries.iter().map(|library| library.key.as_str());
-    let key = stamp::key(parts.into_iter().chain([identity.as_str()]).chain(library_keys));
+    let parts = ["configure host", build_python_key, &configure.plain(), &env::key_text(&configure.env), &identity];
+    let library_keys = plan.libraries.iter().map(|library| library.key.clone());
+    let parts: Vec<String> = parts.iter().map(|part| part.to_string()).chain(library_keys).collect();
+    let key = stamp::key(&parts);
+    let site = configure.env.get("CONFIG_SITE").map(PathBuf::from).unwrap_or_default();
+    let script = plan.source.root.join("configure");
+    let seed_key = steps.seeds.key(&parts, &[&script, &site], "")?;
+    let cached_env = plan.cache.map(|cache| driver.cached_env(cache)).unwrap_or_default();
     let make_env = steps::make_env(&configure.env);
     driver.before_make()?;
     let make_vars = |dir: &Path| driver.make_vars(dir);
-    steps.configure_and_make("host", &work.target_build, &plan.source.root, configure, &key, make_vars)?;
+    let (dir, tree) = (&work.target_build, &plan.source.root);
+    let job = ConfigureMake { what: "host", dir, tree, configure, key: key.clone(), seed_key, cached_env };
+    steps.configure_and_make(job, make_vars)?;
     let runner = RunnerCommand { module: env::module(work, plan.target.programs), ..runner };
     let runner = driver.after_make(steps, &key, &make_env, runner)?;
     let source = plan.source;
@@ -144,6 +177,7 @@ fn build_target(
         source: source.root.clone(),
         origin: source.origin.clone(),
         runner,
+        compiler_cache: plan.cache.map(CompilerCache::record),
     };
     work.write_run_record(&record)
 }

@@ -7,7 +7,9 @@ use std::time::Instant;
 
 use fs_err as fs;
 
+use super::seed::Seeds;
 use super::stamp::{self, Stamps};
+use crate::compiler_cache::{self, CompilerCache};
 use crate::events::{self, Stage};
 use crate::exit::{fail, Failure};
 use crate::files::remove_file_if_exists;
@@ -28,14 +30,33 @@ pub struct Place {
     pub logs: PathBuf,
 }
 
-pub struct Steps {
+pub struct Steps<'a> {
     pub place: Place,
     pub report: StepReport,
     /// make's `-j`.
     pub jobs: usize,
+    /// The compiler cache, if the build uses one, and the directory its paths are relative to.
+    pub cache: Option<&'a CompilerCache>,
+    pub base_dir: PathBuf,
+    pub seeds: Seeds<'a>,
 }
 
-impl Steps {
+/// One `configure WHAT` and `make WHAT` pair.
+pub struct ConfigureMake<'c> {
+    pub what: &'c str,
+    /// The build directory, and the source tree make's key covers.
+    pub dir: &'c Path,
+    pub tree: &'c Path,
+    pub configure: Cmd,
+    pub key: String,
+    /// The configure seed's key (seed.rs).
+    pub seed_key: String,
+    /// What the compiler cache adds to these steps' environment besides its settings (the build
+    /// Python's PATH, through which `cc` reaches ccache).
+    pub cached_env: Env,
+}
+
+impl Steps<'_> {
     /// Runs `run` unless the stamp holds `key`; returns whether it ran.
     pub fn step(
         &mut self,
@@ -62,26 +83,88 @@ impl Steps {
         Ok(true)
     }
 
-    /// The `configure WHAT` step in `dir`, keyed by `key`, then `make WHAT` there with the same
-    /// environment (less what configure wrote into the Makefile), keyed also by the source `tree`.
-    /// `make_vars` reads the Makefile configure wrote.
+    /// The `configure WHAT` step in `dir` (from a seed when there is one), then `make WHAT` there
+    /// with the same environment (less what configure wrote into the Makefile), keyed also by
+    /// the source tree. `make_vars` reads the Makefile configure wrote.
     pub fn configure_and_make(
         &mut self,
-        what: &str,
-        dir: &Path,
-        tree: &Path,
-        configure: Cmd,
-        key: &str,
+        job: ConfigureMake,
         make_vars: impl FnOnce(&Path) -> anyhow::Result<Vec<String>>,
     ) -> anyhow::Result<()> {
+        let (what, dir) = (job.what, job.dir);
         let configure_name = format!("configure {what}");
         let make_name = format!("make {what}");
-        let make = Cmd::new("make", dir, &make_env(&configure.env)).arg(format!("-j{}", self.jobs));
-        self.step(&configure_name, key, |log| {
+        let make = Cmd::new("make", dir, &make_env(&job.configure.env)).arg(format!("-j{}", self.jobs));
+        let (configure_cache, configure_remote) = self.cache_env(&configure_name, &job.cached_env);
+        let configure = job.configure.envs(configure_cache);
+        let seeds = self.seeds.clone();
+        let seed_key = &job.seed_key;
+        let ran = self.step(&configure_name, &job.key, |log| {
             fresh_config_cache(dir)?;
-            configure.run_logged(&configure_name, log)
+            let seeded = seeds.plant(seed_key, dir)?;
+            events::configure_seed(&configure_name, seeded);
+            if seeded {
+                eprintln!(
+                    "build: {configure_name} starts from the answers of an earlier configure with the same inputs"
+                );
+            }
+            configure.run_logged(&configure_name, log)?;
+            seeds.keep(seed_key, dir)
         })?;
-        self.make_step(&make_name, key, tree, |log| make.args(make_vars(dir)?).run_logged(&make_name, log))
+        if ran {
+            self.report_cache(&configure_name, configure_remote)?;
+        }
+        let (make_cache, make_remote) = self.cache_env(&make_name, &job.cached_env);
+        let make = make.envs(make_cache);
+        if self
+            .make_step(&make_name, &job.key, job.tree, |log| make.args(make_vars(dir)?).run_logged(&make_name, log))?
+        {
+            self.report_cache(&make_name, make_remote)?;
+        }
+        Ok(())
+    }
+
+    /// The compiler cache's settings for the step `name` (nothing without a cache), and whether
+    /// its remote is used: a remote that does not answer now is left out of this step, said once
+    /// here rather than by every compile waiting for it.
+    fn cache_env(&self, name: &str, more: &Env) -> (Env, &'static str) {
+        let Some(cache) = self.cache else { return (Env::new(), "none") };
+        let remote = match &cache.remote {
+            None => "none",
+            Some(remote) => match remote.answers() {
+                Ok(()) => "used",
+                Err(why) => {
+                    eprintln!("build: {name}: the compiler cache's remote is left out of this step: {why}");
+                    "down"
+                }
+            },
+        };
+        let stats = compiler_cache::stats_log(&crate::workdir::log_in(&self.place.logs, name));
+        let _ = remove_file_if_exists(&stats);
+        let mut env = cache.env(&self.base_dir, &stats, remote == "used");
+        env.extend(more.clone());
+        (env, remote)
+    }
+
+    /// The compiler cache's tally for a step that ran: a line and an event.
+    fn report_cache(&self, name: &str, remote: &str) -> anyhow::Result<()> {
+        if self.cache.is_none() {
+            return Ok(());
+        }
+        let stats = compiler_cache::stats_log(&crate::workdir::log_in(&self.place.logs, name));
+        let text = crate::files::read_regular(&stats, 256 << 20)?.unwrap_or_default();
+        let tally = compiler_cache::tally(&String::from_utf8_lossy(&text));
+        let rate = tally.hit_rate().map_or("no cacheable compiles".into(), |r| format!("{:.1} % hits", r * 100.0));
+        eprintln!(
+            "build: {name}: compiler cache {} hits ({} remote), {} misses, {} not cacheable: {rate}{}",
+            tally.hits,
+            tally.remote_hits,
+            tally.misses,
+            tally.uncacheable,
+            if tally.remote_errors > 0 { format!(", {} remote errors", tally.remote_errors) } else { String::new() }
+        );
+        events::compiler_cache(name, &tally, remote);
+        Ok(())
     }
 
     /// A make step: its key also covers the source tree, so an edit in a checkout re-runs make, and
@@ -92,12 +175,13 @@ impl Steps {
         configure_key: &str,
         tree: &Path,
         run: impl FnOnce(&Path) -> anyhow::Result<()>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<bool> {
         let key_now = stamp::key([configure_key, &fingerprint(tree)?]);
-        if self.step(name, &key_now, run)? {
+        let ran = self.step(name, &key_now, run)?;
+        if ran {
             self.place.stamps.record(name, &stamp::key([configure_key, &fingerprint(tree)?]))?;
         }
-        Ok(())
+        Ok(ran)
     }
 }
 

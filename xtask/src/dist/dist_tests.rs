@@ -37,6 +37,7 @@ fn dist_under(root: &Path) -> Packaged {
         source: tree.clone(),
         origin: tree,
         runner: RunnerCommand { module: build.join("python.wasm"), ..Default::default() },
+        compiler_cache: None,
     };
     let cache = root.join("cache");
     let inputs = BuildInputs {

@@ -56,6 +56,12 @@ impl Cmd {
         self
     }
 
+    /// The command with `more` added to (and replacing names in) its environment.
+    pub fn envs(mut self, more: Env) -> Cmd {
+        self.env.extend(more);
+        self
+    }
+
     pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Cmd {
         self.args.extend(args.into_iter().map(Into::into));
         self

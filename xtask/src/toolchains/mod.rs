@@ -7,6 +7,7 @@
 pub mod emscripten;
 pub mod node;
 pub mod contents;
+pub mod view;
 mod open;
 pub mod wasi_sdk;
 pub mod wasmtime;
@@ -52,6 +53,20 @@ impl Toolchain {
             Toolchain::Wasi { sdk, .. } => sdk.root.parent().unwrap_or(&sdk.root),
             Toolchain::Emscripten { emscripten, .. } => emscripten.root.parent().unwrap_or(&emscripten.root),
         }
+    }
+
+    /// The toolchain as the build sees it through the work dir's `view` (view.rs): the WASI SDK
+    /// by links (its compilers through `cache`, if given); emscripten as it is, its compiler
+    /// cache being emcc's wrapper (cpython/emscripten).
+    pub fn viewed(
+        self,
+        view: &Path,
+        cache: Option<&crate::compiler_cache::CompilerCache>,
+    ) -> anyhow::Result<Toolchain> {
+        Ok(match self {
+            Toolchain::Wasi { sdk, wasmtime } => Toolchain::Wasi { sdk: view::wasi_sdk(view, &sdk, cache)?, wasmtime },
+            other => other,
+        })
     }
 
     /// One line for the log: which compiler and runner, and where.

@@ -24,6 +24,8 @@ pub struct Places<'a> {
     pub work: &'a Path,
     pub cache: &'a Path,
     pub path: &'a str,
+    /// The compiler cache the build would use (`--compiler-cache`).
+    pub compiler_cache: Option<&'a crate::compiler_cache::CompilerCache>,
 }
 
 /// The checks that block a build: host programs, free space and a writable cache.
@@ -46,6 +48,9 @@ pub fn host(targets: &[&Target], places: &Places) -> Vec<Problem> {
         }
     }
     problems.extend(writable(places.cache));
+    if let Some(cache) = places.compiler_cache {
+        problems.extend(compiler_cache(cache));
+    }
     // Targets of one toolchain share its install, the build Python and the library builds: the
     // need is the largest of each toolchain's targets, summed over the toolchains.
     let mut by_toolchain: Vec<(crate::target::ToolchainKind, crate::target::Disk)> = vec![];
@@ -151,6 +156,40 @@ pub fn tree(pins: &TreePins, tree: &Path, manifest: &Manifest, machine: &str) ->
         .collect()
 }
 
+/// The compiler cache asked for: ccache present (blocking), with Redis support when the remote
+/// is a Redis (blocking), and the remote answering (a warning: builds go without it).
+pub fn compiler_cache(cache: &crate::compiler_cache::CompilerCache) -> Vec<Problem> {
+    let problem =
+        |blocking, problem: String, fix: &str| Problem { check: "compiler-cache", blocking, problem, fix: fix.into() };
+    let state = crate::compiler_cache::state(cache);
+    let Some(version) = &state.version else {
+        let shown = crate::text::printable_path(&cache.program);
+        return vec![problem(
+            true,
+            format!("--compiler-cache ccache: no ccache at {shown}"),
+            "install it (Debian: apt-get install ccache), or drop --compiler-cache",
+        )];
+    };
+    let mut problems = vec![];
+    if let Some(remote) = &cache.remote {
+        if remote.is_redis() && !state.redis {
+            problems.push(problem(
+                true,
+                format!("{version} has no Redis storage, and --compiler-cache-remote is {}", remote.shown),
+                "install a ccache built with hiredis (Debian bookworm's 4.7 is), or use an http:// remote",
+            ));
+        }
+        if let Some(why) = &state.remote_down {
+            problems.push(problem(
+                false,
+                format!("the compiler cache's remote does not answer: {why}"),
+                "start it, or drop --compiler-cache-remote; builds go on without it",
+            ));
+        }
+    }
+    problems
+}
+
 fn on_path(program: &str, path: &str) -> bool {
     use std::os::unix::fs::PermissionsExt;
     path.split(':').any(|dir| {
@@ -178,7 +217,8 @@ mod tests {
     #[test]
     fn a_missing_program_and_too_little_space_block_with_their_fix() {
         let dir = tempfile::tempdir().unwrap();
-        let places = Places { work: dir.path(), cache: &dir.path().join("cache"), path: "/nonexistent" };
+        let places =
+            Places { work: dir.path(), cache: &dir.path().join("cache"), path: "/nonexistent", compiler_cache: None };
         let problems = host(&[&crate::target::EMSCRIPTEN_BROWSER], &places);
         let programs: Vec<(&str, bool)> =
             problems.iter().filter(|p| p.check == "program").map(|p| (p.fix.as_str(), p.blocking)).collect();

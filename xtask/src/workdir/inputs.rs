@@ -164,6 +164,46 @@ impl PathMap {
 }
 
 impl PathMap {
+    /// The map with the work dir's view of the toolchain and the libraries (toolchains::view)
+    /// first: they have the stable names of what they link to.
+    pub fn with_view(mut self, toolchains: &Path, deps: &Path) -> PathMap {
+        let view = [(toolchains, "/xtask-toolchains"), (deps, "/xtask-deps")]
+            .map(|(host, stable)| StablePath { host: host.to_owned(), stable: stable.into() });
+        self.0.splice(0..0, view);
+        self
+    }
+
+    /// `text` with every host directory replaced by a placeholder of its own (`@xtask-path-N@`,
+    /// N its place in the map), which [`PathMap::from_placeholders`] turns into another build's
+    /// directories: unlike the stable names, which the text may hold already (in the prefix
+    /// maps), a placeholder maps back to exactly one directory.
+    pub fn to_placeholders(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for (index, map) in self.longest_first_indexed() {
+            let host = map.host.plain();
+            if host.len() > 1 {
+                text = replace_path(&text, &host, &format!("@xtask-path-{index}@"));
+            }
+        }
+        text
+    }
+
+    pub fn from_placeholders(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for (index, map) in self.0.iter().enumerate() {
+            text = text.replace(&format!("@xtask-path-{index}@"), &map.host.plain());
+        }
+        text
+    }
+
+    fn longest_first_indexed(&self) -> Vec<(usize, &StablePath)> {
+        let mut maps: Vec<(usize, &StablePath)> = self.0.iter().enumerate().collect();
+        maps.sort_by_key(|(_, m)| std::cmp::Reverse(m.host.as_os_str().len()));
+        maps
+    }
+}
+
+impl PathMap {
     /// [`PathMap::rewrite`] of Python source as pprint writes it (`_sysconfigdata` up to 3.12):
     /// pprint cuts a long string into adjacent literals at a width, and where it cut depended on
     /// the host paths' lengths, so each run of adjacent literals is joined into one first.
@@ -254,6 +294,27 @@ mod tests {
         // A different quote is another literal: left alone.
         let mixed = "x = ('a'\n     \"b\")\n";
         assert_eq!(map().rewrite_python(mixed), mixed);
+    }
+
+    #[test]
+    fn placeholders_map_one_builds_directories_onto_anothers() {
+        let text = "CFLAGS='-ffile-prefix-map=/home/u/work=/xtask-work' CC=/home/u/work/view/toolchains/sdk/bin/clang \
+                    X=/home/u/work-cache/deps/z";
+        let view = |root: &str| {
+            let root = Path::new(root);
+            PathMap::new(root, &root.join("c"), &root.join("c/deps"), &root.join("c/toolchains"))
+                .with_view(&root.join("view/toolchains"), &root.join("view/deps"))
+        };
+        let one = map().with_view(Path::new("/home/u/work/view/toolchains"), Path::new("/home/u/work/view/deps"));
+        let seed = one.to_placeholders(text);
+        assert!(!seed.contains("/home/u"), "{seed}");
+        assert!(seed.contains("=/xtask-work'"), "the stable names stay: {seed}");
+        assert_eq!(one.from_placeholders(&seed), text);
+        let other = view("/srv/b").from_placeholders(&seed);
+        assert_eq!(
+            other,
+            "CFLAGS='-ffile-prefix-map=/srv/b=/xtask-work' CC=/srv/b/view/toolchains/sdk/bin/clang X=/srv/b/c/deps/z"
+        );
     }
 
     #[test]

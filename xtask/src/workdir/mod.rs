@@ -67,6 +67,8 @@ impl WorkDir {
     fn own_dirs(&self) -> Vec<PathBuf> {
         let mut dirs = vec![self.sources(), self.trees(), self.series_tree(NATIVE_SERIES).root, self.emscripten_dir()];
         dirs.extend([self.build_python.clone(), self.home(), self.logs.clone(), self.stamps.clone()]);
+        let view = self.view();
+        dirs.extend([crate::toolchains::view::toolchains_view(&view), view.join("host-bin"), view]);
         for target in crate::target::ALL {
             let of = WorkDir::new(&self.root, target);
             dirs.extend([of.web_bundle(), of.extension_dir(), of.guest_root(), of.target_build]);
@@ -101,6 +103,11 @@ impl WorkDir {
 
     pub fn home(&self) -> PathBuf {
         self.root.join("home")
+    }
+
+    /// The build's view of its toolchain and libraries (toolchains::view).
+    pub fn view(&self) -> PathBuf {
+        self.root.join("view")
     }
 
     /// The patch stamp of the versions of this tool that patched the source in place.
@@ -269,6 +276,7 @@ mod tests {
             source: "/s".into(),
             origin: "/c".into(),
             runner,
+            compiler_cache: None,
         };
         work.write_run_record(&record).unwrap();
         assert_eq!(work.read_run_record().unwrap().runner.module, Path::new("/b/p.wasm"));
@@ -302,6 +310,7 @@ mod tests {
             source: "/s".into(),
             origin: "/s".into(),
             runner,
+            compiler_cache: None,
         };
         work.write_run_record(&record).unwrap();
         let script = fs::read_to_string(work.python_sh()).unwrap();

@@ -109,4 +109,7 @@ pub struct RunRecord {
     #[serde(default)]
     pub origin: PathBuf,
     pub runner: RunnerCommand,
+    /// The compiler cache the build used (`--compiler-cache`), if any.
+    #[serde(default)]
+    pub compiler_cache: Option<crate::compiler_cache::CacheRecord>,
 }

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use super::env::{library_flags, libs_variables, module};
 use super::steps::Steps;
 use super::{BuildPlan, Driver};
+use crate::compiler_cache::CompilerCache;
 use crate::deps::Library;
 use crate::line::Profile;
 use crate::process::{Cmd, Env};
@@ -70,6 +71,11 @@ impl Driver for Emscripten<'_> {
         // would download in the middle of the build.
         env.extend(main_module_library_flags(self.libraries, self.profile.emscripten_ldflags));
         env
+    }
+
+    /// emcc runs its clang through EM_COMPILER_WRAPPER: ccache then sees a plain clang call.
+    fn cached_env(&self, cache: &CompilerCache) -> Env {
+        Env::from([("EM_COMPILER_WRAPPER".to_owned(), cache.program.plain())])
     }
 
     fn configure_program(&self, dir: &Path, env: &Env) -> Cmd {
