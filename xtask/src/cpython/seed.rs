@@ -51,7 +51,7 @@ impl Seeds<'_> {
     pub fn plant(&self, key: &str, build: &Path) -> anyhow::Result<bool> {
         let Ok(Some(bytes)) = read_regular(&self.path(key), SEED_LIMIT) else { return Ok(false) };
         let Ok(text) = String::from_utf8(bytes) else { return Ok(false) };
-        write_atomic(&build.join("config.cache"), self.paths.from_placeholders(&text))?;
+        write_atomic(&build.join("config.cache"), self.paths.resolve_placeholders(&text))?;
         Ok(true)
     }
 

@@ -174,7 +174,7 @@ impl PathMap {
     }
 
     /// `text` with every host directory replaced by a placeholder of its own (`@xtask-path-N@`,
-    /// N its place in the map), which [`PathMap::from_placeholders`] turns into another build's
+    /// N its place in the map), which [`PathMap::resolve_placeholders`] turns into another build's
     /// directories: unlike the stable names, which the text may hold already (in the prefix
     /// maps), a placeholder maps back to exactly one directory.
     pub fn to_placeholders(&self, text: &str) -> String {
@@ -188,7 +188,7 @@ impl PathMap {
         text
     }
 
-    pub fn from_placeholders(&self, text: &str) -> String {
+    pub fn resolve_placeholders(&self, text: &str) -> String {
         let mut text = text.to_owned();
         for (index, map) in self.0.iter().enumerate() {
             text = text.replace(&format!("@xtask-path-{index}@"), &map.host.plain());
@@ -309,8 +309,8 @@ mod tests {
         let seed = one.to_placeholders(text);
         assert!(!seed.contains("/home/u"), "{seed}");
         assert!(seed.contains("=/xtask-work'"), "the stable names stay: {seed}");
-        assert_eq!(one.from_placeholders(&seed), text);
-        let other = view("/srv/b").from_placeholders(&seed);
+        assert_eq!(one.resolve_placeholders(&seed), text);
+        let other = view("/srv/b").resolve_placeholders(&seed);
         assert_eq!(
             other,
             "CFLAGS='-ffile-prefix-map=/srv/b=/xtask-work' CC=/srv/b/view/toolchains/sdk/bin/clang X=/srv/b/c/deps/z"
