@@ -6,6 +6,7 @@ real-build tier asks, so it asserts on events instead of on sentences.
   e2e/events.py noop FILE [TARGETS]   a no-op run: nothing fetched, extracted, installed or built
   e2e/events.py suite FILE RESULT [LEFT_OUT]   the suite's result (and known failures left out)
   e2e/events.py chart FILE            the steps as a table
+  e2e/events.py hits FILE MIN_RATE    the make steps' compile hit rate (compiler-cache events) is at least MIN_RATE
 """
 
 import json
@@ -68,6 +69,16 @@ def suite(events, result, left_out=None):
         raise SystemExit(f"events: expected {left_out} known failures left out: {found[0]}")
 
 
+def hits(events, min_rate):
+    makes = [e for e in events if e["event"] == "compiler-cache" and e["step"].startswith("make")]
+    for e in makes:
+        print(f"{e['target'] or '':8} {e['step']:20} {e['hits']:5} hits ({e['remote_hits']} remote) {e['misses']:5} misses, remote {e['remote']}")
+    hit, missed = sum(e["hits"] for e in makes), sum(e["misses"] for e in makes)
+    if not makes or hit + missed == 0 or hit / (hit + missed) < min_rate:
+        raise SystemExit(f"events: the make steps' hit rate is below {min_rate}: {hit} hits, {missed} misses")
+    print(f"make steps: {hit} hits, {missed} misses: {100 * hit / (hit + missed):.1f} %")
+
+
 if __name__ == "__main__":
     command, path, *rest = sys.argv[1:]
     seen = read(pathlib.Path(path).read_text())
@@ -75,6 +86,8 @@ if __name__ == "__main__":
         noop(seen, int(rest[0]) if rest else 1)
     elif command == "suite":
         suite(seen, rest[0], int(rest[1]) if len(rest) > 1 else None)
+    elif command == "hits":
+        hits(seen, float(rest[0]))
     elif command == "chart":
         print(chart(seen))
     else:

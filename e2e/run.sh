@@ -48,11 +48,34 @@ xtask() {
   cargo xtask "$sub" --cache-dir "$scratch/cache" --work-dir "${work_dir:-$scratch/work}" --progress lines "$@"
 }
 
-step "bootstrap --target wasi from the mirror, in a fresh cache"
-xtask bootstrap --target wasi --python 3.13.5 --mirror "$mirror" --overlay "$fixtures/overlay.toml" 2>&1 | tee "$scratch/bootstrap1.log"
+step "a Redis on 127.0.0.1 for the compiler cache a fleet shares (Debian's redis-server, data in the scratch dir)"
+rm -rf "$scratch/redis" "$scratch/bb2-cache" "$scratch/bb2-work"
+mkdir -p "$scratch/redis"
+redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$scratch/redis" --save '' --appendonly no \
+  --logfile "$scratch/redis/redis.log" &
+serve_pids+=($!)
+for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+remote=redis://127.0.0.1:$redis_port
+
+step "bootstrap --target wasi from the mirror, in a fresh cache (through ccache, filling the Redis)"
+xtask bootstrap --target wasi --python 3.13.5 --mirror "$mirror" --overlay "$fixtures/overlay.toml" \
+  --compiler-cache ccache --compiler-cache-remote "$remote" 2>&1 | tee "$scratch/bootstrap1.log"
 grep -q '^test: smoke ok 3.13.5 wasi' "$scratch/bootstrap1.log" || fail "the smoke test did not pass during bootstrap"
 grep -qE '^test: checked: zlib, bz2, decimal \(libmpdec 4\.0\.1\), sqlite3 3\.' "$scratch/bootstrap1.log" ||
   fail "the WASI smoke test did not check decimal on the pinned libmpdec and sqlite3"
+
+step "a second buildbot: its own new cache dir and work dir, only the Redis shared"
+target/debug/xtask bootstrap --target wasi --python 3.13.5 --mirror "$mirror" --overlay "$fixtures/overlay.toml" \
+  --cache-dir "$scratch/bb2-cache" --work-dir "$scratch/bb2-work" --progress lines --message-format json \
+  --compiler-cache ccache --compiler-cache-remote "$remote" --no-test >"$scratch/bb2.jsonl" 2>"$scratch/bb2.log" ||
+  fail "the second buildbot's bootstrap (see $scratch/bb2.log)"
+events hits "$scratch/bb2.jsonl" 0.9 || fail "the second buildbot took too few objects from the Redis"
+events chart "$scratch/bb2.jsonl"
+cmp "$scratch/work/wasi/python.wasm" "$scratch/bb2-work/wasi/python.wasm" ||
+  fail "the second buildbot's python.wasm differs from the first's"
+echo "python.wasm of both buildbots: the same bytes (verify --rebuild below compares the dist with one built without a cache)"
+rm -rf "$scratch/bb2-cache" "$scratch/bb2-work"
 
 step "what the WASI build used, and only that: bootstrap --dry-run and mirror export --target (offline, from the cache)"
 needs=$(xtask bootstrap --target wasi --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" --dry-run --message-format json)

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use support::mini::Mini;
 use support::schema::{self, parse_events};
-use support::{stderr, stdout};
+use support::{hold, stderr, stdout};
 
 fn events(out: &Output) -> Vec<Value> {
     parse_events(&schema::events(), &stdout(out))
@@ -261,30 +261,6 @@ fn signal_during_configure(signal: i32, seconds: &str) {
     assert!(!fs::read_dir(work.join("stamps"))
         .map(|d| d.flatten().any(|e| e.file_name() == "configure build python"))
         .unwrap_or(false));
-}
-
-/// Holds `lock` with util-linux flock (`-s`: shared) until the returned child is killed.
-fn hold(lock: &Path, shared: bool) -> std::process::Child {
-    let mut command = Command::new("flock");
-    // -o: the lock is flock's own, not inherited by the sleep, so killing flock frees it.
-    command.arg("-o");
-    if shared {
-        command.arg("-s");
-    }
-    let mut child = command.arg(lock).args(["sleep", "60"]).spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    // Wait until the lock is taken.
-    while Instant::now() < deadline {
-        let file = fs::OpenOptions::new().write(true).create(true).truncate(false).open(lock).unwrap();
-        if file.try_lock().is_err() {
-            return child;
-        }
-        drop(file);
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    panic!("flock never took {}", lock.display());
 }
 
 #[test]

@@ -109,6 +109,8 @@ impl flags::Verify {
         }
         let patches = patches_dir(context, self.patches.as_deref());
         let mut bootstrap = vec!["bootstrap".to_owned(), "--no-test".into(), "--patches".into(), patches.plain()];
+        // Every object compiled again: a compiler cache would hand back the objects under test.
+        bootstrap.extend(["--compiler-cache".to_owned(), "none".into()]);
         // The epoch is given again only where a flag gave it: from a release or a commit, the
         // rebuild derives the same one itself, and the provenance says where it came from.
         if definition.internal.epoch_from == EpochFrom::Flag {

@@ -103,7 +103,7 @@ pub fn build(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<StepReport> {
     let (cache, base_dir) = (plan.cache, work.root.clone());
     let mut steps = Steps { place: shared, report: StepReport::default(), jobs: plan.jobs, cache, base_dir, seeds };
     let base = env::base(work, plan.source.source_date_epoch);
-    let build_python_key = build_python(&mut steps, work, plan, &base)?;
+    let build_python_keys = build_python(&mut steps, work, plan, &base)?;
     let name = plan.target.name;
     steps.place = Place { stamps: Stamps::new(&work.stamps.join(name)), logs: work.logs.join(name) };
     let driver: Box<dyn Driver + '_> = match plan.toolchain {
@@ -112,13 +112,20 @@ pub fn build(work: &WorkDir, plan: &BuildPlan) -> anyhow::Result<StepReport> {
             Box::new(emscripten::Emscripten::new(work, plan, emscripten, node, base.clone()))
         }
     };
-    build_target(&mut steps, work, plan, driver.as_ref(), &build_python_key, &base)?;
+    build_target(&mut steps, work, plan, driver.as_ref(), &build_python_keys, &base)?;
     Ok(steps.report)
 }
 
-/// The native build Python from the unpatched tree; returns its configure key, which the target's
-/// steps build on. Its seed is also keyed by the host compiler, which the step key leaves out.
-fn build_python(steps: &mut Steps, work: &WorkDir, plan: &BuildPlan, env: &Env) -> anyhow::Result<String> {
+/// The keys of a step: its stamp's, and its configure seed's (the same inputs without the host
+/// directories).
+struct Keys {
+    step: String,
+    seed: String,
+}
+
+/// The native build Python from the unpatched tree; returns its configure keys, which the
+/// target's build on. Its seed is also keyed by the host compiler, which the step key leaves out.
+fn build_python(steps: &mut Steps, work: &WorkDir, plan: &BuildPlan, env: &Env) -> anyhow::Result<Keys> {
     let native = plan.native;
     let configure = native.root.join("configure");
     let bytes = crate::files::read_regular(&configure, 64 << 20)?;
@@ -136,10 +143,10 @@ fn build_python(steps: &mut Steps, work: &WorkDir, plan: &BuildPlan, env: &Env) 
     };
     let command = Cmd::new(&configure, &work.build_python, env).arg("-C");
     let (dir, tree) = (&work.build_python, &native.root);
-    let job =
-        ConfigureMake { what: "build python", dir, tree, configure: command, key: key.clone(), seed_key, cached_env };
+    let keys = Keys { step: key.clone(), seed: seed_key.clone() };
+    let job = ConfigureMake { what: "build python", dir, tree, configure: command, key, seed_key, cached_env };
     steps.configure_and_make(job, |_| Ok(vec![]))?;
-    Ok(key)
+    Ok(keys)
 }
 
 /// configure and make for the target through its driver, then the run record.
@@ -148,16 +155,18 @@ fn build_target(
     work: &WorkDir,
     plan: &BuildPlan,
     driver: &dyn Driver,
-    build_python_key: &str,
+    build_python: &Keys,
     base: &Env,
 ) -> anyhow::Result<()> {
     let runner = driver.runner();
     let configure = configure::command(work, plan, driver, &runner, base)?;
     let identity = plan.toolchain.identity();
-    let parts = ["configure host", build_python_key, &configure.plain(), &env::key_text(&configure.env), &identity];
+    let parts = ["configure host", &build_python.step, &configure.plain(), &env::key_text(&configure.env), &identity];
     let library_keys = plan.libraries.iter().map(|library| library.key.clone());
-    let parts: Vec<String> = parts.iter().map(|part| part.to_string()).chain(library_keys).collect();
+    let mut parts: Vec<String> = parts.iter().map(|part| part.to_string()).chain(library_keys).collect();
     let key = stamp::key(&parts);
+    // The seed's: the build Python by its seed key, which names no host directory.
+    parts[1] = build_python.seed.clone();
     let site = configure.env.get("CONFIG_SITE").map(PathBuf::from).unwrap_or_default();
     let script = plan.source.root.join("configure");
     let seed_key = steps.seeds.key(&parts, &[&script, &site], "")?;

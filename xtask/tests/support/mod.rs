@@ -97,3 +97,29 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Holds `lock` with util-linux flock (`-s`: shared) until the returned child is killed.
+pub fn hold(lock: &Path, shared: bool) -> std::process::Child {
+    use std::fs;
+    use std::time::{Duration, Instant};
+    let mut command = Command::new("flock");
+    // -o: the lock is flock's own, not inherited by the sleep, so killing flock frees it.
+    command.arg("-o");
+    if shared {
+        command.arg("-s");
+    }
+    let mut child = command.arg(lock).args(["sleep", "60"]).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    // Wait until the lock is taken.
+    while Instant::now() < deadline {
+        let file = fs::OpenOptions::new().write(true).create(true).truncate(false).open(lock).unwrap();
+        if file.try_lock().is_err() {
+            return child;
+        }
+        drop(file);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    panic!("flock never took {lock:?}");
+}
