@@ -49,5 +49,16 @@ for name in runs:
 digests = {name: interpreter(name) for name in runs if name != "noop"}
 same = len(set(digests.values())) == 1
 print(f"{target}: interpreter (*.wasm) sha256 {'/'.join(digests)}: {' '.join(digests.values())} ({'identical' if same else 'DIFFERENT'})")
+# The seeded configure (fresh) against the cold one: pyconfig.h and the Makefile, each work dir's
+# path written as WORK.
+for build in ["build-python", target]:
+    for name in ["pyconfig.h", "Makefile"]:
+        texts = []
+        for run in ["cold", "fresh"]:
+            work = scratch / f"{target}-{works[run]}"
+            texts.append((work / build / name).read_text().replace(str(work), "WORK"))
+        verdict = "identical" if texts[0] == texts[1] else "DIFFERENT"
+        same = same and texts[0] == texts[1]
+        print(f"{target}: {build}/{name} of the seeded configure and the cold one: {verdict}")
 print(f"{target}: keys in the shared Redis: {redis_keys}")
 sys.exit(0 if same else 1)

@@ -7,6 +7,7 @@ real-build tier asks, so it asserts on events instead of on sentences.
   e2e/events.py suite FILE RESULT [LEFT_OUT]   the suite's result (and known failures left out)
   e2e/events.py chart FILE            the steps as a table
   e2e/events.py hits FILE MIN_RATE    the make steps' compile hit rate (compiler-cache events) is at least MIN_RATE
+  e2e/events.py seeded FILE           every configure step that ran started from a seed (configure-seed events)
 """
 
 import json
@@ -79,6 +80,13 @@ def hits(events, min_rate):
     print(f"make steps: {hit} hits, {missed} misses: {100 * hit / (hit + missed):.1f} %")
 
 
+def seeded(events):
+    seeds = [e for e in events if e["event"] == "configure-seed"]
+    if not seeds or not all(e["seeded"] for e in seeds):
+        raise SystemExit(f"events: expected every configure seeded: {seeds}")
+    print(f"seeded: {', '.join(e['step'] for e in seeds)}")
+
+
 if __name__ == "__main__":
     command, path, *rest = sys.argv[1:]
     seen = read(pathlib.Path(path).read_text())
@@ -86,6 +94,8 @@ if __name__ == "__main__":
         noop(seen, int(rest[0]) if rest else 1)
     elif command == "suite":
         suite(seen, rest[0], int(rest[1]) if len(rest) > 1 else None)
+    elif command == "seeded":
+        seeded(seen)
     elif command == "hits":
         hits(seen, float(rest[0]))
     elif command == "chart":

@@ -77,6 +77,21 @@ cmp "$scratch/work/wasi/python.wasm" "$scratch/bb2-work/wasi/python.wasm" ||
 echo "python.wasm of both buildbots: the same bytes (verify --rebuild below compares the dist with one built without a cache)"
 rm -rf "$scratch/bb2-cache" "$scratch/bb2-work"
 
+step "a fresh work dir on the first buildbot's cache: both configures from their seeds, the same pyconfig.h, Makefile and python.wasm"
+rm -rf "$scratch/seeded-work"
+target/debug/xtask bootstrap --target wasi --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" \
+  --cache-dir "$scratch/cache" --work-dir "$scratch/seeded-work" --progress lines --message-format json \
+  --compiler-cache ccache --no-test >"$scratch/seeded.jsonl" 2>"$scratch/seeded.log" || fail "the seeded bootstrap (see $scratch/seeded.log)"
+events seeded "$scratch/seeded.jsonl" || fail "a configure of the fresh work dir did not start from its seed"
+events chart "$scratch/seeded.jsonl"
+for file in build-python/pyconfig.h build-python/Makefile wasi/pyconfig.h wasi/Makefile; do
+  cmp <(sed "s#$scratch/work#WORK#g" "$scratch/work/$file") <(sed "s#$scratch/seeded-work#WORK#g" "$scratch/seeded-work/$file") ||
+    fail "$file of the seeded configure differs from the cold configure's"
+done
+cmp "$scratch/work/wasi/python.wasm" "$scratch/seeded-work/wasi/python.wasm" || fail "the seeded build's python.wasm differs"
+echo "seeded and cold configure: the same pyconfig.h and Makefile (work dir paths aside), the same python.wasm"
+rm -rf "$scratch/seeded-work"
+
 step "what the WASI build used, and only that: bootstrap --dry-run and mirror export --target (offline, from the cache)"
 needs=$(xtask bootstrap --target wasi --python 3.13.5 --offline --overlay "$fixtures/overlay.toml" --dry-run --message-format json)
 [ "$(grep -c '"event":"need"' <<<"$needs")" = 7 ] || fail "dry-run: expected 7 artifacts (release, SDK, wasmtime, 4 libraries): $needs"

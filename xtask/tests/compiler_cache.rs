@@ -240,3 +240,23 @@ fn doctor_reports_the_compiler_cache_and_flags_are_checked_when_read() {
         assert!(stderr(&out).contains(flag), "{}", stderr(&out));
     }
 }
+
+#[test]
+fn a_file_planted_in_the_cache_costs_a_seed_or_stops_the_build_before_it_starts() {
+    let mini = Mini::new();
+    // A file where the seeds go: configure runs cold, the build goes on, one warning.
+    std::fs::create_dir_all(mini.path("cache")).unwrap();
+    std::fs::write(mini.path("cache/configure"), "planted").unwrap();
+    let (ran, err) = bootstrap(&mini, "cache", "work", &[]);
+    assert!(err.contains("answers are not kept for the next work dir"), "{err}");
+    assert!(ran.last().unwrap()["ok"].as_bool().unwrap());
+    assert!(mini.path("work/wasi/module.o").is_file());
+
+    // A file where ccache keeps its objects: stopped by the pre-flight, nothing built.
+    std::fs::write(mini.path("cache/ccache"), "planted").unwrap();
+    let out = run(&mini, "bootstrap", "cache", "work-2", &["--compiler-cache", "ccache"]);
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    let found = parse_events(&events(), &stdout(&out));
+    assert!(found.iter().any(|e| e["event"] == "problem" && e["check"] == "compiler-cache" && e["blocking"] == true));
+    assert!(!mini.path("work-2/wasi").exists());
+}

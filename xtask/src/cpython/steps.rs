@@ -98,10 +98,15 @@ impl Steps<'_> {
         let (configure_cache, configure_remote) = self.cache_env(&configure_name, &job.cached_env);
         let configure = job.configure.envs(configure_cache);
         let seeds = self.seeds.clone();
+        let configure_script = job.tree.join("configure");
         let seed_key = &job.seed_key;
         let ran = self.step(&configure_name, &job.key, |log| {
             fresh_config_cache(dir)?;
-            let seeded = seeds.plant(seed_key, dir)?;
+            // A seed is an optimisation: one that cannot be planted or kept is a line, not a failure.
+            let seeded = seeds.plant(seed_key, dir).unwrap_or_else(|error| {
+                eprintln!("warning: {configure_name} starts without its seed: {}", crate::text::error_text(&error));
+                false
+            });
             events::configure_seed(&configure_name, seeded);
             if seeded {
                 eprintln!(
@@ -109,7 +114,11 @@ impl Steps<'_> {
                 );
             }
             configure.run_logged(&configure_name, log)?;
-            seeds.keep(seed_key, dir)
+            if let Err(error) = seeds.keep(seed_key, dir, &configure_script) {
+                let error = crate::text::error_text(&error);
+                eprintln!("warning: {configure_name}'s answers are not kept for the next work dir: {error}");
+            }
+            Ok(())
         })?;
         if ran {
             self.report_cache(&configure_name, configure_remote)?;

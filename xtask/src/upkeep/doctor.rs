@@ -171,6 +171,11 @@ pub fn compiler_cache(cache: &crate::compiler_cache::CompilerCache) -> Vec<Probl
         )];
     };
     let mut problems = vec![];
+    if cache.dir.symlink_metadata().is_ok() && !cache.dir.is_dir() {
+        let shown = crate::text::printable_path(&cache.dir);
+        let what = format!("the compiler cache's directory {shown} is not a directory");
+        problems.push(problem(true, what, "remove it (or point --cache-dir elsewhere)"));
+    }
     if let Some(remote) = &cache.remote {
         if remote.is_redis() && !state.redis {
             problems.push(problem(
