@@ -63,6 +63,7 @@ for target in $targets; do
   run fresh "$a" "$scratch/$target-a2" "${cached[@]}"
   run second "$b" "$scratch/$target-b1" "${cached[@]}" --compiler-cache-remote "$remote"
   run noop "$b" "$scratch/$target-b1" "${cached[@]}" --compiler-cache-remote "$remote"
+  keys=$(redis-cli -p "$redis_port" dbsize)
   if [ "$target" = wasi ]; then
     (
       until grep -q '^build: make build python (log' "$scratch/$target-stopped.log" 2>/dev/null; do sleep 0.2; done
@@ -71,5 +72,5 @@ for target in $targets; do
     run stopped "$scratch/$target-c-cache" "$scratch/$target-c1" "${cached[@]}" --compiler-cache-remote "$remote"
     start_redis
   fi
-  python3 bench/fleet_report.py "$scratch" "$target" "$(redis-cli -p "$redis_port" dbsize)"
+  python3 bench/fleet_report.py "$scratch" "$target" "$keys"
 done

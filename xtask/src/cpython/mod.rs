@@ -50,7 +50,7 @@ pub struct BuildPlan<'a> {
     pub configure_args: &'a [String],
     /// The host directories the build sees and their stable names in its outputs.
     pub paths: &'a PathMap,
-    /// The compiler cache, if the build uses one (compiler_cache.rs).
+    /// The compiler cache, if the build uses one (compiler_cache/).
     pub cache: Option<&'a CompilerCache>,
     /// Where configure seeds are kept (seed.rs): `CACHE/configure`.
     pub seeds: PathBuf,

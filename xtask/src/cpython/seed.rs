@@ -102,7 +102,7 @@ pub fn unsafe_answers(script: &str) -> BTreeSet<String> {
         .collect();
     for (at, line) in lines.iter().enumerate() {
         if let Some(name) = check_start(line) {
-            if check_has_side_effects(&lines[at + 1..]) {
+            if check_has_side_effects(name, &lines[at + 1..]) {
                 found.insert(name.to_owned());
             }
         }
@@ -110,35 +110,60 @@ pub fn unsafe_answers(script: &str) -> BTreeSet<String> {
     found
 }
 
-/// `if test ${NAME+y}`: the start of a cached check of NAME.
+/// `if test ${NAME+y}` (autoconf 2.70 on) or `if ${NAME+:} false; then :` (2.69, CPython 3.11):
+/// the start of a cached check of NAME.
 fn check_start(line: &str) -> Option<&str> {
-    let rest = line.trim().strip_prefix("if test ${")?.strip_suffix("+y}")?;
-    (rest.contains("_cv_") && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(rest)
+    let line = line.trim();
+    let name = match line.strip_prefix("if test ${") {
+        Some(rest) => rest.strip_suffix("+y}")?,
+        None => line.strip_prefix("if ${")?.strip_suffix("+:} false; then :")?,
+    };
+    (name.contains("_cv_") && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(name)
 }
 
 /// Whether a check's body (from the line after its start to the `fi` before its result line)
 /// leaves a variable set that is neither a cache variable nor restored from a saved value.
-fn check_has_side_effects(body: &[&str]) -> bool {
-    let mut last: BTreeMap<&str, &str> = BTreeMap::new();
+fn check_has_side_effects(name: &str, body: &[&str]) -> bool {
+    let own = Some(name);
+    // Every variable the body assigns, with its values in order.
+    let mut assigned: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (at, line) in body.iter().enumerate() {
         if line.trim() == "fi" && body.get(at + 1).is_some_and(|next| next.contains(": result: ")) {
-            return last.iter().any(|(name, value)| !tool_variable(name) && !value.contains("save"));
+            return assigned
+                .iter()
+                .any(|(variable, values)| !tool_variable(variable) && !restored(variable, values, &assigned));
         }
-        if check_start(line).is_some() {
+        // Another check starting before this one's result: its end cannot be told apart. The
+        // same name again (AC_SEARCH_LIBS tests it inside its own loop) is still this check.
+        if check_start(line).is_some_and(|other| Some(other) != own) {
             break;
         }
         let line = line.trim_start();
         if let Some(rest) = line.strip_prefix("as_fn_append ") {
-            if let Some(name) = rest.split_whitespace().next() {
-                last.insert(name, "");
+            if let Some(variable) = rest.split_whitespace().next() {
+                assigned.entry(variable).or_default().push("");
             }
-        } else if let Some((name, value)) = line.split_once('=') {
-            if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                last.insert(name, value);
+        } else if let Some((variable, value)) = line.split_once('=') {
+            if !variable.is_empty() && variable.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                assigned.entry(variable).or_default().push(value.trim());
             }
         }
     }
     true
+}
+
+/// Whether `variable` ends the body as it started: its last value is a saved copy (a variable
+/// named `…save…`, or one the body set to `$variable` first: `py_cflags=$CFLAGS … CFLAGS=$py_cflags`).
+fn restored(variable: &str, values: &[&str], assigned: &BTreeMap<&str, Vec<&str>>) -> bool {
+    let plain = |value: &str| {
+        value.trim_matches('"').trim_start_matches('$').trim_start_matches('{').trim_end_matches('}').to_owned()
+    };
+    let Some(last) = values.last() else { return true };
+    if last.contains("save") {
+        return true;
+    }
+    let copy = plain(last);
+    assigned.get(copy.as_str()).is_some_and(|copies| copies.iter().any(|value| plain(value) == variable))
 }
 
 /// autoconf's and CPython's own bookkeeping: cache variables and the shell's helpers.
@@ -175,7 +200,7 @@ fn cache_references(line: &str) -> Vec<(&str, bool)> {
         let after = &line[start + name.len()..];
         let is_check = match byte {
             b'"' => after.starts_with('"'),
-            _ => after.starts_with("+y}"),
+            _ => after.starts_with("+y}") || after.starts_with("+:}"),
         };
         if *byte == b'"' && !is_check {
             continue;
@@ -261,6 +286,17 @@ fi
 "#;
         let found = unsafe_answers(script);
         assert_eq!(found.into_iter().collect::<Vec<_>>(), ["ac_cv_gcc_asm_for_x64", "ac_cv_wl_no_as_needed"]);
+        // autoconf 2.69's form of the same (CPython 3.11).
+        let old =
+            script.replace("if test ${ac_cv_wl_no_as_needed+y}\nthen :", "if ${ac_cv_wl_no_as_needed+:} false; then :");
+        let old =
+            old.replace("if test ${ac_cv_gcc_asm_for_x64+y}\nthen :", "if ${ac_cv_gcc_asm_for_x64+:} false; then :");
+        assert!(old.contains("if ${ac_cv_wl_no_as_needed+:} false; then :\n"));
+        assert!(old.contains("if ${ac_cv_gcc_asm_for_x64+:} false; then :\n"));
+        assert_eq!(
+            unsafe_answers(&old).into_iter().collect::<Vec<_>>(),
+            ["ac_cv_gcc_asm_for_x64", "ac_cv_wl_no_as_needed"]
+        );
     }
 
     #[test]

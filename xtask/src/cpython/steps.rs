@@ -9,7 +9,7 @@ use fs_err as fs;
 
 use super::seed::Seeds;
 use super::stamp::{self, Stamps};
-use crate::compiler_cache::{self, CompilerCache};
+use crate::compiler_cache::{CacheUse, CompilerCache};
 use crate::events::{self, Stage};
 use crate::exit::{fail, Failure};
 use crate::files::remove_file_if_exists;
@@ -95,11 +95,11 @@ impl Steps<'_> {
         let configure_name = format!("configure {what}");
         let make_name = format!("make {what}");
         let make = Cmd::new("make", dir, &make_env(&job.configure.env)).arg(format!("-j{}", self.jobs));
-        let (configure_cache, configure_remote) = self.cache_env(&configure_name, &job.cached_env);
-        let configure = job.configure.envs(configure_cache);
+        let cached = CacheUse { cache: self.cache, base_dir: self.base_dir.clone(), more: job.cached_env };
         let seeds = self.seeds.clone();
         let configure_script = job.tree.join("configure");
-        let seed_key = &job.seed_key;
+        let (seed_key, configure) = (&job.seed_key, job.configure);
+        let mut cache_run = None;
         let ran = self.step(&configure_name, &job.key, |log| {
             fresh_config_cache(dir)?;
             // A seed is an optimisation: one that cannot be planted or kept is a line, not a failure.
@@ -113,66 +113,26 @@ impl Steps<'_> {
                     "build: {configure_name} starts from the answers of an earlier configure with the same inputs"
                 );
             }
-            configure.run_logged(&configure_name, log)?;
+            let (env, run) = cached.env(&configure_name, log);
+            cache_run = run;
+            configure.envs(env).run_logged(&configure_name, log)?;
             if let Err(error) = seeds.keep(seed_key, dir, &configure_script) {
                 let error = crate::text::error_text(&error);
                 eprintln!("warning: {configure_name}'s answers are not kept for the next work dir: {error}");
             }
             Ok(())
         })?;
-        if ran {
-            self.report_cache(&configure_name, configure_remote)?;
+        if let (true, Some(run)) = (ran, cache_run.take()) {
+            CacheUse::report(&configure_name, &run)?;
         }
-        let (make_cache, make_remote) = self.cache_env(&make_name, &job.cached_env);
-        let make = make.envs(make_cache);
-        if self
-            .make_step(&make_name, &job.key, job.tree, |log| make.args(make_vars(dir)?).run_logged(&make_name, log))?
-        {
-            self.report_cache(&make_name, make_remote)?;
+        let ran = self.make_step(&make_name, &job.key, job.tree, |log| {
+            let (env, run) = cached.env(&make_name, log);
+            cache_run = run;
+            make.envs(env).args(make_vars(dir)?).run_logged(&make_name, log)
+        })?;
+        if let (true, Some(run)) = (ran, cache_run) {
+            CacheUse::report(&make_name, &run)?;
         }
-        Ok(())
-    }
-
-    /// The compiler cache's settings for the step `name` (nothing without a cache), and whether
-    /// its remote is used: a remote that does not answer now is left out of this step, said once
-    /// here rather than by every compile waiting for it.
-    fn cache_env(&self, name: &str, more: &Env) -> (Env, &'static str) {
-        let Some(cache) = self.cache else { return (Env::new(), "none") };
-        let remote = match &cache.remote {
-            None => "none",
-            Some(remote) => match remote.answers() {
-                Ok(()) => "used",
-                Err(why) => {
-                    eprintln!("build: {name}: the compiler cache's remote is left out of this step: {why}");
-                    "down"
-                }
-            },
-        };
-        let stats = compiler_cache::stats_log(&crate::workdir::log_in(&self.place.logs, name));
-        let _ = remove_file_if_exists(&stats);
-        let mut env = cache.env(&self.base_dir, &stats, remote == "used");
-        env.extend(more.clone());
-        (env, remote)
-    }
-
-    /// The compiler cache's tally for a step that ran: a line and an event.
-    fn report_cache(&self, name: &str, remote: &str) -> anyhow::Result<()> {
-        if self.cache.is_none() {
-            return Ok(());
-        }
-        let stats = compiler_cache::stats_log(&crate::workdir::log_in(&self.place.logs, name));
-        let text = crate::files::read_regular(&stats, 256 << 20)?.unwrap_or_default();
-        let tally = compiler_cache::tally(&String::from_utf8_lossy(&text));
-        let rate = tally.hit_rate().map_or("no cacheable compiles".into(), |r| format!("{:.1} % hits", r * 100.0));
-        eprintln!(
-            "build: {name}: compiler cache {} hits ({} remote), {} misses, {} not cacheable: {rate}{}",
-            tally.hits,
-            tally.remote_hits,
-            tally.misses,
-            tally.uncacheable,
-            if tally.remote_errors > 0 { format!(", {} remote errors", tally.remote_errors) } else { String::new() }
-        );
-        events::compiler_cache(name, &tally, remote);
         Ok(())
     }
 

@@ -56,8 +56,8 @@ impl Toolchain {
     }
 
     /// The toolchain as the build sees it through the work dir's `view` (view.rs): the WASI SDK
-    /// by links (its compilers through `cache`, if given); emscripten by a link, with the work
-    /// dir's config naming it (its compiler cache is emcc's wrapper: cpython/emscripten).
+    /// by links (its compilers through `cache`, if given); emscripten as it is (its compiler
+    /// cache is emcc's wrapper: cpython/emscripten).
     pub fn viewed(
         self,
         view: &Path,
@@ -65,9 +65,9 @@ impl Toolchain {
     ) -> anyhow::Result<Toolchain> {
         Ok(match self {
             Toolchain::Wasi { sdk, wasmtime } => Toolchain::Wasi { sdk: view::wasi_sdk(view, &sdk, cache)?, wasmtime },
-            Toolchain::Emscripten { emscripten, node } => {
-                Toolchain::Emscripten { emscripten: view::emscripten(view, &emscripten, &node)?, node }
-            }
+            // emcc resolves the links to its cache (its sysroot), so a view would not change
+            // the paths its compiles see; it is used as it is.
+            other => other,
         })
     }
 

@@ -1,9 +1,9 @@
 //! The work dir's view of what the build compiles with: `WORK/view/toolchains/<SDK>` (the WASI
-//! SDK through links, or a link to the emscripten release with the work dir's config naming it)
-//! and `WORK/view/deps` (a link to the cache's dependency builds). The build
+//! SDK, through links) and `WORK/view/deps` (a link to the cache's dependency builds). Not
+//! emscripten: emcc resolves links to its cache, where its sysroot is. The build
 //! names the compiler, the sysroot and the libraries' headers by these paths, so every path a
 //! compile sees is inside the work dir: the compiler cache hashes them relative to the build
-//! directory (compiler_cache.rs), and two machines with different cache dirs share objects.
+//! directory (compiler_cache/), and two machines with different cache dirs share objects.
 //!
 //! With a compiler cache the view's `clang` and `clang++` are two-line scripts running the SDK's
 //! own through ccache; without, links to them. The path the build names is the same either way,
@@ -13,8 +13,6 @@ use std::path::{Path, PathBuf};
 
 use fs_err as fs;
 
-use super::emscripten::Emscripten;
-use super::node::Node;
 use super::wasi_sdk::WasiSdk;
 use crate::compiler_cache::CompilerCache;
 use crate::deps::Library;
@@ -57,23 +55,6 @@ pub fn wasi_sdk(view: &Path, sdk: &WasiSdk, cache: Option<&CompilerCache>) -> an
     remove_dir_if_exists(&dir)?;
     fs::rename(&staging, &dir)?;
     Ok(WasiSdk { root: dir, ..sdk.clone() })
-}
-
-/// Emscripten as the build sees it: `view/toolchains/<its directory name>`, a link to the
-/// release, and the work dir's `.emscripten` config written again to name LLVM, binaryen and
-/// emcc's cache (the sysroot every compile includes from) through that link.
-pub fn emscripten(view: &Path, emscripten: &Emscripten, node: &Node) -> anyhow::Result<Emscripten> {
-    let name = emscripten.root.file_name().map(PathBuf::from).unwrap_or_else(|| "emscripten".into());
-    let dir = view.join("toolchains");
-    fs::create_dir_all(&dir)?;
-    let link = dir.join(name);
-    if fs::symlink_metadata(&link).is_ok() {
-        remove_dir_if_exists(&link)?;
-    }
-    std::os::unix::fs::symlink(&emscripten.root, &link)?;
-    let seen = Emscripten { root: link, ..emscripten.clone() };
-    seen.write_config(node)?;
-    Ok(seen)
 }
 
 /// The libraries as the build sees them: `view/deps` links to the cache's `deps/`, and each
