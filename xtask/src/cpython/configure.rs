@@ -18,7 +18,7 @@ pub fn command(
 ) -> anyhow::Result<Cmd> {
     let target = plan.target;
     let mut configure_env = driver.configure_env(runner);
-    let cflags = env::target_cflags(target.configure_cflags, plan.paths);
+    let cflags = env::target_cflags(target.configure_cflags, plan.paths, &work.target_build);
     configure_env.insert("CFLAGS".into(), cflags);
     let site = env::config_site(&plan.source.root, target)?;
     configure_env.insert("CONFIG_SITE".into(), site.plain());

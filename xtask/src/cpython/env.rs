@@ -119,9 +119,18 @@ pub fn library_configure_args(libraries: &[Library]) -> Vec<String> {
 /// The target's CFLAGS plus the build's prefix maps, so that debug information names neither the
 /// work dir, the cache, the dependency builds nor the toolchain's location, and two work dirs
 /// produce the same bytes.
-pub fn target_cflags(cflags: &[&str], paths: &PathMap) -> String {
+///
+/// A compiler cache (base_dir: the work dir) hands the compiler every path inside the work dir
+/// relative to the build directory, so the view's directories (toolchains::view) also reach the
+/// compiler as `../view/…`: those relative forms map to the same stable names, and a build
+/// through the cache writes the bytes of one without it.
+pub fn target_cflags(cflags: &[&str], paths: &PathMap, build: &Path) -> String {
     let maps = paths.prefix_map_flags();
-    cflags.iter().map(|f| f.to_string()).chain(maps).collect::<Vec<_>>().join(" ")
+    let relative = paths
+        .inside_work()
+        .into_iter()
+        .map(|map| format!("-ffile-prefix-map={}={}", relative_path(&map.host, build).plain(), map.stable));
+    cflags.iter().map(|f| f.to_string()).chain(maps).chain(relative).collect::<Vec<_>>().join(" ")
 }
 
 /// The environment as stable text (sorted `NAME=value` lines), for step keys.

@@ -104,6 +104,9 @@ pub struct PatchPin {
     pub sha256: String,
 }
 
+/// The work dir's name in the outputs.
+const WORK_STABLE: &str = "/xtask-work";
+
 /// A host directory the build saw, and the name it has in the outputs instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StablePath {
@@ -122,12 +125,8 @@ impl PathMap {
     /// The map of a build: the compiler's directory, the dependency builds, the cache (where the
     /// runners live) and the work dir.
     pub fn new(work: &Path, cache: &Path, deps: &Path, compiler_root: &Path) -> PathMap {
-        let pairs = [
-            (compiler_root, "/xtask-toolchains"),
-            (deps, "/xtask-deps"),
-            (cache, "/xtask-cache"),
-            (work, "/xtask-work"),
-        ];
+        let pairs =
+            [(compiler_root, "/xtask-toolchains"), (deps, "/xtask-deps"), (cache, "/xtask-cache"), (work, WORK_STABLE)];
         PathMap(
             pairs
                 .into_iter()
@@ -171,6 +170,12 @@ impl PathMap {
             .map(|(host, stable)| StablePath { host: host.to_owned(), stable: stable.into() });
         self.0.splice(0..0, view);
         self
+    }
+
+    /// The maps of directories inside the work dir (the view), not the work dir itself.
+    pub fn inside_work(&self) -> Vec<&StablePath> {
+        let Some(work) = self.0.iter().find(|map| map.stable == WORK_STABLE) else { return vec![] };
+        self.0.iter().filter(|map| map.host != work.host && map.host.starts_with(&work.host)).collect()
     }
 
     /// `text` with every host directory replaced by a placeholder of its own (`@xtask-path-N@`,

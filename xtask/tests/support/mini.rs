@@ -30,7 +30,12 @@ sed -e "s|@srcdir@|$srcdir|g" -e "s|@CC@|${CC:-cc}|g" -e "s|@CFLAGS@|$CFLAGS|g" 
 /// The program, linked in one step, and one object compiled on its own (`-c`: what a compiler
 /// cache can keep), which includes a header of the tree.
 pub const MAKEFILE_IN: &str = "all: python@EXE@ module.o\n\npython@EXE@: @srcdir@/Programs/python.c\n\t@CC@ @CFLAGS@ -o $@ @srcdir@/Programs/python.c\n\n\
-     module.o: @srcdir@/Modules/module.c @srcdir@/Modules/module.h\n\t@CC@ @CFLAGS@ -g -c -o $@ @srcdir@/Modules/module.c\n";
+     module.o: @srcdir@/Modules/module.c @srcdir@/Modules/module.h\n\t@CC@ @CFLAGS@ $(ZLIB_CFLAGS) -g -c -o $@ @srcdir@/Modules/module.c\n";
+
+/// The object: a header of the tree and, for the target, one of a library (its directory is
+/// named in the debug information, as CPython's modules name zlib's).
+const MODULE_C: &str =
+    "#include \"module.h\"\n#ifdef __wasm__\n#include <zlib.h>\nmini_z_int module_z = 1;\n#endif\nint module_value(void) { return MODULE_VALUE; }\n";
 
 pub const PYTHON_C: &str = "#include <stdio.h>\nint main(int argc, char **argv) {\n    printf(\"mini python:\");\n    for (int i = 1; i < argc; i++) printf(\" %s\", argv[i]);\n    printf(\"\\n\");\n    return argc == 2 && argv[1][0] == '!' ? 7 : 0;\n}\n";
 
@@ -119,11 +124,7 @@ fn cpython() -> Vec<u8> {
             File("Makefile.in".into(), 0o644, MAKEFILE_IN.into()),
             File("Tools/wasm/config.site-wasm32-wasi".into(), 0o644, "ac_cv_file__dev_ptmx=no\n".into()),
             File("Programs/python.c".into(), 0o644, PYTHON_C.into()),
-            File(
-                "Modules/module.c".into(),
-                0o644,
-                "#include \"module.h\"\nint module_value(void) { return MODULE_VALUE; }\n".into(),
-            ),
+            File("Modules/module.c".into(), 0o644, MODULE_C.into()),
             File("Modules/module.h".into(), 0o644, "#define MODULE_VALUE 42\n".into()),
             File(
                 "Include/patchlevel.h".into(),
@@ -168,7 +169,7 @@ fn libraries() -> (Vec<u8>, Vec<u8>) {
         "zutil.c",
     ];
     let mut zlib_files = c_files(&zlib_sources);
-    zlib_files.push(File("zlib.h".into(), 0o644, "/* zlib */\n".into()));
+    zlib_files.push(File("zlib.h".into(), 0o644, "/* zlib */\ntypedef int mini_z_int;\n".into()));
     zlib_files.push(File("zconf.h".into(), 0o644, "/* zconf */\n".into()));
     let zlib = tar_gz("zlib-1.3.1", &zlib_files);
     let bzip2_sources =
