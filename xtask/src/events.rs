@@ -133,7 +133,7 @@ pub enum Event<'a> {
         /// hits / (hits + misses); none when nothing was cacheable.
         hit_rate: Option<f64>,
         /// `used`, `down` (left out of this step: it did not answer) or `none`.
-        remote: &'a str,
+        remote: crate::compiler_cache::RemoteUse,
     },
     /// Whether a configure step started from a seed of the same inputs (cpython/seed.rs).
     ConfigureSeed {
@@ -214,7 +214,7 @@ pub fn skipped(stage: Stage, name: &str, why: &str) {
 }
 
 /// The compiler cache's tally of a build step.
-pub fn compiler_cache(step: &str, tally: &crate::compiler_cache::Tally, remote: &str) {
+pub fn compiler_cache(step: &str, tally: &crate::compiler_cache::Tally, remote: crate::compiler_cache::RemoteUse) {
     let t = tally;
     emit(&Event::CompilerCache {
         step,

@@ -28,7 +28,8 @@ impl flags::Bootstrap {
         let held = self.selection.source.work_dir_for(context, targets[0]);
         // What would stop the build half way is found before anything is downloaded.
         let cache = &context.fetch.cache.root;
-        let compiler_cache = context.compiler_cache.as_ref();
+        let state = context.compiler_cache.as_ref().map(|cache| crate::compiler_cache::state(cache, false));
+        let compiler_cache = context.compiler_cache.as_ref().zip(state.as_ref());
         let places = Places { work: &held.root, cache, path: crate::process::SYSTEM_PATH, compiler_cache };
         let problems = events::step(Stage::Check, "check the machine", None, || {
             let problems: Vec<_> = doctor::host(&targets, &places).into_iter().filter(|p| p.blocking).collect();

@@ -12,7 +12,8 @@ impl flags::Doctor {
         let targets = targets_of(&flags)?;
         let cache = &context.fetch.cache.root;
         let work = work_root(&self.work_dir, context);
-        let compiler_cache = context.compiler_cache.as_ref();
+        let state = context.compiler_cache.as_ref().map(|cache| crate::compiler_cache::state(cache, true));
+        let compiler_cache = context.compiler_cache.as_ref().zip(state.as_ref());
         let places = Places { work: &work, cache, path: crate::process::SYSTEM_PATH, compiler_cache };
         let mut problems = doctor::host(&targets, &places);
         let (bytes, more) = doctor::cache(cache, &context.manifest);
@@ -25,8 +26,7 @@ impl flags::Doctor {
         for problem in &problems {
             report(problem);
         }
-        if let Some(cache) = compiler_cache {
-            let state = crate::compiler_cache::state(cache);
+        if let Some((cache, state)) = compiler_cache {
             eprintln!(
                 "doctor: compiler cache {} ({}): {} MB in {}; remote {}",
                 state.version.as_deref().unwrap_or("missing"),
@@ -39,7 +39,7 @@ impl flags::Doctor {
                     (Some(url), Some(_)) => format!("{} does not answer", crate::text::printable(url)),
                 }
             );
-            events::emit_record("compiler-cache-state", &state);
+            events::emit_record("compiler-cache-state", state);
         }
         let names: Vec<&str> = targets.iter().map(|t| t.name).collect();
         eprintln!(

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::process::{Cmd, Env};
 use crate::text::PathText;
 pub use remote::Remote;
-pub use step::{CacheUse, Tally};
+pub use step::{CacheUse, RemoteUse, Tally};
 
 /// The compiler cache a build uses.
 #[derive(Debug, Clone)]
@@ -80,9 +80,11 @@ pub struct State {
     pub remote_down: Option<String>,
 }
 
-/// The compiler cache's state: the program's version and features, the local storage's size,
-/// whether the remote answers.
-pub fn state(cache: &CompilerCache) -> State {
+/// The compiler cache's state: the program's version and features and, with `full` (doctor),
+/// the local storage's size and whether the remote answers. Without `full` (bootstrap's
+/// pre-flight) neither is read: a build walks no cache tree and waits for no remote before it
+/// starts, and each step probes the remote itself.
+pub fn state(cache: &CompilerCache, full: bool) -> State {
     let env = crate::process::system_env();
     let output = Cmd::new(&cache.program, Path::new("/"), &env).arg("--version").read().ok();
     let version =
@@ -90,8 +92,8 @@ pub fn state(cache: &CompilerCache) -> State {
     let redis = output
         .as_deref()
         .is_some_and(|text| text.lines().any(|l| l.starts_with("Features:") && l.contains("redis-storage")));
-    let bytes = crate::files::tree_bytes(&cache.dir);
-    let remote_down = cache.remote.as_ref().and_then(|remote| remote.answers().err());
+    let bytes = if full { crate::files::tree_bytes(&cache.dir) } else { 0 };
+    let remote_down = cache.remote.as_ref().filter(|_| full).and_then(|remote| remote.answers().err());
     State {
         version,
         redis,

@@ -20,8 +20,17 @@ pub struct CacheUse<'a> {
 /// What a step that ran with the cache reports afterwards: whether the remote was used, and
 /// ccache's stats log of the step.
 pub struct CacheRun {
-    remote: &'static str,
+    remote: RemoteUse,
     stats: PathBuf,
+}
+
+/// Whether a step used the remote: there is none, it answered, or it was left out (down).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RemoteUse {
+    None,
+    Used,
+    Down,
 }
 
 impl CacheUse<'_> {
@@ -31,18 +40,18 @@ impl CacheUse<'_> {
     pub fn env(&self, name: &str, log: &Path) -> (Env, Option<CacheRun>) {
         let Some(cache) = self.cache else { return (Env::new(), None) };
         let remote = match &cache.remote {
-            None => "none",
+            None => RemoteUse::None,
             Some(remote) => match remote.answers() {
-                Ok(()) => "used",
+                Ok(()) => RemoteUse::Used,
                 Err(why) => {
                     eprintln!("build: {name}: the compiler cache's remote is left out of this step: {why}");
-                    "down"
+                    RemoteUse::Down
                 }
             },
         };
         let stats = stats_log(log);
         let _ = crate::files::remove_file_if_exists(&stats);
-        let mut env = cache.env(&self.base_dir, &stats, remote == "used");
+        let mut env = cache.env(&self.base_dir, &stats, remote == RemoteUse::Used);
         env.extend(self.more.clone());
         (env, Some(CacheRun { remote, stats }))
     }

@@ -24,8 +24,8 @@ pub struct Places<'a> {
     pub work: &'a Path,
     pub cache: &'a Path,
     pub path: &'a str,
-    /// The compiler cache the build would use (`--compiler-cache`).
-    pub compiler_cache: Option<&'a crate::compiler_cache::CompilerCache>,
+    /// The compiler cache the build would use (`--compiler-cache`), and its state, read once.
+    pub compiler_cache: Option<(&'a crate::compiler_cache::CompilerCache, &'a crate::compiler_cache::State)>,
 }
 
 /// The checks that block a build: host programs, free space and a writable cache.
@@ -48,8 +48,8 @@ pub fn host(targets: &[&Target], places: &Places) -> Vec<Problem> {
         }
     }
     problems.extend(writable(places.cache));
-    if let Some(cache) = places.compiler_cache {
-        problems.extend(compiler_cache(cache));
+    if let Some((cache, state)) = places.compiler_cache {
+        problems.extend(compiler_cache(cache, state));
     }
     // Targets of one toolchain share its install, the build Python and the library builds: the
     // need is the largest of each toolchain's targets, summed over the toolchains.
@@ -158,10 +158,12 @@ pub fn tree(pins: &TreePins, tree: &Path, manifest: &Manifest, machine: &str) ->
 
 /// The compiler cache asked for: ccache present (blocking), with Redis support when the remote
 /// is a Redis (blocking), and the remote answering (a warning: builds go without it).
-pub fn compiler_cache(cache: &crate::compiler_cache::CompilerCache) -> Vec<Problem> {
+pub fn compiler_cache(
+    cache: &crate::compiler_cache::CompilerCache,
+    state: &crate::compiler_cache::State,
+) -> Vec<Problem> {
     let problem =
         |blocking, problem: String, fix: &str| Problem { check: "compiler-cache", blocking, problem, fix: fix.into() };
-    let state = crate::compiler_cache::state(cache);
     let Some(version) = &state.version else {
         let shown = crate::text::printable_path(&cache.program);
         return vec![problem(
